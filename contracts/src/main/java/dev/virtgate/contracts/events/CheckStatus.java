@@ -1,0 +1,5 @@
+package dev.virtgate.contracts.events;
+
+public enum CheckStatus {
+    PASS, FAIL, SKIPPED
+}

@@ -1,0 +1,119 @@
+package dev.virtgate.contracts;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.contracts.events.HostRegistered;
+import dev.virtgate.contracts.events.MigrationRequested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class EventCodecTest {
+    private static final EventCodec CODEC = new EventCodec();
+
+    static List<Event> samples() {
+        return SampleEvents.all();
+    }
+
+    @Test
+    void everyEventTypeHasASample() {
+        Set<EventType> covered = samples().stream().map(e -> EventType.of(e.getClass())).collect(Collectors.toSet());
+        assertEquals(Set.of(EventType.values()), covered);
+    }
+
+    @ParameterizedTest
+    @MethodSource("samples")
+    void everyRecordSerialisesToJsonThatValidatesAndRoundTrips(Event event) throws Exception {
+        byte[] json = CODEC.encode(event);
+        EventType type = EventType.of(event.getClass());
+        CODEC.validate(type, CODEC.mapper().readTree(json));
+        assertEquals(event, CODEC.decode(type.ceType(), json));
+    }
+
+    @Test
+    void aMissingRequiredFieldIsRejectedNamingTheField() throws Exception {
+        ObjectNode tree = (ObjectNode) CODEC.mapper().readTree(CODEC.encode(SampleEvents.all().get(0)));
+        tree.remove("clusterId");
+        InvalidEventException e = assertThrows(InvalidEventException.class,
+                () -> CODEC.decode(EventType.HOST_REGISTERED, CODEC.mapper().writeValueAsBytes(tree)));
+        assertTrue(e.fields().contains("$.clusterId"), e.fields().toString());
+        assertTrue(e.getMessage().contains("$.clusterId"), e.getMessage());
+    }
+
+    @Test
+    void aValueBreakingAPatternIsRejectedNamingTheFieldButNotTheValue() throws Exception {
+        ObjectNode tree = (ObjectNode) CODEC.mapper().readTree(CODEC.encode(SampleEvents.all().get(0)));
+        tree.put("hostId", "h1\"\nlisten_tcp = 1");
+        InvalidEventException e = assertThrows(InvalidEventException.class,
+                () -> CODEC.decode(EventType.HOST_REGISTERED, CODEC.mapper().writeValueAsBytes(tree)));
+        assertEquals(List.of("$.hostId"), e.fields());
+        assertFalse(e.getMessage().contains("listen_tcp"), e.getMessage());
+    }
+
+    @Test
+    void anUnknownFieldIsRejected() throws Exception {
+        ObjectNode tree = (ObjectNode) CODEC.mapper().readTree(CODEC.encode(SampleEvents.all().get(0)));
+        tree.put("password", "hunter2");
+        InvalidEventException e = assertThrows(InvalidEventException.class,
+                () -> CODEC.decode(EventType.HOST_REGISTERED, CODEC.mapper().writeValueAsBytes(tree)));
+        assertTrue(e.fields().contains("$.password"), e.fields().toString());
+        assertFalse(e.getMessage().contains("hunter2"));
+    }
+
+    @Test
+    void aProducerCannotEmitAnInvalidEvent() {
+        HostRegistered bad = new HostRegistered("H 1", "cluster-a", "h1", List.of("h1"), List.of("not-an-ip"),
+                List.of(), "a".repeat(64), SampleEvents.T);
+        InvalidEventException e = assertThrows(InvalidEventException.class, () -> CODEC.encode(bad));
+        assertTrue(e.fields().containsAll(List.of("$.hostId", "$.managementAddresses[0]")), e.fields().toString());
+    }
+
+    @Test
+    void garbageIsRejectedAsNotJson() {
+        InvalidEventException e = assertThrows(InvalidEventException.class,
+                () -> CODEC.decode(EventType.HOST_ENROLLED.ceType(), "{not json".getBytes(StandardCharsets.UTF_8)));
+        assertEquals(List.of("$"), e.fields());
+    }
+
+    @Test
+    void anUnknownTypeIsRejected() {
+        assertThrows(InvalidEventException.class, () -> CODEC.decode("virtgate.nope.v1", "{}".getBytes()));
+    }
+
+    @Test
+    void enrollmentTokenIsNotPrintedByToString() {
+        HostEnrolled enrolled = (HostEnrolled) SampleEvents.all().get(2);
+        assertFalse(enrolled.toString().contains(enrolled.enrollmentToken()));
+    }
+
+    @Test
+    void signingPayloadCoversEveryFieldButTheSignature() {
+        MigrationRequested m = (MigrationRequested) SampleEvents.all().get(10);
+        assertEquals(new String(m.signingPayload()), new String(m.withSignature("vault:v1:other").signingPayload()));
+        MigrationRequested changed = new MigrationRequested(m.migrationId(), m.vmName(), m.clusterId(), m.sourceHostId(),
+                "h3", m.destinationUri(), m.flags(), m.parameters(), m.mode(), m.reasons(), m.requestedBy(),
+                m.requestedAt(), m.notAfter(), m.signingKey(), m.signature());
+        assertFalse(Arrays.equals(m.signingPayload(), changed.signingPayload()));
+    }
+
+    @Test
+    void envelopeRoundTripsThroughHeaders() {
+        Event event = SampleEvents.all().get(0);
+        EventEnvelope envelope = EventEnvelope.of("/virtgate/test", event);
+        EventEnvelope parsed = EventEnvelope.fromHeaders(envelope.headers());
+        assertEquals(envelope, parsed);
+        assertEquals("virtgate.host.registered.v1", envelope.headers().get("ce_type"));
+        assertEquals("h1", envelope.headers().get("ce_subject"));
+    }
+}

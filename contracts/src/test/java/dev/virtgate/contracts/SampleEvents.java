@@ -1,0 +1,49 @@
+package dev.virtgate.contracts;
+
+import dev.virtgate.contracts.events.*;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** One valid instance of every event, for schema round trips. */
+final class SampleEvents {
+    static final Instant T = Instant.parse("2026-11-22T10:15:30Z");
+    static final String CSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n";
+    static final String CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    static final String CRL = "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n";
+    static final String DN = "C=XX,O=virtgate,OU=cluster-a,CN=h1.lab.virtgate.test";
+
+    static List<Event> all() {
+        HostCapabilities caps = new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256", "digest-md5"),
+                List.of("tcp:16509", "tls:16514"), "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11", "0.1.0");
+        return List.of(
+                new HostRegistered("h1", "cluster-a", "h1.lab.virtgate.test", List.of("h1.lab.virtgate.test", "h1"),
+                        List.of("10.77.0.1"), List.of("10.78.0.1", "fd00::1"), "a".repeat(64), T),
+                new HostDecommissioned("h1", "cluster-a", "hardware retired", "alice"),
+                new HostEnrolled("h1", "cluster-a", "h1.lab.virtgate.test", CSR, "t".repeat(43), caps),
+                new HostAccessGranted("h1", "cluster-a", "role-123", "hvs.wrapping-token", T,
+                        "secret/data/virtgate/clusters/cluster-a/libvirt-sasl"),
+                new HostConfigured("h1", "cluster-a", "0af3", T, "rot-1", 8, CredentialPhase.STAGED, true, true, true,
+                        List.of(new PostureCheck("unauthenticated-tcp-refused", CheckStatus.PASS, null)), "b".repeat(64), T),
+                new CsrSubmitted("h1", "cluster-a", CSR, "0af3", "MEUCIQDxyzxyzxyzxyz=="),
+                new CertIssued("h1", "cluster-a", "0af3", "CN=h1.lab.virtgate.test,OU=cluster-a,O=virtgate,C=XX", DN, CERT,
+                        List.of(), List.of(CERT), T, T.plusSeconds(86400), "ENROLLMENT"),
+                new CertRevoked("h1", "cluster-a", "0af3", DN, "keyCompromise", T, CRL),
+                new CertRenewalRequested("h1", "cluster-a", "0af3", T, "LIFETIME"),
+                new CredentialRotated("cluster-a", "rot-1", "virtgate-v8", 8, "virtgate/clusters/cluster-a/libvirt-sasl", 8,
+                        CredentialPhase.STAGED, "virtgate-v7", 7, List.of("virtgate-v7", "virtgate-v8")),
+                new MigrationRequested("m-1", "guest1", "cluster-a", "h1", "h2", "qemu+tls://h2.lab.virtgate.test/system",
+                        List.of("LIVE", "PEER2PEER", "TLS"), Map.of("tls_destination", "h2.lab.virtgate.test"),
+                        MigrationMode.TLS_NATIVE, List.of("both hosts TLS-ready"), "alice", T, T.plusSeconds(300),
+                        "migration-commands", "vault:v1:MEUCIQ=="),
+                new MigrationCancelRequested("m-1", "h1", "alice", T, "migration-commands", "vault:v1:MEUCIQ=="),
+                new MigrationProgress("m-1", "h1", 1000, 100, 50, 50, 10),
+                new MigrationCompleted("m-1", "guest1", "h1", "h2", MigrationMode.TLS_NATIVE, 3000, 1200L, 290L, 131_000_000L,
+                        200_000_000L),
+                new MigrationFailed("m-1", "guest1", "h1", "h2", "libvirt refused", "authentication failed", 45, false));
+    }
+
+    private SampleEvents() {
+    }
+}

@@ -1,0 +1,70 @@
+package dev.virtgate.support.inbox;
+
+import dev.virtgate.contracts.EventCodec;
+import dev.virtgate.contracts.EventEnvelope;
+import dev.virtgate.support.config.ServiceIdentity;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.transaction.Transactional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.common.header.Header;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Turns a Kafka record into a validated event, exactly once per consumer. Invalid records throw
+ * {@link dev.virtgate.contracts.InvalidEventException}, which nacks them to the dead-letter topic;
+ * a redelivered event returns empty. Must run inside the consumer's transaction, so the log entry
+ * commits with the state change it guards.
+ */
+@ApplicationScoped
+public class InboundEvents {
+    private static final Logger LOG = Logger.getLogger(InboundEvents.class);
+
+    @Inject
+    EventCodec codec;
+
+    @Inject
+    ServiceIdentity identity;
+
+    @Inject
+    EntityManager em;
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Optional<ReceivedEvent> firstDelivery(String consumer, ConsumerRecord<String, byte[]> record) {
+        ReceivedEvent received = decode(record);
+        String key = identity.name() + ":" + consumer + "/" + received.id();
+        if (em.find(ProcessedEvent.class, key) != null) {
+            LOG.debugf("skipping duplicate %s %s", received.envelope().type().ceType(), received.id());
+            return Optional.empty();
+        }
+        ProcessedEvent processed = new ProcessedEvent();
+        processed.id = key;
+        processed.ceType = received.envelope().type().ceType();
+        processed.processedAt = Instant.now();
+        em.persist(processed);
+        return Optional.of(received);
+    }
+
+    /** Decodes without recording: for consumers whose handling is naturally idempotent. */
+    public ReceivedEvent decode(ConsumerRecord<String, byte[]> record) {
+        EventEnvelope envelope = EventEnvelope.fromHeaders(headers(record));
+        return new ReceivedEvent(envelope, codec.decode(envelope.type(), record.value()));
+    }
+
+    public static Map<String, String> headers(ConsumerRecord<?, ?> record) {
+        Map<String, String> headers = new HashMap<>();
+        for (Header header : record.headers()) {
+            if (header.value() != null) {
+                headers.put(header.key(), new String(header.value(), StandardCharsets.UTF_8));
+            }
+        }
+        return headers;
+    }
+}

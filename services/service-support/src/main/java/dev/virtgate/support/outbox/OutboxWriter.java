@@ -1,0 +1,44 @@
+package dev.virtgate.support.outbox;
+
+import dev.virtgate.contracts.EventCodec;
+import dev.virtgate.contracts.EventEnvelope;
+import dev.virtgate.support.config.ServiceIdentity;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+
+import java.nio.charset.StandardCharsets;
+import java.util.UUID;
+
+/**
+ * Writes events into the outbox inside the caller's transaction: the event exists if and only if
+ * the state change that caused it committed. The payload is validated against its schema here.
+ */
+@ApplicationScoped
+public class OutboxWriter {
+
+    @Inject
+    EventCodec codec;
+
+    @Inject
+    ServiceIdentity identity;
+
+    @Inject
+    jakarta.enterprise.event.Event<OutboxWritten> written;
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public UUID write(dev.virtgate.contracts.Event event) {
+        EventEnvelope envelope = EventEnvelope.of(identity.source(), event);
+        OutboxEvent row = new OutboxEvent();
+        row.eventId = UUID.fromString(envelope.id());
+        row.topic = envelope.type().topic();
+        row.recordKey = event.subject();
+        row.ceType = envelope.type().ceType();
+        row.ceSource = envelope.source();
+        row.ceTime = envelope.time();
+        row.payload = new String(codec.encode(event), StandardCharsets.UTF_8);
+        row.persist();
+        written.fire(new OutboxWritten(row.id));
+        return row.eventId;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.virtgate.support.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every refusal leaves as application/problem+json. Hand-written (a few lines) rather than the
+ * quarkus-resteasy-problem extension, whose latest release targets an older Quarkus, and so that
+ * no exception text reaches the caller unless it was written to be shown.
+ */
+public class ProblemMappers {
+    private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
+
+    @ServerExceptionMapper
+    public Response problem(ProblemException e, UriInfo uri) {
+        Response.ResponseBuilder response = respond(e.status(), e.title(), e.getMessage(), uri, e.invalidParams());
+        if (e.retryAfterSeconds() != null) {
+            response.header("Retry-After", e.retryAfterSeconds());
+        }
+        return response.build();
+    }
+
+    @ServerExceptionMapper
+    public Response invalidJson(JsonProcessingException e, UriInfo uri) {
+        String field = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? fieldOf(m) : "body";
+        return respond(400, "Bad Request", "request body is not valid JSON for this resource (" + field + ")", uri,
+                List.of(new Problem.InvalidParam(field, "malformed or of the wrong type"))).build();
+    }
+
+    @ServerExceptionMapper
+    public Response constraintViolation(ConstraintViolationException e, UriInfo uri) {
+        Set<ConstraintViolation<?>> violations = e.getConstraintViolations();
+        List<Problem.InvalidParam> params = violations.stream()
+                .map(v -> new Problem.InvalidParam(leaf(v.getPropertyPath().toString()), v.getMessage()))
+                .sorted(java.util.Comparator.comparing(Problem.InvalidParam::name)).toList();
+        String detail = params.stream().map(p -> p.name() + ": " + p.reason()).reduce((a, b) -> a + "; " + b)
+                .orElse("invalid request");
+        return respond(400, "Bad Request", detail, uri, params).build();
+    }
+
+    @ServerExceptionMapper
+    public Response webApplication(WebApplicationException e, UriInfo uri) {
+        int status = e.getResponse().getStatus();
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return invalidJson(json, uri);
+        }
+        String title = Response.Status.fromStatusCode(status) != null
+                ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error";
+        return respond(status, title, status == 400 ? "malformed request" : title, uri, List.of()).build();
+    }
+
+    private static Response.ResponseBuilder respond(int status, String title, String detail, UriInfo uri,
+            List<Problem.InvalidParam> params) {
+        if (status >= 500) {
+            LOG.warnf("%d %s: %s", status, uri == null ? "" : uri.getPath(), detail);
+        }
+        Problem problem = new Problem("about:blank", title, status, detail, uri == null ? null : uri.getPath(),
+                params.isEmpty() ? null : params);
+        return Response.status(status).type(Problem.MEDIA_TYPE).entity(problem);
+    }
+
+    private static String fieldOf(JsonMappingException e) {
+        StringBuilder path = new StringBuilder();
+        for (JsonMappingException.Reference ref : e.getPath()) {
+            if (ref.getFieldName() != null) {
+                path.append(path.isEmpty() ? "" : ".").append(ref.getFieldName());
+            } else if (ref.getIndex() >= 0) {
+                path.append('[').append(ref.getIndex()).append(']');
+            }
+        }
+        return path.isEmpty() ? "body" : path.toString();
+    }
+
+    /** {@code register.request.fqdn} (method, parameter, field) becomes {@code fqdn}. */
+    private static String leaf(String propertyPath) {
+        String[] parts = propertyPath.split("\\.", 3);
+        return parts.length == 3 ? parts[2] : parts[parts.length - 1];
+    }
+}

@@ -1,0 +1,128 @@
+package dev.virtgate.testsupport;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Uuid;
+import org.awaitility.Awaitility;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Kafka broker (KRaft, combined broker and controller) run as a process from Apache Kafka's
+ * own jars, which {@code ./virtgate install} fetches from Maven Central. One per test JVM; it can be
+ * stopped and started again on the same ports and data (for broker-restart tests).
+ */
+public final class KafkaServer {
+    private static KafkaServer shared;
+
+    private final Path dir;
+    private final int port;
+    private final int controllerPort;
+    private final Path libs;
+    private ManagedProcess process;
+
+    private KafkaServer(Path dir, Path libs) {
+        this.dir = dir;
+        this.libs = libs;
+        this.port = Net.freePort();
+        this.controllerPort = Net.freePort();
+    }
+
+    /** The JVM-wide broker, started on first use. */
+    public static synchronized KafkaServer shared() {
+        if (shared == null) {
+            Path libs = Workspace.env("VIRTGATE_KAFKA_LIBS").map(Path::of)
+                    .orElseGet(() -> Workspace.home().resolve("kafka/libs"));
+            if (!Files.isDirectory(libs)) {
+                throw new IllegalStateException(Workspace.missingPrerequisite("Kafka (" + libs + ")"));
+            }
+            KafkaServer server = new KafkaServer(Workspace.scratch("kafka"), libs);
+            server.format();
+            server.start();
+            shared = server;
+        }
+        return shared;
+    }
+
+    public String bootstrapServers() {
+        return Net.LOOPBACK + ":" + port;
+    }
+
+    private void format() {
+        try {
+            Files.writeString(dir.resolve("server.properties"), String.join("\n",
+                    "process.roles=broker,controller",
+                    "node.id=1",
+                    "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                    "controller.listener.names=CONTROLLER",
+                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                    "inter.broker.listener.name=PLAINTEXT",
+                    "log.dirs=" + dir.resolve("data"),
+                    "num.partitions=3",
+                    "auto.create.topics.enable=true",
+                    "offsets.topic.replication.factor=1",
+                    "transaction.state.log.replication.factor=1",
+                    "transaction.state.log.min.isr=1",
+                    "group.initial.rebalance.delay.ms=0",
+                    "log.flush.interval.messages=1000000",
+                    "") );
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        ManagedProcess.run("kafka-storage-format", List.of(java(), "-cp", libs + "/*", "kafka.tools.StorageTool",
+                "format", "-t", Uuid.randomUuid().toString(), "-c", "server.properties"), dir, dir.resolve("format.log"),
+                Duration.ofSeconds(60));
+    }
+
+    public synchronized void start() {
+        if (process != null && process.isAlive()) {
+            return;
+        }
+        process = ManagedProcess.start("kafka", List.of(java(), "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1", "-cp", libs + "/*", "kafka.Kafka", "server.properties"), dir,
+                dir.resolve("kafka.log"), Map.of());
+        Awaitility.await("Kafka on " + bootstrapServers() + " (log: " + process.log() + ")")
+                .atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300))
+                .until(() -> {
+                    if (!process.isAlive()) {
+                        throw new IllegalStateException("Kafka exited; see " + process.log());
+                    }
+                    return ready();
+                });
+    }
+
+    public synchronized void stop() {
+        if (process != null) {
+            process.stop();
+        }
+    }
+
+    private boolean ready() {
+        if (!Net.accepts(Net.LOOPBACK, port)) {
+            return false;
+        }
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
+        try (Admin admin = Admin.create(props)) {
+            return !admin.describeCluster().nodes().get(3, TimeUnit.SECONDS).isEmpty();
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+}

@@ -1,0 +1,53 @@
+package dev.virtgate.testsupport;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** Where the repository, the installed prerequisites and the test servers' scratch space are. */
+public final class Workspace {
+
+    private Workspace() {
+    }
+
+    /** The repository root: the nearest directory upwards holding the {@code virtgate} launcher. */
+    public static Path repositoryRoot() {
+        Path dir = Path.of("").toAbsolutePath();
+        for (Path d = dir; d != null; d = d.getParent()) {
+            if (Files.isRegularFile(d.resolve("virtgate")) && Files.isDirectory(d.resolve("contracts"))) {
+                return d;
+            }
+        }
+        throw new IllegalStateException("not inside the virtgate repository: " + dir);
+    }
+
+    /** The launcher's state directory ({@code VIRTGATE_HOME}, default {@code <repo>/.virtgate}). */
+    public static Path home() {
+        return env("VIRTGATE_HOME").map(Path::of).orElseGet(() -> repositoryRoot().resolve(".virtgate"));
+    }
+
+    /** A fresh scratch directory for one server, under {@code target/test-servers} of the module. */
+    public static Path scratch(String name) {
+        try {
+            Path base = Path.of("target", "test-servers").toAbsolutePath();
+            Files.createDirectories(base);
+            return Files.createTempDirectory(base, name + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static Optional<String> env(String name) {
+        String value = System.getenv(name);
+        if (value == null || value.isBlank()) {
+            value = System.getProperty(name);
+        }
+        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
+    }
+
+    static String missingPrerequisite(String what) {
+        return what + " is not installed: run `./virtgate install` from the repository root";
+    }
+}
