@@ -22,7 +22,7 @@ final class SampleEvents {
                         List.of("10.77.0.1"), List.of("10.78.0.1", "fd00::1"), "a".repeat(64), T),
                 new HostDecommissioned("h1", "cluster-a", "hardware retired", "alice"),
                 new HostEnrolled("h1", "cluster-a", "h1.lab.virtgate.test", CSR, "t".repeat(43), caps),
-                new HostAccessGranted("h1", "cluster-a", "role-123", "hvs.wrapping-token", T,
+                new HostAccessGranted("h1", "cluster-a", "role-123", "QmFzZTY0Q2lwaGVydGV4dA==", T,
                         "secret/data/virtgate/clusters/cluster-a/libvirt-sasl"),
                 new HostConfigured("h1", "cluster-a", "0af3", T, "rot-1", 8, CredentialPhase.STAGED, true, true, true,
                         List.of(new PostureCheck("unauthenticated-tcp-refused", CheckStatus.PASS, null)), "b".repeat(64), T),

@@ -5,26 +5,20 @@ import dev.virtgate.contracts.Event;
 import java.time.Instant;
 
 /**
- * The credential service created the host's AppRole. The secret-id itself is response-wrapped:
- * the event carries a single-use, short-lived wrapping token that only unwraps once.
+ * The credential service created the host's AppRole. The secret-id is response-wrapped (single
+ * use, short TTL) and the wrapping token is itself encrypted to the host's enrollment key (ECIES,
+ * base64), so only that host can unwrap it even though every consumer of the bus sees the event.
  */
 public record HostAccessGranted(
         String hostId,
         String clusterId,
         String roleId,
-        String wrappingToken,
+        String encryptedWrappingToken,
         Instant wrapExpiresAt,
         String credentialKvPath) implements Event {
 
     @Override
     public String subject() {
         return hostId;
-    }
-
-    @Override
-    public String toString() {
-        return "HostAccessGranted[hostId=" + hostId + ", clusterId=" + clusterId + ", roleId=" + roleId
-                + ", wrappingToken=<redacted>, wrapExpiresAt=" + wrapExpiresAt + ", credentialKvPath="
-                + credentialKvPath + "]";
     }
 }
