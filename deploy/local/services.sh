@@ -90,7 +90,6 @@ start_services() {
       info "  $svc: not built ($(service_jar "$svc" | sed "s|^$REPO_ROOT/||") missing)"
     elif pid="$(service_pid "$svc")"; then
       info "  $svc: already running (pid $pid)"
-      launched+=("$svc")
     else
       require_port_free "$(service_port "$svc")" "$svc"
       UP_STARTED+=("$svc")
