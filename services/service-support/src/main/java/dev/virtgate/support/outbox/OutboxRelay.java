@@ -2,6 +2,7 @@ package dev.virtgate.support.outbox;
 
 import dev.virtgate.contracts.CloudEventHeaders;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
@@ -50,8 +51,14 @@ public class OutboxRelay {
     @ConfigProperty(name = "virtgate.outbox.retention", defaultValue = "P1D")
     Duration retention;
 
+    private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
+
+    /** The timer may fire before reactive messaging has wired the emitter: wait for start-up. */
+    void onStart(@Observes StartupEvent event) {
+        started.set(true);
+    }
 
     void afterCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) OutboxWritten written) {
         executor.execute(this::relayPending);
@@ -59,7 +66,9 @@ public class OutboxRelay {
 
     @Scheduled(every = "${virtgate.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void poll() {
-        relayPending();
+        if (started.get()) {
+            relayPending();
+        }
     }
 
     /**

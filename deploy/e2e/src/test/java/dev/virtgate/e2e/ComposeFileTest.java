@@ -1,0 +1,107 @@
+package dev.virtgate.e2e;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.virtgate.testsupport.Workspace;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Properties;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * This machine cannot run Docker, so the compose file is checked statically: every service is
+ * there, every environment variable it sets is a configuration property that service declares,
+ * and every depends_on target exists.
+ */
+class ComposeFileTest {
+    private static final List<String> SERVICES = List.of("pki-service", "credential-service", "migration-service",
+            "host-agent");
+    private static JsonNode compose;
+    private static Path root;
+
+    @BeforeAll
+    static void load() throws IOException {
+        root = Workspace.repositoryRoot();
+        compose = new ObjectMapper(new YAMLFactory()).readTree(root.resolve("deploy/compose/docker-compose.yml").toFile());
+    }
+
+    @Test
+    void everyServiceIsPresentWithAHealthCheckAndADockerfile() {
+        for (String service : SERVICES) {
+            JsonNode definition = compose.at("/services/" + service);
+            assertTrue(definition.isObject(), service + " missing from docker-compose.yml");
+            assertTrue(definition.has("healthcheck"), service + " has no healthcheck");
+            String dockerfile = definition.at("/build/dockerfile").asText();
+            assertTrue(Files.isRegularFile(root.resolve("services").resolve(service).resolve(dockerfile)),
+                    service + ": " + dockerfile);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"pki-service", "credential-service", "migration-service", "host-agent"})
+    void everyEnvironmentVariableMapsToAPropertyTheServiceReads(String service) throws IOException {
+        Set<String> declared = declaredEnvNames(service);
+        List<String> unknown = new ArrayList<>();
+        Iterator<String> names = compose.at("/services/" + service + "/environment").fieldNames();
+        while (names.hasNext()) {
+            String env = names.next();
+            // QUARKUS_PROFILE selects the profile (quarkus.profile), read by Quarkus itself.
+            if (!env.equals("QUARKUS_PROFILE") && !declared.contains(env)) {
+                unknown.add(env);
+            }
+        }
+        assertEquals(List.of(), unknown, service + ": variables that map to no property in its application.properties");
+    }
+
+    @Test
+    void everyDependsOnTargetExists() {
+        Set<String> defined = new HashSet<>();
+        compose.get("services").fieldNames().forEachRemaining(defined::add);
+        compose.get("services").fields().forEachRemaining(entry -> {
+            JsonNode dependsOn = entry.getValue().get("depends_on");
+            if (dependsOn != null) {
+                Iterable<String> targets = dependsOn.isArray()
+                        ? () -> dependsOn.elements().hasNext() ? toText(dependsOn) : List.<String>of().iterator()
+                        : dependsOn::fieldNames;
+                targets.forEach(target -> assertTrue(defined.contains(target),
+                        entry.getKey() + " depends on undefined " + target));
+            }
+        });
+    }
+
+    private static Iterator<String> toText(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out.iterator();
+    }
+
+    /** The environment-variable form of every property the service declares, in any profile. */
+    private static Set<String> declaredEnvNames(String service) throws IOException {
+        Properties props = new Properties();
+        try (Reader in = Files.newBufferedReader(
+                root.resolve("services").resolve(service).resolve("src/main/resources/application.properties"))) {
+            props.load(in);
+        }
+        Set<String> names = new HashSet<>();
+        for (String key : props.stringPropertyNames()) {
+            String property = key.startsWith("%") ? key.substring(key.indexOf('.') + 1) : key;
+            names.add(property.replaceAll("[^A-Za-z0-9]", "_").toUpperCase());
+        }
+        return names;
+    }
+}
