@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Sub-commands of ./virtgate (install lives in install.sh).
 
-USAGE="usage: ./virtgate {install|up [--infra-only]|status|down|logs [-f] [component]|test|demo}"
+USAGE="usage: ./virtgate {install|up [--infra-only]|status|down|logs [-f] [component]|token operator|viewer [name]|test|demo}"
 
 INFRA=(kafka openbao postgres)
 UP_STARTED=()
@@ -216,6 +216,7 @@ $USAGE
   status             table of components; exit 1 if something built is down (not built is not down)
   down               stop exactly our processes (PID files); data stays in \$VIRTGATE_HOME
   logs [-f] [NAME]   last 100 lines (or follow) of one component's log, or of all
+  token ROLE [NAME]   print a bearer JWT (operator or viewer) for the services' REST APIs
   test               ./virtgate install, then mvn -B verify
   demo               not yet available
 
@@ -244,6 +245,7 @@ main() {
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;
     test) { [[ $# -eq 0 ]] || usage_error; cmd_test; } ;;
+    token) cmd_token "$@" ;;
     demo) cmd_demo ;;
     -h | --help | help) print_help ;;
     *) usage_error ;;

@@ -66,6 +66,8 @@ launch_service() {
     export QUARKUS_HTTP_PORT="$port"
     export KAFKA_BOOTSTRAP_SERVERS="$BIND_HOST:$KAFKA_PORT"
     export QUARKUS_VAULT_URL="$OPENBAO_ADDR"
+    export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$JWT_PUBLIC_KEY"
+    export MP_JWT_VERIFY_ISSUER="$JWT_ISSUER"
     QUARKUS_VAULT_AUTHENTICATION_CLIENT_TOKEN="$(openbao_root_token)"
     export QUARKUS_VAULT_AUTHENTICATION_CLIENT_TOKEN
     if db="$(service_database "$svc")"; then
@@ -83,6 +85,7 @@ service_ready() { [[ "$(http_code "$(service_url "$1")/q/health/ready")" == 200 
 
 start_services() {
   local svc pid launched=()
+  ensure_jwt_keys
   build_services_if_needed
   for svc in "${SERVICES[@]}"; do
     if [[ ! -f "$(service_jar "$svc")" ]]; then
