@@ -1,0 +1,36 @@
+package dev.virtgate.migration.messaging;
+
+import dev.virtgate.contracts.events.CertIssued;
+import dev.virtgate.contracts.events.CertRevoked;
+import dev.virtgate.migration.service.HostRegistry;
+import dev.virtgate.support.inbox.InboundEvents;
+import io.smallrye.common.annotation.Blocking;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
+
+/** virtgate.pki: issued and revoked certificates decide TLS-readiness. */
+@ApplicationScoped
+public class PkiEventsConsumer {
+
+    @Inject
+    InboundEvents inbound;
+
+    @Inject
+    HostRegistry registry;
+
+    @Incoming("pki-in")
+    @Blocking
+    @Transactional
+    public void on(ConsumerRecord<String, byte[]> record) {
+        inbound.firstDelivery("pki-in", record).ifPresent(received -> {
+            if (received.event() instanceof CertIssued issued) {
+                registry.apply(issued);
+            } else if (received.event() instanceof CertRevoked revoked) {
+                registry.apply(revoked);
+            }
+        });
+    }
+}

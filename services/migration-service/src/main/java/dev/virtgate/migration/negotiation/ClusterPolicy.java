@@ -1,0 +1,17 @@
+package dev.virtgate.migration.negotiation;
+
+import java.time.Instant;
+
+/** A cluster's migration policy; {@code windowExpiresAt} is set only for {@link PolicyMode#UPGRADE_WINDOW}. */
+public record ClusterPolicy(PolicyMode mode, Instant windowExpiresAt) {
+
+    public static final ClusterPolicy DEFAULT = new ClusterPolicy(PolicyMode.REQUIRE_TLS, null);
+
+    public boolean windowOpen(Instant now) {
+        return mode == PolicyMode.UPGRADE_WINDOW && windowExpiresAt != null && now.isBefore(windowExpiresAt);
+    }
+
+    public boolean allowsSasl(Instant now) {
+        return mode == PolicyMode.ALLOW_SASL_FALLBACK || windowOpen(now);
+    }
+}

@@ -1,0 +1,31 @@
+package dev.virtgate.migration.negotiation;
+
+import java.time.Instant;
+
+/**
+ * What negotiation knows about one host, as the registry learnt it from events. Null fields mean
+ * "never reported".
+ *
+ * @param certSerial         serial of the current certificate issued by this CA (CertIssued)
+ * @param appliedCertSerial  serial the agent says libvirtd runs with (HostConfigured)
+ * @param postureAllPass     every self-probe of the latest report passed
+ * @param nativeTlsMigration QEMU can encrypt the migration stream itself
+ */
+public record HostState(
+        String hostId,
+        String clusterId,
+        String fqdn,
+        String migrationAddress,
+        String certSerial,
+        Instant certNotBefore,
+        Instant certNotAfter,
+        Instant certRevokedAt,
+        String appliedCertSerial,
+        boolean tlsListening,
+        boolean saslListening,
+        boolean nativeTlsMigration,
+        Integer credentialVersion,
+        Boolean postureAllPass,
+        String failedCheck,
+        Instant probedAt) {
+}

@@ -1,0 +1,174 @@
+package dev.virtgate.migration.negotiation;
+
+import dev.virtgate.contracts.events.MigrationMode;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-pair migration security negotiation, exactly as the architecture table says. A pure function
+ * of both hosts' state, the cluster policy and the clock: no I/O, so it is tested exhaustively.
+ *
+ * <pre>
+ * both TLS-ready, native TLS on both  -> TLS_NATIVE      qemu+tls, TLS
+ * both TLS-ready, one lacks native    -> TLS_TUNNELLED   qemu+tls, TUNNELLED
+ * otherwise, both SASL-ready, allowed -> SASL_TUNNELLED  qemu+tcp, TUNNELLED (warning)
+ * otherwise, open upgrade window      -> INSECURE        qemu+tcp, memory in clear (warning, audited)
+ * otherwise                           -> refused
+ * </pre>
+ */
+public final class Negotiator {
+    static final List<String> BASE_FLAGS = List.of("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE");
+
+    private final Duration postureMaxAge;
+
+    public Negotiator(Duration postureMaxAge) {
+        this.postureMaxAge = postureMaxAge;
+    }
+
+    public MigrationPlan negotiate(HostState source, HostState destination, ClusterPolicy policy, Instant now,
+            Integer bandwidthMiBps) {
+        ClusterPolicy effective = policy == null ? ClusterPolicy.DEFAULT : policy;
+        if (!source.clusterId().equals(destination.clusterId())) {
+            return MigrationPlan.refused(List.of("source is in cluster " + source.clusterId() + " and destination in "
+                    + destination.clusterId() + ": peers trust only their own cluster"));
+        }
+        List<String> notTls = new ArrayList<>();
+        notTls.addAll(tlsProblems("source", source, now));
+        notTls.addAll(tlsProblems("destination", destination, now));
+        if (notTls.isEmpty()) {
+            return tls(source, destination, bandwidthMiBps);
+        }
+        List<String> reasons = new ArrayList<>(notTls);
+        if (effective.allowsSasl(now)) {
+            List<String> notSasl = new ArrayList<>();
+            notSasl.addAll(saslProblems("source", source, now));
+            notSasl.addAll(saslProblems("destination", destination, now));
+            if (notSasl.isEmpty()) {
+                reasons.add("WARNING: falling back to SASL as cluster policy " + effective.mode()
+                        + " allows: memory is tunnelled inside the SASL-encrypted libvirt connection, not TLS");
+                return new MigrationPlan(true, MigrationMode.SASL_TUNNELLED, uri("tcp", destination),
+                        flags("TUNNELLED"), params(null, null, bandwidthMiBps), reasons, true);
+            }
+            reasons.addAll(notSasl);
+        }
+        if (effective.windowOpen(now)) {
+            reasons.add("WARNING: memory stream will cross the network UNENCRYPTED, permitted only by the upgrade window"
+                    + " that expires " + HumanTime.until(effective.windowExpiresAt(), now));
+            return new MigrationPlan(true, MigrationMode.INSECURE, uri("tcp", destination), flags(null),
+                    params(destination.migrationAddress(), null, bandwidthMiBps), reasons, true);
+        }
+        reasons.add(refusal(effective, now));
+        return MigrationPlan.refused(reasons);
+    }
+
+    private static MigrationPlan tls(HostState source, HostState destination, Integer bandwidthMiBps) {
+        List<String> reasons = new ArrayList<>();
+        reasons.add("both hosts are TLS-ready");
+        if (source.nativeTlsMigration() && destination.nativeTlsMigration()) {
+            reasons.add("QEMU native migration TLS on both hosts: the memory stream is encrypted by QEMU");
+            String address = destination.migrationAddress();
+            if (address != null) {
+                reasons.add("memory goes over the migration network to " + address + ", TLS verified against "
+                        + destination.fqdn());
+            }
+            return new MigrationPlan(true, MigrationMode.TLS_NATIVE, uri("tls", destination), flags("TLS"),
+                    params(address, address == null ? null : destination.fqdn(), bandwidthMiBps), reasons, false);
+        }
+        String lacking = !source.nativeTlsMigration() && !destination.nativeTlsMigration() ? "neither host has"
+                : (!source.nativeTlsMigration() ? "source" : "destination") + " lacks";
+        reasons.add(lacking + " QEMU native migration TLS: memory is tunnelled through the libvirtd TLS connection");
+        return new MigrationPlan(true, MigrationMode.TLS_TUNNELLED, uri("tls", destination), flags("TUNNELLED"),
+                params(null, null, bandwidthMiBps), reasons, false);
+    }
+
+    /** Empty when the host is TLS-ready: current certificate, TLS listener, fresh posture that passes. */
+    public List<String> tlsProblems(String side, HostState host, Instant now) {
+        List<String> problems = new ArrayList<>();
+        if (host.certSerial() == null) {
+            problems.add(side + " has no certificate from this CA (not enrolled yet)");
+        } else if (host.certRevokedAt() != null) {
+            problems.add(side + " certificate " + host.certSerial() + " was revoked "
+                    + HumanTime.ago(host.certRevokedAt(), now));
+        } else if (host.certNotAfter() != null && !now.isBefore(host.certNotAfter())) {
+            problems.add(side + " certificate expired " + HumanTime.ago(host.certNotAfter(), now));
+        } else if (host.certNotBefore() != null && now.isBefore(host.certNotBefore())) {
+            problems.add(side + " certificate is not valid until " + HumanTime.until(host.certNotBefore(), now));
+        } else if (host.appliedCertSerial() != null && !host.appliedCertSerial().equals(host.certSerial())) {
+            problems.add(side + " libvirtd runs certificate " + host.appliedCertSerial() + ", not the current "
+                    + host.certSerial());
+        }
+        if (!host.tlsListening()) {
+            problems.add(side + " libvirtd is not listening on TLS");
+        }
+        problems.addAll(postureProblems(side, host, now));
+        return problems;
+    }
+
+    /** Empty when the host can take part in a SASL-authenticated TCP migration. */
+    public List<String> saslProblems(String side, HostState host, Instant now) {
+        List<String> problems = new ArrayList<>();
+        if (!host.saslListening()) {
+            problems.add(side + " libvirtd is not listening on SASL/TCP");
+        }
+        if (host.credentialVersion() == null) {
+            problems.add(side + " has no SASL credential applied");
+        }
+        problems.addAll(postureProblems(side, host, now));
+        return problems.stream().distinct().toList();
+    }
+
+    private List<String> postureProblems(String side, HostState host, Instant now) {
+        if (host.probedAt() == null) {
+            return List.of(side + " has not reported its posture yet");
+        }
+        if (Duration.between(host.probedAt(), now).compareTo(postureMaxAge) > 0) {
+            return List.of(side + " posture is stale: last report " + HumanTime.ago(host.probedAt(), now)
+                    + " (max age " + HumanTime.span(postureMaxAge) + ")");
+        }
+        if (!Boolean.TRUE.equals(host.postureAllPass())) {
+            return List.of(side + " posture check " + (host.failedCheck() == null ? "" : host.failedCheck() + " ")
+                    + "failed");
+        }
+        return List.of();
+    }
+
+    private static String refusal(ClusterPolicy policy, Instant now) {
+        return switch (policy.mode()) {
+            case REQUIRE_TLS -> "refused: cluster policy REQUIRE_TLS allows no fallback from TLS";
+            case ALLOW_SASL_FALLBACK -> "refused: cluster policy ALLOW_SASL_FALLBACK allows SASL but not clear text";
+            case UPGRADE_WINDOW -> "refused: the upgrade window expired " + HumanTime.ago(policy.windowExpiresAt(), now);
+        };
+    }
+
+    private static String uri(String transport, HostState destination) {
+        return "qemu+" + transport + "://" + destination.fqdn() + "/system";
+    }
+
+    private static List<String> flags(String extra) {
+        List<String> flags = new ArrayList<>(BASE_FLAGS);
+        if (extra != null) {
+            flags.add(extra);
+        }
+        return List.copyOf(flags);
+    }
+
+    private static Map<String, String> params(String migrationAddress, String tlsDestination, Integer bandwidthMiBps) {
+        Map<String, String> params = new LinkedHashMap<>();
+        if (migrationAddress != null) {
+            params.put("migrate_uri", "tcp://" + (migrationAddress.contains(":") ? "[" + migrationAddress + "]"
+                    : migrationAddress));
+        }
+        if (tlsDestination != null) {
+            params.put("tls_destination", tlsDestination);
+        }
+        if (bandwidthMiBps != null) {
+            params.put("bandwidth", Integer.toString(bandwidthMiBps));
+        }
+        return java.util.Collections.unmodifiableMap(params);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.virtgate.migration.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Entity;
+import jakarta.persistence.Id;
+import jakarta.persistence.Table;
+import jakarta.persistence.Version;
+
+import java.time.Instant;
+import java.util.List;
+
+/** One registered hypervisor, kept current from the agents', PKI's and our own events. */
+@Entity
+@Table(name = "host")
+public class HostEntity extends PanacheEntityBase {
+
+    @Id
+    @Column(length = 63)
+    public String id;
+
+    @Column(nullable = false, length = 63)
+    public String clusterId;
+
+    @Column(nullable = false, unique = true, length = 253)
+    public String fqdn;
+
+    @Convert(converter = StringListConverter.class)
+    @Column(columnDefinition = "text")
+    public List<String> dnsNames;
+
+    @Convert(converter = StringListConverter.class)
+    @Column(columnDefinition = "text")
+    public List<String> managementAddresses;
+
+    @Convert(converter = StringListConverter.class)
+    @Column(columnDefinition = "text")
+    public List<String> migrationAddresses;
+
+    /** SHA-256 (hex) of the enrollment token; the token itself is never stored. */
+    @Column(nullable = false, length = 64)
+    public String enrollmentTokenSha256;
+
+    @Column(nullable = false)
+    public Instant enrollmentTokenExpiresAt;
+
+    @Column(nullable = false)
+    public Instant registeredAt;
+
+    @Column(nullable = false, length = 256)
+    public String registeredBy;
+
+    public Instant enrolledAt;
+    public Instant decommissionedAt;
+
+    /** HostCapabilities of the latest HostEnrolled, as JSON. */
+    @Column(columnDefinition = "text")
+    public String capabilitiesJson;
+
+    @Column(length = 64)
+    public String certSerial;
+    public Instant certNotBefore;
+    public Instant certNotAfter;
+    public Instant certRevokedAt;
+
+    @Column(length = 64)
+    public String appliedCertSerial;
+    public Integer credentialVersion;
+    @Column(length = 16)
+    public String credentialPhase;
+    public boolean tlsListening;
+    public boolean saslListening;
+    public boolean nativeTlsMigration;
+
+    /** PostureCheck list of the latest HostConfigured, as JSON. */
+    @Column(columnDefinition = "text")
+    public String postureJson;
+    public Boolean postureAllPass;
+    @Column(length = 64)
+    public String failedCheck;
+    public Instant probedAt;
+
+    @Version
+    public long version;
+
+    public String migrationAddress() {
+        return migrationAddresses == null || migrationAddresses.isEmpty() ? null : migrationAddresses.get(0);
+    }
+}

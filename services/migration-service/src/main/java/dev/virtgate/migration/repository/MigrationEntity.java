@@ -1,0 +1,112 @@
+package dev.virtgate.migration.repository;
+
+import dev.virtgate.contracts.events.MigrationMode;
+import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
+import jakarta.persistence.Column;
+import jakarta.persistence.Convert;
+import jakarta.persistence.Entity;
+import jakarta.persistence.EnumType;
+import jakarta.persistence.Enumerated;
+import jakarta.persistence.Id;
+import jakarta.persistence.Index;
+import jakarta.persistence.Table;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/** One migration request and what its agents reported about it. */
+@Entity
+@Table(name = "migration", indexes = {
+        @Index(name = "migration_source", columnList = "sourceHostId,state"),
+        @Index(name = "migration_destination", columnList = "destinationHostId,state")})
+public class MigrationEntity extends PanacheEntityBase {
+
+    @Id
+    @Column(length = 64)
+    public String id;
+
+    @Column(nullable = false, length = 64)
+    public String vmName;
+
+    /**
+     * The VM name while the migration is REQUESTED or RUNNING, null afterwards: the unique index
+     * makes a second concurrent migration of the same VM fail at commit even under a race.
+     */
+    @Column(unique = true, length = 64)
+    public String activeVm;
+
+    @Column(nullable = false, length = 63)
+    public String clusterId;
+
+    @Column(nullable = false, length = 63)
+    public String sourceHostId;
+
+    @Column(nullable = false, length = 63)
+    public String destinationHostId;
+
+    public Integer bandwidthMiBps;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false, length = 16)
+    public MigrationMode mode;
+
+    @Column(nullable = false, length = 300)
+    public String destinationUri;
+
+    @Convert(converter = StringListConverter.class)
+    @Column(columnDefinition = "text")
+    public List<String> flags;
+
+    @Convert(converter = StringMapConverter.class)
+    @Column(columnDefinition = "text")
+    public Map<String, String> parameters;
+
+    @Convert(converter = StringListConverter.class)
+    @Column(columnDefinition = "text")
+    public List<String> reasons;
+
+    @Enumerated(EnumType.STRING)
+    @Column(nullable = false, length = 16)
+    public MigrationState state;
+
+    @Column(nullable = false, length = 256)
+    public String requestedBy;
+
+    @Column(nullable = false)
+    public Instant requestedAt;
+
+    @Column(nullable = false)
+    public Instant commandNotAfter;
+
+    @Column(unique = true, length = 200)
+    public String idempotencyKey;
+
+    /** SHA-256 of the request body (and caller) that first used the idempotency key. */
+    @Column(length = 64)
+    public String requestFingerprint;
+
+    public Instant cancelRequestedAt;
+    @Column(length = 256)
+    public String cancelRequestedBy;
+
+    public Long elapsedMs;
+    public Long dataTotalBytes;
+    public Long dataProcessedBytes;
+    public Long dataRemainingBytes;
+    public Long memoryBytesPerSecond;
+    public Long downtimeMs;
+
+    @Column(length = 1024)
+    public String failureReason;
+
+    public Instant updatedAt;
+    public Instant finishedAt;
+
+    public void finish(MigrationState terminal, Instant now) {
+        state = terminal;
+        activeVm = null;
+        finishedAt = now;
+        updatedAt = now;
+    }
+}

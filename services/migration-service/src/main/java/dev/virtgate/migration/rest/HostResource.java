@@ -1,0 +1,62 @@
+package dev.virtgate.migration.rest;
+
+import dev.virtgate.migration.service.HostRegistry;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import java.util.List;
+
+@Path("/v1/hosts")
+@Produces(MediaType.APPLICATION_JSON)
+public class HostResource {
+
+    @Inject
+    HostRegistry registry;
+
+    @Inject
+    SecurityIdentity identity;
+
+    /** Registers a host; the response carries its enrollment token, shown this once only. */
+    @POST
+    @RolesAllowed(Roles.OPERATOR)
+    public Response register(@Valid @NotNull RegisterHostRequest request, UriInfo uri) {
+        HostRegistration registration = registry.register(request, identity.getPrincipal().getName());
+        return Response.created(uri.getAbsolutePathBuilder().path(registration.hostId()).build())
+                .header("Cache-Control", "no-store").entity(registration).build();
+    }
+
+    @GET
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
+    public List<HostView> list(@QueryParam("cluster") String clusterId) {
+        return registry.list(clusterId);
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
+    public HostView get(@PathParam("id") String id) {
+        return registry.get(id);
+    }
+
+    /** Decommissions the host: HostDecommissioned makes pki-service revoke its certificate. */
+    @DELETE
+    @Path("{id}")
+    @RolesAllowed(Roles.OPERATOR)
+    public Response decommission(@PathParam("id") String id) {
+        registry.decommission(id, identity.getPrincipal().getName());
+        return Response.noContent().build();
+    }
+}

@@ -1,0 +1,43 @@
+package dev.virtgate.migration.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Instant;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record HostView(
+        String id,
+        String clusterId,
+        String fqdn,
+        String status,
+        List<String> dnsNames,
+        List<String> managementAddresses,
+        List<String> migrationAddresses,
+        Instant registeredAt,
+        String registeredBy,
+        Instant enrollmentTokenExpiresAt,
+        Instant enrolledAt,
+        Instant decommissionedAt,
+        JsonNode capabilities,
+        Certificate certificate,
+        Credential credential,
+        Posture posture,
+        boolean tlsReady,
+        List<String> tlsProblems) {
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Certificate(String serial, Instant notBefore, Instant notAfter, boolean expired, boolean revoked,
+            Instant revokedAt, String appliedSerial) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Credential(Integer version, String phase) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Posture(Instant probedAt, long ageSeconds, boolean fresh, Boolean allPass, boolean tlsListening,
+            boolean saslListening, boolean nativeTlsMigration, JsonNode checks) {
+    }
+}

@@ -1,0 +1,81 @@
+package dev.virtgate.migration.rest;
+
+import dev.virtgate.migration.service.MigrationService;
+import io.quarkus.security.identity.SecurityIdentity;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.DELETE;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.UriInfo;
+
+import java.net.URI;
+import java.util.List;
+
+@Path("/v1/migrations")
+@Produces(MediaType.APPLICATION_JSON)
+public class MigrationResource {
+
+    @Inject
+    MigrationService migrations;
+
+    @Inject
+    SecurityIdentity identity;
+
+    /** The negotiated decision and its reasons; nothing is stored or sent. */
+    @POST
+    @Path("plan")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
+    public PlanView plan(@Valid @NotNull MigrationRequest request) {
+        return migrations.plan(request);
+    }
+
+    /** Accepts a migration: 202 with Location; the same Idempotency-Key and body replay the same answer. */
+    @POST
+    @RolesAllowed(Roles.OPERATOR)
+    public Response request(@Valid @NotNull MigrationRequest request,
+            @HeaderParam("Idempotency-Key") String idempotencyKey, UriInfo uri) {
+        MigrationService.Accepted accepted = migrations.request(request, idempotencyKey,
+                identity.getPrincipal().getName());
+        URI location = uri.getBaseUriBuilder().path("v1/migrations").path(accepted.migration().id()).build();
+        Response.ResponseBuilder response = Response.accepted(accepted.migration()).location(location);
+        if (accepted.replay()) {
+            response.header("Idempotent-Replayed", "true");
+        }
+        return response.build();
+    }
+
+    @GET
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
+    public List<MigrationView> list(@QueryParam("host") String host, @QueryParam("state") String state,
+            @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
+        return migrations.list(host, state, limit);
+    }
+
+    @GET
+    @Path("{id}")
+    @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
+    public MigrationView get(@PathParam("id") String id) {
+        return migrations.get(id);
+    }
+
+    /** Asks the source agent to abort (signed MigrationCancelRequested); the state follows its report. */
+    @DELETE
+    @Path("{id}")
+    @RolesAllowed(Roles.OPERATOR)
+    public Response cancel(@PathParam("id") String id) {
+        return Response.accepted(migrations.cancel(id, identity.getPrincipal().getName())).build();
+    }
+}

@@ -1,0 +1,9 @@
+package dev.virtgate.migration.rest;
+
+import dev.virtgate.migration.negotiation.PolicyMode;
+import jakarta.validation.constraints.NotNull;
+
+import java.time.Instant;
+
+public record PolicyRequest(@NotNull PolicyMode mode, Instant windowExpiresAt) {
+}

@@ -1,0 +1,11 @@
+package dev.virtgate.migration.rest;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.virtgate.migration.negotiation.PolicyMode;
+
+import java.time.Instant;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record PolicyView(String clusterId, PolicyMode mode, Instant windowExpiresAt, boolean windowOpen,
+        String updatedBy, Instant updatedAt) {
+}

@@ -1,0 +1,331 @@
+package dev.virtgate.migration.service;
+
+import dev.virtgate.contracts.events.MigrationCancelRequested;
+import dev.virtgate.contracts.events.MigrationCompleted;
+import dev.virtgate.contracts.events.MigrationFailed;
+import dev.virtgate.contracts.events.MigrationMode;
+import dev.virtgate.contracts.events.MigrationProgress;
+import dev.virtgate.contracts.events.MigrationRequested;
+import dev.virtgate.migration.config.MigrationConfig;
+import dev.virtgate.migration.negotiation.ClusterPolicy;
+import dev.virtgate.migration.negotiation.MigrationPlan;
+import dev.virtgate.migration.negotiation.Negotiator;
+import dev.virtgate.migration.repository.HostEntity;
+import dev.virtgate.migration.repository.MigrationEntity;
+import dev.virtgate.migration.repository.MigrationState;
+import dev.virtgate.migration.rest.MigrationRequest;
+import dev.virtgate.migration.rest.MigrationView;
+import dev.virtgate.migration.rest.PlanView;
+import dev.virtgate.support.outbox.OutboxWriter;
+import dev.virtgate.support.rest.Problem;
+import dev.virtgate.support.rest.ProblemException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/** Plans, requests, cancels and tracks migrations. */
+@ApplicationScoped
+public class MigrationService {
+    private static final Logger LOG = Logger.getLogger(MigrationService.class);
+    /** What libvirt accepts as a domain name here (and the MigrationRequested schema allows). */
+    static final Pattern VM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
+
+    @Inject
+    MigrationConfig config;
+
+    @Inject
+    PolicyService policies;
+
+    @Inject
+    CommandSigner signer;
+
+    @Inject
+    OutboxWriter outbox;
+
+    @Inject
+    EntityManager em;
+
+    /** The outcome of a POST: the migration, and whether it was an idempotent replay. */
+    public record Accepted(MigrationView migration, boolean replay) {
+    }
+
+    private record Pair(HostEntity source, HostEntity destination, ClusterPolicy policy, MigrationPlan plan) {
+    }
+
+    public PlanView plan(MigrationRequest request) {
+        Pair pair = negotiate(request, Instant.now());
+        return PlanView.of(pair.plan(), pair.policy().mode());
+    }
+
+    public Accepted request(MigrationRequest request, String idempotencyKey, String requestedBy) {
+        String fingerprint = null;
+        if (idempotencyKey != null) {
+            if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
+                throw ProblemException.badRequest("Idempotency-Key", "1 to 200 printable ASCII characters");
+            }
+            fingerprint = EnrollmentTokens.sha256Hex(requestedBy + "\n" + request.vmName() + "\n"
+                    + request.sourceHostId() + "\n" + request.destinationHostId() + "\n" + request.bandwidthMiBps());
+            Optional<Accepted> replay = replay(idempotencyKey, fingerprint);
+            if (replay.isPresent()) {
+                return replay.get();
+            }
+        }
+        Instant now = Instant.now();
+        Pair pair = negotiate(request, now);
+        refuseIfMigrating(request.vmName());
+        MigrationPlan plan = pair.plan();
+        if (!plan.allowed()) {
+            throw ProblemException.conflict("the cluster policy forbids every migration mode for this pair: "
+                    + String.join("; ", plan.reasons()), fields(plan.reasons()));
+        }
+        MigrationRequested unsigned = new MigrationRequested("m-" + UUID.randomUUID(), request.vmName(),
+                pair.source().clusterId, pair.source().id, pair.destination().id, plan.destinationUri(), plan.flags(),
+                plan.parameters(), plan.mode(), plan.reasons(), requestedBy, now, now.plus(config.commandTtl()),
+                signer.keyName(), null);
+        // Signed before the transaction opens: the Transit round trip does not hold a database connection.
+        MigrationRequested command = unsigned.withSignature(signer.sign(unsigned.signingPayload()));
+        MigrationEntity entity = entity(command, request.bandwidthMiBps(), idempotencyKey, fingerprint);
+        try {
+            QuarkusTransaction.requiringNew().run(() -> {
+                entity.persist();
+                outbox.write(command);
+                em.flush();
+            });
+        } catch (RuntimeException e) {
+            if (idempotencyKey != null) {
+                Optional<Accepted> replay = replay(idempotencyKey, fingerprint);
+                if (replay.isPresent()) {
+                    return replay.get();
+                }
+            }
+            refuseIfMigrating(request.vmName());
+            throw e;
+        }
+        String what = "migration=" + command.migrationId() + " vm=" + command.vmName() + " source="
+                + command.sourceHostId() + " destination=" + command.destinationHostId() + " mode=" + command.mode();
+        if (command.mode() == MigrationMode.INSECURE) {
+            Audit.warn("migration.requested.INSECURE", requestedBy, what + " reasons=" + command.reasons());
+        } else {
+            Audit.info("migration.requested", requestedBy, what);
+        }
+        return new Accepted(MigrationView.of(entity), false);
+    }
+
+    public MigrationView get(String id) {
+        return MigrationView.of(require(id));
+    }
+
+    public List<MigrationView> list(String hostId, String state, int limit) {
+        MigrationState wanted = null;
+        if (state != null) {
+            try {
+                wanted = MigrationState.valueOf(state);
+            } catch (IllegalArgumentException e) {
+                throw ProblemException.badRequest("state", "one of REQUESTED, RUNNING, COMPLETED, FAILED, CANCELLED");
+            }
+        }
+        StringBuilder query = new StringBuilder("1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (hostId != null) {
+            args.add(hostId);
+            query.append(" and (sourceHostId = ?").append(args.size()).append(" or destinationHostId = ?")
+                    .append(args.size()).append(')');
+        }
+        if (wanted != null) {
+            args.add(wanted);
+            query.append(" and state = ?").append(args.size());
+        }
+        query.append(" order by requestedAt desc, id");
+        return MigrationEntity.<MigrationEntity>find(query.toString(), args.toArray()).page(0, limit).list().stream()
+                .map(MigrationView::of).toList();
+    }
+
+    public MigrationView cancel(String id, String requestedBy) {
+        MigrationEntity current = require(id);
+        if (current.state.terminal()) {
+            throw ProblemException.conflict("migration " + id + " is already " + current.state,
+                    List.of(new Problem.InvalidParam("state", current.state.name())));
+        }
+        if (current.cancelRequestedAt != null) {
+            return MigrationView.of(current);
+        }
+        Instant now = Instant.now();
+        MigrationCancelRequested unsigned = new MigrationCancelRequested(id, current.sourceHostId, requestedBy, now,
+                signer.keyName(), null);
+        MigrationCancelRequested command = unsigned.withSignature(signer.sign(unsigned.signingPayload()));
+        return QuarkusTransaction.requiringNew().call(() -> {
+            MigrationEntity m = MigrationEntity.findById(id, LockModeType.PESSIMISTIC_WRITE);
+            if (m.state.terminal() || m.cancelRequestedAt != null) {
+                return MigrationView.of(m);
+            }
+            m.cancelRequestedAt = now;
+            m.cancelRequestedBy = requestedBy;
+            m.updatedAt = now;
+            outbox.write(command);
+            Audit.info("migration.cancel-requested", requestedBy, "migration=" + id + " vm=" + m.vmName);
+            return MigrationView.of(m);
+        });
+    }
+
+    // ---- results from the agents ----
+
+    public void apply(MigrationProgress event) {
+        MigrationEntity m = known(event.migrationId());
+        if (m == null || m.state.terminal()) {
+            return;
+        }
+        m.state = MigrationState.RUNNING;
+        m.elapsedMs = event.elapsedMs();
+        m.dataTotalBytes = event.dataTotalBytes();
+        m.dataProcessedBytes = event.dataProcessedBytes();
+        m.dataRemainingBytes = event.dataRemainingBytes();
+        m.memoryBytesPerSecond = event.memoryBytesPerSecond();
+        m.updatedAt = Instant.now();
+    }
+
+    public void apply(MigrationCompleted event) {
+        MigrationEntity m = known(event.migrationId());
+        if (m == null || m.state.terminal()) {
+            return;
+        }
+        m.elapsedMs = event.wallTimeMs();
+        m.downtimeMs = event.downtimeMs();
+        if (event.transferredBytes() != null) {
+            m.dataProcessedBytes = event.transferredBytes();
+            m.dataTotalBytes = event.transferredBytes();
+            m.dataRemainingBytes = 0L;
+        }
+        m.memoryBytesPerSecond = event.throughputBytesPerSecond();
+        m.finish(MigrationState.COMPLETED, Instant.now());
+    }
+
+    public void apply(MigrationFailed event) {
+        MigrationEntity m = known(event.migrationId());
+        if (m == null || m.state.terminal()) {
+            return;
+        }
+        m.failureReason = event.libvirtError() == null ? event.reason() : event.reason() + ": " + event.libvirtError();
+        m.finish(event.cancelled() ? MigrationState.CANCELLED : MigrationState.FAILED, Instant.now());
+    }
+
+    /** A command no agent took up before it expired will never run: free the VM for another attempt. */
+    @Scheduled(every = "${virtgate.migration.sweep-interval:30s}", delayed = "10s")
+    @Transactional
+    void failUnanswered() {
+        Instant now = Instant.now();
+        List<MigrationEntity> stale = MigrationEntity.list("state = ?1 and commandNotAfter < ?2",
+                MigrationState.REQUESTED, now.minus(config.unansweredGrace()));
+        for (MigrationEntity m : stale) {
+            m.failureReason = "no agent took up the command before it expired";
+            m.finish(MigrationState.FAILED, now);
+            LOG.warnf("migration %s (vm %s) failed: command expired unanswered", m.id, m.vmName);
+        }
+    }
+
+    // ---- helpers ----
+
+    private Pair negotiate(MigrationRequest request, Instant now) {
+        if (!VM_NAME.matcher(request.vmName()).matches()) {
+            throw ProblemException.unprocessable("vmName",
+                    "not a libvirt domain name: letters, digits, '.', '_', '-', at most 64, starting alphanumeric");
+        }
+        if (request.sourceHostId().equals(request.destinationHostId())) {
+            throw ProblemException.unprocessable("destinationHostId", "must differ from sourceHostId");
+        }
+        HostEntity source = activeHost("sourceHostId", request.sourceHostId());
+        HostEntity destination = activeHost("destinationHostId", request.destinationHostId());
+        ClusterPolicy policy = policies.policyOf(source.clusterId);
+        MigrationPlan plan = new Negotiator(config.postureMaxAge()).negotiate(HostRegistry.state(source),
+                HostRegistry.state(destination), policy, now, request.bandwidthMiBps());
+        return new Pair(source, destination, policy, plan);
+    }
+
+    private static HostEntity activeHost(String field, String hostId) {
+        HostEntity host = HostEntity.findById(hostId);
+        if (host == null) {
+            throw ProblemException.unprocessable(field, "unknown host " + hostId);
+        }
+        if (host.decommissionedAt != null) {
+            throw ProblemException.unprocessable(field, "host " + hostId + " is decommissioned");
+        }
+        return host;
+    }
+
+    private static void refuseIfMigrating(String vmName) {
+        MigrationEntity active = MigrationEntity.find("activeVm", vmName).firstResult();
+        if (active != null) {
+            throw ProblemException.conflict("vm " + vmName + " is already migrating (" + active.id + ", "
+                    + active.state + ")", List.of(new Problem.InvalidParam("vmName", "already migrating: " + active.id)));
+        }
+    }
+
+    private static Optional<Accepted> replay(String key, String fingerprint) {
+        MigrationEntity existing = MigrationEntity.find("idempotencyKey", key).firstResult();
+        if (existing == null) {
+            return Optional.empty();
+        }
+        if (!existing.requestFingerprint.equals(fingerprint)) {
+            throw ProblemException.unprocessable("Idempotency-Key", "already used for a different request");
+        }
+        return Optional.of(new Accepted(MigrationView.of(existing), true));
+    }
+
+    private static List<Problem.InvalidParam> fields(List<String> reasons) {
+        return reasons.stream().map(r -> new Problem.InvalidParam(
+                r.startsWith("source") ? "sourceHostId" : r.startsWith("destination") ? "destinationHostId" : "policy",
+                r)).toList();
+    }
+
+    private MigrationEntity require(String id) {
+        MigrationEntity m = MigrationEntity.findById(id);
+        if (m == null) {
+            throw ProblemException.notFound("no migration " + id);
+        }
+        return m;
+    }
+
+    private static MigrationEntity known(String id) {
+        MigrationEntity m = MigrationEntity.findById(id);
+        if (m == null) {
+            LOG.warnf("result for unknown migration %s: ignored", id);
+        }
+        return m;
+    }
+
+    private static MigrationEntity entity(MigrationRequested command, Integer bandwidth, String key, String fingerprint) {
+        MigrationEntity m = new MigrationEntity();
+        m.id = command.migrationId();
+        m.vmName = command.vmName();
+        m.activeVm = command.vmName();
+        m.clusterId = command.clusterId();
+        m.sourceHostId = command.sourceHostId();
+        m.destinationHostId = command.destinationHostId();
+        m.bandwidthMiBps = bandwidth;
+        m.mode = command.mode();
+        m.destinationUri = command.destinationUri();
+        m.flags = command.flags();
+        m.parameters = command.parameters();
+        m.reasons = command.reasons();
+        m.state = MigrationState.REQUESTED;
+        m.requestedBy = command.requestedBy();
+        m.requestedAt = command.requestedAt();
+        m.commandNotAfter = command.notAfter();
+        m.idempotencyKey = key;
+        m.requestFingerprint = fingerprint;
+        m.updatedAt = command.requestedAt();
+        return m;
+    }
+}

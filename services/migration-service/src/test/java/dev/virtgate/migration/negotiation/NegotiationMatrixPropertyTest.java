@@ -1,0 +1,163 @@
+package dev.virtgate.migration.negotiation;
+
+import dev.virtgate.contracts.events.MigrationMode;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.Combinators;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The capability x policy x time matrix: whatever the hosts report and whatever the policy says,
+ * the memory stream is never unencrypted unless an unexpired upgrade window allows it, and each
+ * mode is chosen exactly when the architecture table says so.
+ */
+class NegotiationMatrixPropertyTest {
+    static final Instant NOW = Instant.parse("2026-11-22T12:00:00Z");
+    static final Duration MAX_AGE = Duration.ofMinutes(3);
+    final Negotiator negotiator = new Negotiator(MAX_AGE);
+
+    enum Cert { NONE, VALID, EXPIRED, REVOKED, NOT_YET_VALID, STALE_APPLIED }
+
+    enum Posture { NONE, FRESH_PASS, FRESH_FAIL, STALE_PASS }
+
+    @Property(tries = 5_000)
+    void neverInClearWithoutAnOpenUpgradeWindow(@ForAll("hosts") HostState source,
+            @ForAll("hosts") HostState destination, @ForAll("policies") ClusterPolicy policy,
+            @ForAll @IntRange(min = 0, max = 1) int bandwidthGiven) {
+        MigrationPlan plan = negotiator.negotiate(source, destination, policy, NOW, bandwidthGiven == 1 ? 256 : null);
+
+        boolean clear = plan.allowed() && (plan.mode() == MigrationMode.INSECURE
+                || !(plan.flags().contains("TLS") || plan.flags().contains("TUNNELLED")));
+        if (clear) {
+            assertThat(policy.windowOpen(NOW)).as("clear text only in an open upgrade window").isTrue();
+            assertThat(plan.mode()).isEqualTo(MigrationMode.INSECURE);
+            assertThat(plan.warning()).isTrue();
+        }
+        assertThat(plan.memoryInClear()).isEqualTo(clear);
+        assertThat(plan.reasons()).isNotEmpty();
+    }
+
+    @Property(tries = 5_000)
+    void modeFollowsTheArchitectureTable(@ForAll("hosts") HostState source, @ForAll("hosts") HostState destination,
+            @ForAll("policies") ClusterPolicy policy) {
+        MigrationPlan plan = negotiator.negotiate(source, destination, policy, NOW, null);
+        boolean sameCluster = source.clusterId().equals(destination.clusterId());
+        boolean bothTls = tlsReady(source) && tlsReady(destination);
+        boolean bothSasl = saslReady(source) && saslReady(destination);
+
+        MigrationMode expected;
+        if (!sameCluster) {
+            expected = null;
+        } else if (bothTls) {
+            expected = source.nativeTlsMigration() && destination.nativeTlsMigration() ? MigrationMode.TLS_NATIVE
+                    : MigrationMode.TLS_TUNNELLED;
+        } else if (bothSasl && policy.allowsSasl(NOW)) {
+            expected = MigrationMode.SASL_TUNNELLED;
+        } else if (policy.windowOpen(NOW)) {
+            expected = MigrationMode.INSECURE;
+        } else {
+            expected = null;
+        }
+        assertThat(plan.mode()).isEqualTo(expected);
+        assertThat(plan.allowed()).isEqualTo(expected != null);
+        if (expected == null) {
+            return;
+        }
+        assertThat(plan.flags()).startsWith("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE");
+        switch (expected) {
+            case TLS_NATIVE -> {
+                assertThat(plan.destinationUri()).isEqualTo("qemu+tls://" + destination.fqdn() + "/system");
+                assertThat(plan.flags()).contains("TLS").doesNotContain("TUNNELLED");
+                if (destination.migrationAddress() != null) {
+                    assertThat(plan.parameters()).containsEntry("tls_destination", destination.fqdn())
+                            .containsEntry("migrate_uri", "tcp://" + destination.migrationAddress());
+                } else {
+                    assertThat(plan.parameters()).doesNotContainKeys("tls_destination", "migrate_uri");
+                }
+            }
+            case TLS_TUNNELLED -> {
+                assertThat(plan.destinationUri()).startsWith("qemu+tls://");
+                assertThat(plan.flags()).contains("TUNNELLED").doesNotContain("TLS");
+                assertThat(plan.warning()).isFalse();
+            }
+            case SASL_TUNNELLED -> {
+                assertThat(plan.destinationUri()).isEqualTo("qemu+tcp://" + destination.fqdn() + "/system");
+                assertThat(plan.flags()).contains("TUNNELLED");
+                assertThat(plan.warning()).isTrue();
+                assertThat(plan.reasons()).anyMatch(r -> r.startsWith("WARNING"));
+            }
+            case INSECURE -> {
+                assertThat(plan.destinationUri()).startsWith("qemu+tcp://");
+                assertThat(plan.flags()).doesNotContain("TLS", "TUNNELLED");
+                assertThat(plan.reasons()).anyMatch(r -> r.contains("UNENCRYPTED"));
+            }
+        }
+    }
+
+    /** The oracle: TLS-ready as ARCHITECTURE.md defines it, written independently of the Negotiator. */
+    static boolean tlsReady(HostState h) {
+        boolean cert = h.certSerial() != null && h.certRevokedAt() == null && NOW.isBefore(h.certNotAfter())
+                && !NOW.isBefore(h.certNotBefore())
+                && (h.appliedCertSerial() == null || h.appliedCertSerial().equals(h.certSerial()));
+        return cert && h.tlsListening() && postureOk(h);
+    }
+
+    static boolean saslReady(HostState h) {
+        return h.saslListening() && h.credentialVersion() != null && postureOk(h);
+    }
+
+    static boolean postureOk(HostState h) {
+        return h.probedAt() != null && !h.probedAt().isBefore(NOW.minus(MAX_AGE)) && Boolean.TRUE.equals(h.postureAllPass());
+    }
+
+    @Provide
+    Arbitrary<ClusterPolicy> policies() {
+        return Arbitraries.oneOf(
+                Arbitraries.just(new ClusterPolicy(PolicyMode.REQUIRE_TLS, null)),
+                Arbitraries.just(new ClusterPolicy(PolicyMode.ALLOW_SASL_FALLBACK, null)),
+                Arbitraries.longs().between(-7 * 86_400, 7 * 86_400)
+                        .map(s -> new ClusterPolicy(PolicyMode.UPGRADE_WINDOW, NOW.plusSeconds(s))),
+                Arbitraries.just(new ClusterPolicy(PolicyMode.UPGRADE_WINDOW, NOW)),
+                Arbitraries.just(new ClusterPolicy(PolicyMode.UPGRADE_WINDOW, NOW.plusMillis(1))));
+    }
+
+    @Provide
+    Arbitrary<HostState> hosts() {
+        Arbitrary<Cert> cert = Arbitraries.of(Cert.class);
+        Arbitrary<Posture> posture = Arbitraries.of(Posture.class);
+        Arbitrary<Boolean> bool = Arbitraries.of(true, false);
+        Arbitrary<String> cluster = Arbitraries.frequency(
+                net.jqwik.api.Tuple.of(19, "c1"), net.jqwik.api.Tuple.of(1, "c2"));
+        Arbitrary<Long> ageSeconds = Arbitraries.longs().between(0, 3 * 86_400);
+        return Combinators.combine(cert, posture, bool, bool, bool, bool, bool, cluster).flatAs(
+                (c, p, tls, sasl, nativeTls, credential, migrationNet, clusterId) -> ageSeconds.map(age -> host(
+                        c, p, tls, sasl, nativeTls, credential, migrationNet, clusterId, age)));
+    }
+
+    static HostState host(Cert cert, Posture posture, boolean tls, boolean sasl, boolean nativeTls, boolean credential,
+            boolean migrationNet, String cluster, long ageSeconds) {
+        String serial = cert == Cert.NONE ? null : "0af3";
+        Instant notBefore = cert == Cert.NOT_YET_VALID ? NOW.plusSeconds(60) : NOW.minusSeconds(86_400);
+        Instant notAfter = cert == Cert.EXPIRED ? NOW.minusSeconds(1 + ageSeconds) : NOW.plusSeconds(86_400);
+        Instant revoked = cert == Cert.REVOKED ? NOW.minusSeconds(ageSeconds) : null;
+        String applied = cert == Cert.STALE_APPLIED ? "0af2" : serial;
+        Instant probedAt = switch (posture) {
+            case NONE -> null;
+            case FRESH_PASS, FRESH_FAIL -> NOW.minusSeconds(ageSeconds % 180);
+            case STALE_PASS -> NOW.minus(MAX_AGE).minusSeconds(1 + ageSeconds);
+        };
+        Boolean allPass = posture == Posture.NONE ? null : posture != Posture.FRESH_FAIL;
+        String id = "h" + Math.abs((cert + "" + posture + tls + sasl + nativeTls).hashCode() % 1000);
+        return new HostState(id, cluster, id + ".lab.test", migrationNet ? "10.78.0.2" : null, serial,
+                notBefore, notAfter, revoked, applied, tls, sasl, nativeTls, credential ? 3 : null, allPass,
+                posture == Posture.FRESH_FAIL ? "unauthenticated-tcp-refused" : null, probedAt);
+    }
+}

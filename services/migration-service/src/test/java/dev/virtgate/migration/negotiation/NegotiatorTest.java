@@ -1,0 +1,100 @@
+package dev.virtgate.migration.negotiation;
+
+import dev.virtgate.contracts.events.MigrationMode;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The table's rows, one example each, with the reasons operators read. */
+class NegotiatorTest {
+    static final Instant NOW = Instant.parse("2026-11-22T12:00:00Z");
+    final Negotiator negotiator = new Negotiator(Duration.ofMinutes(3));
+
+    static HostState ready(String id, boolean nativeTls, String migrationAddress) {
+        return new HostState(id, "c1", id + ".lab.test", migrationAddress, "0af3", NOW.minusSeconds(3600),
+                NOW.plusSeconds(86_400), null, "0af3", true, true, nativeTls, 1, true, null, NOW.minusSeconds(30));
+    }
+
+    static HostState expiredCert(HostState h, Duration ago) {
+        return new HostState(h.hostId(), h.clusterId(), h.fqdn(), h.migrationAddress(), h.certSerial(),
+                h.certNotBefore(), NOW.minus(ago), null, h.appliedCertSerial(), h.tlsListening(), h.saslListening(),
+                h.nativeTlsMigration(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(), h.probedAt());
+    }
+
+    @Test
+    void tlsNativeOverTheMigrationNetwork() {
+        MigrationPlan plan = negotiator.negotiate(ready("a", true, null), ready("b", true, "10.78.0.2"),
+                ClusterPolicy.DEFAULT, NOW, 500);
+        assertThat(plan.mode()).isEqualTo(MigrationMode.TLS_NATIVE);
+        assertThat(plan.destinationUri()).isEqualTo("qemu+tls://b.lab.test/system");
+        assertThat(plan.flags()).containsExactly("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE", "TLS");
+        assertThat(plan.parameters()).containsEntry("migrate_uri", "tcp://10.78.0.2")
+                .containsEntry("tls_destination", "b.lab.test").containsEntry("bandwidth", "500");
+    }
+
+    @Test
+    void ipv6MigrationAddressIsBracketed() {
+        MigrationPlan plan = negotiator.negotiate(ready("a", true, null), ready("b", true, "fd00::2"),
+                ClusterPolicy.DEFAULT, NOW, null);
+        assertThat(plan.parameters()).containsEntry("migrate_uri", "tcp://[fd00::2]").doesNotContainKey("bandwidth");
+    }
+
+    @Test
+    void tunnelledWhenOneSideLacksNativeTls() {
+        MigrationPlan plan = negotiator.negotiate(ready("a", false, null), ready("b", true, "10.78.0.2"),
+                ClusterPolicy.DEFAULT, NOW, null);
+        assertThat(plan.mode()).isEqualTo(MigrationMode.TLS_TUNNELLED);
+        assertThat(plan.flags()).containsExactly("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE", "TUNNELLED");
+        assertThat(plan.reasons()).anyMatch(r -> r.startsWith("source lacks QEMU native migration TLS"));
+    }
+
+    @Test
+    void expiredCertificateIsRefusedUnderRequireTlsWithAReadableReason() {
+        MigrationPlan plan = negotiator.negotiate(ready("a", true, null),
+                expiredCert(ready("b", true, null), Duration.ofHours(2)), ClusterPolicy.DEFAULT, NOW, null);
+        assertThat(plan.allowed()).isFalse();
+        assertThat(plan.reasons()).contains("destination certificate expired 2h ago")
+                .anyMatch(r -> r.contains("REQUIRE_TLS"));
+    }
+
+    @Test
+    void saslFallbackWhenPolicyAllowsIt() {
+        MigrationPlan plan = negotiator.negotiate(ready("a", true, null),
+                expiredCert(ready("b", true, null), Duration.ofHours(2)),
+                new ClusterPolicy(PolicyMode.ALLOW_SASL_FALLBACK, null), NOW, null);
+        assertThat(plan.mode()).isEqualTo(MigrationMode.SASL_TUNNELLED);
+        assertThat(plan.destinationUri()).isEqualTo("qemu+tcp://b.lab.test/system");
+        assertThat(plan.warning()).isTrue();
+        assertThat(plan.reasons()).contains("destination certificate expired 2h ago");
+    }
+
+    @Test
+    void insecureOnlyInsideAnOpenWindow() {
+        HostState legacy = new HostState("b", "c1", "b.lab.test", "10.78.0.2", null, null, null, null, null, false,
+                false, false, null, null, null, null);
+        MigrationPlan open = negotiator.negotiate(ready("a", true, null), legacy,
+                new ClusterPolicy(PolicyMode.UPGRADE_WINDOW, NOW.plus(Duration.ofHours(3))), NOW, null);
+        assertThat(open.mode()).isEqualTo(MigrationMode.INSECURE);
+        assertThat(open.memoryInClear()).isTrue();
+        assertThat(open.reasons()).anyMatch(r -> r.contains("UNENCRYPTED") && r.contains("expires in 3h"));
+
+        MigrationPlan closed = negotiator.negotiate(ready("a", true, null), legacy,
+                new ClusterPolicy(PolicyMode.UPGRADE_WINDOW, NOW.minus(Duration.ofHours(2))), NOW, null);
+        assertThat(closed.allowed()).isFalse();
+        assertThat(closed.reasons()).contains("refused: the upgrade window expired 2h ago",
+                "destination has no certificate from this CA (not enrolled yet)");
+    }
+
+    @Test
+    void stalePostureAndRevokedCertificateAreExplained() {
+        HostState stale = new HostState("a", "c1", "a.lab.test", null, "0af3", NOW.minusSeconds(3600),
+                NOW.plusSeconds(86_400), NOW.minus(Duration.ofMinutes(5)), "0af3", true, true, true, 1, true, null,
+                NOW.minus(Duration.ofMinutes(7)));
+        MigrationPlan plan = negotiator.negotiate(stale, ready("b", true, null), ClusterPolicy.DEFAULT, NOW, null);
+        assertThat(plan.reasons()).contains("source certificate 0af3 was revoked 5m ago",
+                "source posture is stale: last report 7m ago (max age 3m)");
+    }
+}
