@@ -1,0 +1,79 @@
+package dev.virtgate.credential.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** Settings of the credential service ({@code virtgate.credential.*}). */
+@ConfigMapping(prefix = "virtgate.credential")
+public interface CredentialConfig {
+
+    Kv kv();
+
+    AppRole approle();
+
+    Rotation rotation();
+
+    OpenBao openbao();
+
+    interface Kv {
+        /** KV v2 mount. */
+        @WithDefault("secret")
+        String mount();
+
+        /** Path inside the mount; {@code {cluster}} is replaced by the cluster id. */
+        @WithDefault("virtgate/clusters/{cluster}/libvirt-sasl")
+        String pathTemplate();
+    }
+
+    interface AppRole {
+        @WithDefault("approle")
+        String mount();
+
+        /** How long the response-wrapped secret-id may wait to be unwrapped (single use). */
+        @WithDefault("PT5M")
+        Duration wrapTtl();
+
+        @WithDefault("PT1H")
+        Duration tokenTtl();
+
+        @WithDefault("PT24H")
+        Duration tokenMaxTtl();
+
+        /** Logins a secret-id allows; 0 = unlimited (the agent keeps it like its private key). */
+        @WithDefault("0")
+        int secretIdNumUses();
+
+        /** Lifetime of a secret-id; zero = no expiry. */
+        @WithDefault("PT0S")
+        Duration secretIdTtl();
+
+        /** The Transit verify endpoint agents may call to check signed migration commands. */
+        @WithDefault("transit/verify/virtgate-migration-commands")
+        String transitVerifyPath();
+    }
+
+    interface Rotation {
+        /** Rotate every cluster this long after its last rotation started; empty = never by schedule. */
+        Optional<Duration> interval();
+
+        /** How often the schedule and the reconciler look at the clusters. */
+        @WithDefault("10s")
+        String checkEvery();
+
+        /** A cluster's current phase is re-announced for laggards at most this often. */
+        @WithDefault("PT2S")
+        Duration catchUpDebounce();
+    }
+
+    interface OpenBao {
+        @WithDefault("PT5S")
+        Duration timeout();
+
+        /** Retry-After sent with 503 while OpenBao is unreachable. */
+        @WithDefault("5")
+        int retryAfterSeconds();
+    }
+}

@@ -1,0 +1,32 @@
+package dev.virtgate.credential.repository;
+
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import jakarta.enterprise.context.ApplicationScoped;
+
+import java.util.Collection;
+import java.util.List;
+
+@ApplicationScoped
+public class HostMemberRepository implements PanacheRepositoryBase<HostMember, String> {
+
+    /** Loads many hosts in one round trip (the consumer's batch). */
+    public List<HostMember> findByIds(Collection<String> hostIds) {
+        return hostIds.isEmpty() ? List.of() : list("hostId in ?1", hostIds);
+    }
+
+    public long laggards(String clusterId, int rank) {
+        return count("clusterId = ?1 and decommissioned = false and ackedRank < ?2", clusterId, rank);
+    }
+
+    public List<HostMember> members(String clusterId) {
+        return list("clusterId = ?1 and decommissioned = false order by hostId", clusterId);
+    }
+
+    public List<HostMember> pendingGrants() {
+        return list("pendingGrantCsrPem is not null and decommissioned = false");
+    }
+
+    public List<HostMember> pendingRevocations() {
+        return list("accessRevokePending = true");
+    }
+}

@@ -1,0 +1,101 @@
+package dev.virtgate.credential.rest;
+
+import dev.virtgate.credential.config.CredentialConfig;
+import dev.virtgate.credential.openbao.OpenBaoUnavailableException;
+import dev.virtgate.credential.repository.ClusterCredential;
+import dev.virtgate.credential.repository.ClusterCredentialRepository;
+import dev.virtgate.credential.repository.HostMember;
+import dev.virtgate.credential.repository.HostMemberRepository;
+import dev.virtgate.credential.service.CredentialService;
+import dev.virtgate.credential.service.CredentialStore;
+import dev.virtgate.credential.service.RotationInProgressException;
+import dev.virtgate.credential.service.RotationState;
+import dev.virtgate.credential.service.Stage;
+import dev.virtgate.credential.service.UnknownClusterException;
+import dev.virtgate.support.rest.Problem;
+import dev.virtgate.support.rest.ProblemException;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import jakarta.validation.constraints.Pattern;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.jwt.JsonWebToken;
+
+import java.util.ArrayList;
+import java.util.List;
+
+@Path("/v1/clusters/{clusterId}/credentials")
+@Produces(MediaType.APPLICATION_JSON)
+public class CredentialResource {
+    static final String CLUSTER_ID = "^[a-z0-9][a-z0-9-]{0,62}$";
+
+    @Inject
+    CredentialService credentials;
+
+    @Inject
+    ClusterCredentialRepository clusters;
+
+    @Inject
+    HostMemberRepository hosts;
+
+    @Inject
+    CredentialStore store;
+
+    @Inject
+    CredentialConfig config;
+
+    @Inject
+    JsonWebToken caller;
+
+    @GET
+    @RolesAllowed({"viewer", "operator"})
+    @Transactional
+    public CredentialStatus status(@PathParam("clusterId") @Pattern(regexp = CLUSTER_ID) String clusterId) {
+        ClusterCredential cluster = clusters.findByIdOptional(clusterId)
+                .orElseThrow(() -> ProblemException.notFound("unknown cluster " + clusterId));
+        RotationState state = cluster.state();
+        List<String> acknowledged = new ArrayList<>();
+        List<CredentialStatus.Laggard> laggards = new ArrayList<>();
+        List<HostMember> members = hosts.members(clusterId);
+        for (HostMember host : members) {
+            if (state.hasCredential() && host.ackedRank >= state.rank()) {
+                acknowledged.add(host.hostId);
+            } else {
+                Stage acked = Stage.ofRank(host.ackedRank).orElse(null);
+                laggards.add(new CredentialStatus.Laggard(host.hostId, acked == null ? null : acked.version(),
+                        acked == null ? null : acked.phase().name()));
+            }
+        }
+        return new CredentialStatus(clusterId, state.rotationId(), state.version(),
+                state.hasCredential() ? RotationState.username(state.version()) : null,
+                state.phase() == null ? null : state.phase().name(), !state.idle(), store.kvPath(clusterId),
+                state.kvVersion(), state.previousVersion() == null ? null : RotationState.username(state.previousVersion()),
+                state.hasCredential() ? state.acceptedUsernames() : List.of(), cluster.rotationStartedAt,
+                cluster.phaseEnteredAt, members.size(), acknowledged, laggards);
+    }
+
+    @POST
+    @Path("/rotate")
+    @RolesAllowed("operator")
+    public Response rotate(@PathParam("clusterId") @Pattern(regexp = CLUSTER_ID) String clusterId) {
+        try {
+            RotationState staged = credentials.rotate(clusterId, caller.getName());
+            return Response.accepted(new RotationStarted(clusterId, staged.rotationId(), staged.version(),
+                    RotationState.username(staged.version()), staged.phase().name())).build();
+        } catch (UnknownClusterException e) {
+            throw ProblemException.notFound("unknown cluster " + clusterId);
+        } catch (RotationInProgressException e) {
+            throw ProblemException.conflict("a rotation is in progress, current phase " + e.phase(),
+                    List.of(new Problem.InvalidParam("phase", e.phase().name())));
+        } catch (OpenBaoUnavailableException e) {
+            throw ProblemException.unavailable("credential store (OpenBao) unavailable; nothing was changed",
+                    config.openbao().retryAfterSeconds());
+        }
+    }
+}

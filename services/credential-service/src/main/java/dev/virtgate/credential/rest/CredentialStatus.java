@@ -1,0 +1,27 @@
+package dev.virtgate.credential.rest;
+
+import java.time.Instant;
+import java.util.List;
+
+/** What GET /v1/clusters/{id}/credentials shows: where the rotation stands and who holds it up. */
+public record CredentialStatus(
+        String clusterId,
+        String rotationId,
+        int version,
+        String username,
+        String phase,
+        boolean rotationInProgress,
+        String kvPath,
+        int kvVersion,
+        String previousUsername,
+        List<String> acceptedUsernames,
+        Instant rotationStartedAt,
+        Instant phaseEnteredAt,
+        int members,
+        List<String> acknowledgedHosts,
+        List<Laggard> laggards) {
+
+    /** A member that has not acknowledged the current phase; {@code acked*} is what it last confirmed. */
+    public record Laggard(String hostId, Integer ackedVersion, String ackedPhase) {
+    }
+}

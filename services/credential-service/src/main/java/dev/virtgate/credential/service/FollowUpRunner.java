@@ -1,0 +1,39 @@
+package dev.virtgate.credential.service;
+
+import dev.virtgate.credential.openbao.OpenBaoException;
+import dev.virtgate.credential.openbao.OpenBaoUnavailableException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/**
+ * Runs the OpenBao side of committed host events. A failure leaves the work pending in the
+ * database; the reconciler retries it, so an OpenBao outage never blocks the event stream.
+ */
+@ApplicationScoped
+public class FollowUpRunner {
+    private static final Logger LOG = Logger.getLogger(FollowUpRunner.class);
+
+    @Inject
+    CredentialService credentials;
+
+    @Inject
+    HostAccessService access;
+
+    public void run(HostEventsProcessor.FollowUps followUps) {
+        followUps.clustersWithoutCredential().forEach(c -> attempt("initial credential of " + c,
+                () -> credentials.ensureInitial(c)));
+        followUps.grants().forEach(h -> attempt("access grant of " + h, () -> access.grant(h)));
+        followUps.revocations().forEach(h -> attempt("access revocation of " + h, () -> access.revoke(h)));
+    }
+
+    public static void attempt(String what, Runnable action) {
+        try {
+            action.run();
+        } catch (OpenBaoUnavailableException | OpenBaoException e) {
+            LOG.warnf("%s postponed: %s", what, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warnf("%s failed, will retry: %s", what, e.getClass().getSimpleName());
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package dev.virtgate.credential.service;
+
+import dev.virtgate.contracts.events.HostAccessGranted;
+import dev.virtgate.credential.config.CredentialConfig;
+import dev.virtgate.credential.openbao.OpenBaoClient;
+import dev.virtgate.credential.pki.HostKeys;
+import dev.virtgate.credential.repository.ClusterCredentialRepository;
+import dev.virtgate.credential.repository.HostMember;
+import dev.virtgate.credential.repository.HostMemberRepository;
+import dev.virtgate.support.outbox.OutboxWriter;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.nio.charset.StandardCharsets;
+import java.security.interfaces.ECPublicKey;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Per-host OpenBao access: AppRole {@code virtgate-host-<hostId>} bound to a policy that reads only
+ * the host's own cluster credential and may verify migration-command signatures. The secret-id is
+ * response-wrapped (single use, short TTL) and the wrapping token is ECIES-encrypted to the CSR key.
+ * OpenBao calls happen outside transactions; a failed grant stays pending and is retried.
+ */
+@ApplicationScoped
+public class HostAccessService {
+    private static final Logger LOG = Logger.getLogger(HostAccessService.class);
+
+    @Inject
+    OpenBaoClient openBao;
+
+    @Inject
+    HostMemberRepository hosts;
+
+    @Inject
+    ClusterCredentialRepository clusters;
+
+    @Inject
+    CredentialService credentials;
+
+    @Inject
+    CredentialStore store;
+
+    @Inject
+    CredentialConfig config;
+
+    @Inject
+    OutboxWriter outbox;
+
+    public static String roleName(String hostId) {
+        return "virtgate-host-" + hostId;
+    }
+
+    public String policy(String clusterId) {
+        return "path \"" + store.apiPath(clusterId) + "\" {\n  capabilities = [\"read\"]\n}\n"
+                + "path \"" + config.approle().transitVerifyPath() + "\" {\n  capabilities = [\"update\"]\n}\n";
+    }
+
+    /** Grants access to a host whose enrollment was accepted; no-op if nothing is pending. */
+    public void grant(String hostId) {
+        HostMember pending = QuarkusTransaction.requiringNew().call(() -> hosts.findById(hostId));
+        if (pending == null || pending.pendingGrantCsrPem == null || pending.decommissioned) {
+            return;
+        }
+        String clusterId = pending.clusterId;
+        ECPublicKey hostKey = HostKeys.publicKeyOf(pending.pendingGrantCsrPem);
+        String role = roleName(hostId);
+        openBao.writePolicy(role, policy(clusterId));
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("token_policies", List.of(role));
+        settings.put("token_ttl", config.approle().tokenTtl().toSeconds() + "s");
+        settings.put("token_max_ttl", config.approle().tokenMaxTtl().toSeconds() + "s");
+        settings.put("secret_id_num_uses", config.approle().secretIdNumUses());
+        settings.put("secret_id_ttl", config.approle().secretIdTtl().toSeconds() + "s");
+        settings.put("bind_secret_id", true);
+        openBao.writeAppRole(role, settings);
+        String roleId = openBao.roleId(role);
+        OpenBaoClient.WrappedSecret wrapped = openBao.wrappedSecretId(role, config.approle().wrapTtl());
+        String encrypted = HostKeys.encrypt(hostKey, wrapped.token().getBytes(StandardCharsets.US_ASCII));
+        Instant expires = Instant.now().plusSeconds(wrapped.ttlSeconds());
+        QuarkusTransaction.requiringNew().run(() -> {
+            HostMember host = hosts.findById(hostId);
+            if (host == null || host.pendingGrantCsrPem == null || host.decommissioned) {
+                return;
+            }
+            host.pendingGrantCsrPem = null;
+            host.accessGranted = true;
+            outbox.write(new HostAccessGranted(hostId, clusterId, roleId, encrypted, expires, store.apiPath(clusterId)));
+            // The new host catches up with the cluster's current phase.
+            clusters.lock(clusterId).ifPresent(credentials::announce);
+            LOG.infof("host %s: AppRole %s granted (cluster %s)", hostId, role, clusterId);
+        });
+    }
+
+    /** Deletes a decommissioned host's AppRole and policy. */
+    public void revoke(String hostId) {
+        String role = roleName(hostId);
+        openBao.deleteAppRole(role);
+        openBao.deletePolicy(role);
+        QuarkusTransaction.requiringNew().run(() -> {
+            HostMember host = hosts.findById(hostId);
+            if (host != null) {
+                host.accessRevokePending = false;
+                host.accessGranted = false;
+            }
+        });
+        LOG.infof("host %s: AppRole %s revoked", hostId, role);
+    }
+}
