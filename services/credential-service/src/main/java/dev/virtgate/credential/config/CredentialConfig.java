@@ -66,6 +66,10 @@ public interface CredentialConfig {
         /** A cluster's current phase is re-announced for laggards at most this often. */
         @WithDefault("PT2S")
         Duration catchUpDebounce();
+
+        /** A phase still waiting for laggards is announced again this often (hosts that missed it). */
+        @WithDefault("PT1M")
+        Duration reannounceEvery();
     }
 
     interface OpenBao {

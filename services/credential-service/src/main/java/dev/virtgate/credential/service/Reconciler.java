@@ -50,15 +50,20 @@ public class Reconciler {
         List<String> revocations = QuarkusTransaction.requiringNew().call(() ->
                 hosts.pendingRevocations().stream().map(h -> h.hostId).toList());
         revocations.forEach(h -> FollowUpRunner.attempt("access revocation of " + h, () -> access.revoke(h)));
-        resumeRotations();
+        resumeRotations(now);
         rotateDue(now);
     }
 
     /** Advances every rotation whose members all acknowledged; the restart path is this one. */
-    public void resumeRotations() {
+    public void resumeRotations(Instant now) {
         List<String> inProgress = QuarkusTransaction.requiringNew().call(() -> clusters.inProgress());
         for (String clusterId : inProgress) {
-            QuarkusTransaction.requiringNew().run(() -> clusters.lock(clusterId).ifPresent(credentials::advance));
+            QuarkusTransaction.requiringNew().run(() -> clusters.lock(clusterId).ifPresent(cluster -> {
+                if (credentials.advance(cluster).isEmpty() && (cluster.lastAnnouncedAt == null
+                        || !cluster.lastAnnouncedAt.plus(config.rotation().reannounceEvery()).isAfter(now))) {
+                    credentials.announce(cluster); // for laggards that missed it
+                }
+            }));
         }
     }
 

@@ -1,0 +1,41 @@
+package dev.virtgate.credential;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+
+/** Collects every formatted log line of the JVM (the service runs in it under @QuarkusTest). */
+public final class LogCapture extends Handler {
+    private static final LogCapture INSTANCE = new LogCapture();
+    private static boolean installed;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+
+    public static synchronized LogCapture install() {
+        if (!installed) {
+            java.util.logging.Logger.getLogger("").addHandler(INSTANCE);
+            installed = true;
+        }
+        return INSTANCE;
+    }
+
+    public List<String> lines() {
+        return lines;
+    }
+
+    @Override
+    public void publish(LogRecord record) {
+        String message = record instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage()
+                : record.getMessage();
+        lines.add(record.getLoggerName() + " " + message
+                + (record.getThrown() == null ? "" : " " + record.getThrown()));
+    }
+
+    @Override
+    public void flush() {
+    }
+
+    @Override
+    public void close() {
+    }
+}
