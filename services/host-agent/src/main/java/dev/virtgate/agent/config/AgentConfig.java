@@ -1,0 +1,138 @@
+package dev.virtgate.agent.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Everything the agent needs to know about its host. Every file it writes lives under
+ * {@link Paths#root()} + a logical path; the logical path (what libvirtd sees) is what goes into
+ * the configuration files, so the agent can run outside the mount namespace of its libvirtd.
+ */
+@ConfigMapping(prefix = "virtgate.agent")
+public interface AgentConfig {
+
+    String hostId();
+
+    String clusterId();
+
+    String fqdn();
+
+    /** Address libvirtd listens on (listen_addr) and the IP SAN of the certificate. */
+    String managementAddress();
+
+    /** Address QEMU listens on for incoming migrations; defaults to the management address. */
+    Optional<String> migrationAddress();
+
+    /** Further DNS names for the certificate. */
+    Optional<List<String>> extraNames();
+
+    @WithDefault("qemu:///system")
+    String libvirtUri();
+
+    @WithDefault("libvirtd:///system")
+    String adminUri();
+
+    @WithDefault("16509")
+    int tcpPort();
+
+    @WithDefault("16514")
+    int tlsPort();
+
+    /** SASL realm libvirtd uses: its lower-cased host name. Defaults to the first label of the fqdn. */
+    Optional<String> saslRealm();
+
+    /** Single-use enrollment token; when set and the host is not enrolled yet, the agent enrolls at start. */
+    Optional<String> enrollmentToken();
+
+    /** Cluster requires TLS for migration data (qemu.conf migrate_tls_force = 1). */
+    @WithDefault("true")
+    boolean requireTls();
+
+    /** auth_tls: "none" = the client certificate and tls_allowed_dn_list authenticate; or "sasl". */
+    @WithDefault("none")
+    String authTls();
+
+    /** Policy: rewrite files that someone changed by hand. */
+    @WithDefault("false")
+    boolean repairDrift();
+
+    @WithDefault("60s")
+    Duration probeInterval();
+
+    @WithDefault("49152")
+    int migrationPortMin();
+
+    @WithDefault("49215")
+    int migrationPortMax();
+
+    Paths paths();
+
+    Libvirtd libvirtd();
+
+    OpenBao openbao();
+
+    interface Paths {
+        /** Prefix under which the agent reads and writes every file below ("/" in production). */
+        @WithDefault("/")
+        String root();
+
+        @WithDefault("/etc/libvirt")
+        String libvirtDir();
+
+        @WithDefault("/etc/pki")
+        String pkiDir();
+
+        @WithDefault("/etc/pki/qemu")
+        String qemuTlsDir();
+
+        @WithDefault("/etc/sasl2")
+        String saslDir();
+
+        /** Host key, applied-state digests, previous file versions. */
+        @WithDefault("/var/lib/virtgate-agent")
+        String stateDir();
+
+        /** Where the Cyrus SASL plugins are installed (read-only discovery). */
+        @WithDefault("/usr/lib/x86_64-linux-gnu/sasl2")
+        String saslPluginDir();
+    }
+
+    interface Libvirtd {
+        /** Command that restarts libvirtd (no systemd here); unset = the agent cannot restart. */
+        Optional<List<String>> restartCommand();
+
+        @WithDefault("30s")
+        Duration healthTimeout();
+
+        @WithDefault("virt-admin")
+        String virtAdmin();
+
+        @WithDefault("saslpasswd2")
+        String saslpasswd2();
+
+        /** Group owning QEMU's TLS files; default: qemu, else libvirt-qemu, else root. */
+        Optional<String> qemuGroup();
+
+        /** Longest wait for running migrations before a restart. */
+        @WithDefault("30m")
+        Duration migrationDrainTimeout();
+    }
+
+    interface OpenBao {
+        @WithDefault("${quarkus.vault.url:http://127.0.0.1:8200}")
+        String url();
+
+        @WithDefault("secret")
+        String kvMount();
+
+        @WithDefault("virtgate-migration-commands")
+        String migrationSigningKey();
+
+        @WithDefault("transit")
+        String transitMount();
+    }
+}

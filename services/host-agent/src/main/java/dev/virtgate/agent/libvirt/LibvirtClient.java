@@ -1,0 +1,80 @@
+package dev.virtgate.agent.libvirt;
+
+import org.libvirt.Connect;
+import org.libvirt.ConnectAuth;
+import org.libvirt.LibvirtException;
+
+/** Opens libvirt connections through libvirt-java (JNA over libvirt0). */
+public final class LibvirtClient {
+
+    /** Outcome of a connection attempt: whether it opened, and libvirt's error otherwise. */
+    public record Attempt(boolean connected, String error) {
+    }
+
+    /** Answers SASL prompts with the given credentials, or refuses every prompt when none are given. */
+    public static ConnectAuth auth(String username, String password) {
+        ConnectAuth auth = new ConnectAuth() {
+            @Override
+            public int callback(Credential[] creds) {
+                for (Credential c : creds) {
+                    c.result = ""; // libvirt-java copies every result back, even when we refuse
+                }
+                for (Credential c : creds) {
+                    switch (c.type) {
+                        case VIR_CRED_AUTHNAME, VIR_CRED_USERNAME -> {
+                            if (username == null) {
+                                return -1;
+                            }
+                            c.result = username;
+                        }
+                        case VIR_CRED_PASSPHRASE, VIR_CRED_NOECHOPROMPT -> {
+                            if (password == null) {
+                                return -1;
+                            }
+                            c.result = password;
+                        }
+                        case VIR_CRED_REALM -> c.result = c.defresult;
+                        default -> {
+                            return -1;
+                        }
+                    }
+                }
+                return 0;
+            }
+        };
+        auth.credType = new ConnectAuth.CredentialType[] {ConnectAuth.CredentialType.VIR_CRED_AUTHNAME,
+                ConnectAuth.CredentialType.VIR_CRED_PASSPHRASE, ConnectAuth.CredentialType.VIR_CRED_REALM};
+        return auth;
+    }
+
+    public static Connect open(String uri) throws LibvirtException {
+        return new Connect(uri, auth(null, null), 0);
+    }
+
+    /** Opens, runs one trivial RPC (so authentication really completed), closes. */
+    public static Attempt attempt(String uri, ConnectAuth auth) {
+        Connect c = null;
+        try {
+            c = new Connect(uri, auth, 0);
+            c.getLibVersion();
+            return new Attempt(true, null);
+        } catch (LibvirtException e) {
+            return new Attempt(false, e.getError() != null ? e.getError().getMessage() : e.getMessage());
+        } finally {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (LibvirtException ignored) {
+                    // closing a probe connection
+                }
+            }
+        }
+    }
+
+    public static String version(long v) {
+        return (v / 1_000_000) + "." + (v / 1000 % 1000) + "." + (v % 1000);
+    }
+
+    private LibvirtClient() {
+    }
+}

@@ -1,0 +1,56 @@
+package dev.virtgate.agent.libvirt;
+
+import dev.virtgate.agent.config.AgentConfig;
+
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+
+/** Restarts, health-checks and reloads the TLS material of the host's libvirtd. */
+public class LibvirtdControl {
+    private final AgentConfig config;
+
+    public LibvirtdControl(AgentConfig config) {
+        this.config = config;
+    }
+
+    public boolean reachable() {
+        return LibvirtClient.attempt(config.libvirtUri(), LibvirtClient.auth(null, null)).connected();
+    }
+
+    public Processes.Result restart() {
+        List<String> cmd = config.libvirtd().restartCommand()
+                .orElseThrow(() -> new IllegalStateException("virtgate.agent.libvirtd.restart-command is not set"));
+        return Processes.run(cmd, null, Duration.ofSeconds(120));
+    }
+
+    /** libvirtd answers on its local socket and, when expected, accepts connections on its TLS port. */
+    public boolean awaitHealthy(boolean expectTls) {
+        Instant deadline = Instant.now().plus(config.libvirtd().healthTimeout());
+        while (Instant.now().isBefore(deadline)) {
+            if (reachable() && (!expectTls || portOpen(config.managementAddress(), config.tlsPort()))) {
+                return true;
+            }
+            LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
+        }
+        return false;
+    }
+
+    /** Certificates, key and CRL re-read by the running daemon (libvirt >= 6.2); connections stay open. */
+    public Processes.Result reloadTls() {
+        return Processes.run(List.of(config.libvirtd().virtAdmin(), "-q", "-c", config.adminUri(),
+                "server-update-tls", "libvirtd"), null, Duration.ofSeconds(30));
+    }
+
+    public static boolean portOpen(String address, int port) {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(address, port), 1000);
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
+    }
+}

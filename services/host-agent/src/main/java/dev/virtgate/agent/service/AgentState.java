@@ -1,0 +1,82 @@
+package dev.virtgate.agent.service;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtgate.agent.files.SecureFiles;
+import dev.virtgate.contracts.EventCodec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** What the agent has been told and what it applied; persisted (0600) in the state directory. No secrets. */
+public final class AgentState {
+    private static final ObjectMapper JSON = EventCodec.newObjectMapper();
+
+    public boolean enrolled;
+    public String roleId;
+    public String credentialKvPath;
+    public String certPem;
+    public List<String> chainPem = new ArrayList<>();
+    public List<String> caBundlePem = new ArrayList<>();
+    public String certSerial;
+    public Instant certNotAfter;
+    public String libvirtDn;
+    public String crlPem;
+    public boolean ownCertRevoked;
+    /** hostId -> libvirt DN of every peer of this cluster with a current certificate. */
+    public Map<String, String> peerDns = new TreeMap<>();
+    public Map<String, String> peerSerials = new TreeMap<>();
+    public String hostUuid;
+    public Credential credential;
+    /** user -> kv version whose password is in the SASL db. */
+    public Map<String, Integer> saslUsers = new TreeMap<>();
+    /** logical path -> sha256 of the content last applied. */
+    public Map<String, String> appliedDigests = new TreeMap<>();
+    public Set<String> seenMigrations = new LinkedHashSet<>();
+
+    public record Credential(String rotationId, String username, int version, String kvPath, int kvVersion,
+            String phase, String previousUsername, Integer previousKvVersion, List<String> acceptedUsernames) {
+
+        /** The user this host's libvirtd presents to peers: the new one only once every host accepts it. */
+        public String clientUsername() {
+            return "STAGED".equals(phase) && previousUsername != null ? previousUsername : username;
+        }
+
+        public int clientKvVersion() {
+            return "STAGED".equals(phase) && previousUsername != null && previousKvVersion != null
+                    ? previousKvVersion : kvVersion;
+        }
+
+        public Integer kvVersionOf(String user) {
+            if (user.equals(username)) {
+                return kvVersion;
+            }
+            return user.equals(previousUsername) ? previousKvVersion : null;
+        }
+    }
+
+    public static AgentState load(Path file) {
+        try {
+            return Files.exists(file) ? JSON.readValue(file.toFile(), AgentState.class) : new AgentState();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read agent state " + file, e);
+        }
+    }
+
+    public void save(Path file) {
+        try {
+            SecureFiles.writeAtomically(file, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(this),
+                    "rw-------", null);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+package dev.virtgate.agent.service;
+
+import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.agent.conf.AuthConf;
+import dev.virtgate.agent.conf.ConfValue;
+import dev.virtgate.agent.conf.ConfigRejectedException;
+import dev.virtgate.agent.conf.ConfigValues;
+import dev.virtgate.agent.conf.LibvirtConf;
+import dev.virtgate.agent.conf.SaslConf;
+import dev.virtgate.agent.files.SecureFiles;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * Computes the complete desired content of every managed file from the agent's state and the
+ * files currently on disk (to keep their unmanaged lines). Every value is validated here, so a
+ * rejected value aborts the apply before a single file is written.
+ */
+public final class ConfigRenderer {
+    public static final Set<String> LIBVIRTD_KEYS = Set.of("listen_tls", "listen_tcp", "listen_addr", "tcp_port",
+            "tls_port", "auth_tcp", "auth_tls", "key_file", "cert_file", "ca_file", "crl_file",
+            "tls_no_verify_certificate", "tls_no_sanity_certificate", "tls_allowed_dn_list",
+            "sasl_allowed_username_list", "host_uuid");
+    public static final Set<String> QEMU_KEYS = Set.of("migrate_tls_x509_cert_dir", "migrate_tls_x509_verify",
+            "migrate_tls_force", "migration_address", "migration_port_min", "migration_port_max");
+
+    private final AgentConfig config;
+    private final AgentPaths paths;
+    private final String qemuGroup;
+
+    public ConfigRenderer(AgentConfig config, AgentPaths paths, String qemuGroup) {
+        this.config = config;
+        this.paths = paths;
+        this.qemuGroup = qemuGroup;
+    }
+
+    public String realm() {
+        return ConfigValues.realm("sasl-realm", config.saslRealm()
+                .orElse(config.fqdn().split("\\.")[0]).toLowerCase(java.util.Locale.ROOT));
+    }
+
+    /** Whether SASL over TCP is enabled: only with a credential to authenticate with. */
+    public static boolean tcpEnabled(AgentState state) {
+        return state.credential != null;
+    }
+
+    public List<FileSpec> render(AgentState state, String hostKeyPem, CredentialSource credentials) {
+        if (state.certPem == null || state.caBundlePem.isEmpty()) {
+            throw new IllegalStateException("no certificate yet: nothing to apply");
+        }
+        List<FileSpec> files = new ArrayList<>();
+        String cert = state.certPem.strip() + "\n" + String.join("", state.chainPem.stream().map(p -> p.strip() + "\n").toList());
+        String ca = String.join("", state.caBundlePem.stream().map(p -> p.strip() + "\n").toList());
+        files.add(new FileSpec(paths.caCert(), ascii(ca), "rw-r--r--", null, FileSpec.Effect.RELOAD_TLS));
+        files.add(new FileSpec(paths.serverCert(), ascii(cert), "rw-r--r--", null, FileSpec.Effect.RELOAD_TLS));
+        files.add(new FileSpec(paths.clientCert(), ascii(cert), "rw-r--r--", null, FileSpec.Effect.RELOAD_TLS));
+        files.add(new FileSpec(paths.serverKey(), ascii(hostKeyPem), "rw-------", null, FileSpec.Effect.RELOAD_TLS));
+        files.add(new FileSpec(paths.clientKey(), ascii(hostKeyPem), "rw-------", null, FileSpec.Effect.RELOAD_TLS));
+        String q = paths.qemuTlsDir;
+        files.add(new FileSpec(q + "/ca-cert.pem", ascii(ca), "rw-r--r--", null, FileSpec.Effect.NONE));
+        files.add(new FileSpec(q + "/server-cert.pem", ascii(cert), "rw-r--r--", null, FileSpec.Effect.NONE));
+        files.add(new FileSpec(q + "/client-cert.pem", ascii(cert), "rw-r--r--", null, FileSpec.Effect.NONE));
+        files.add(new FileSpec(q + "/server-key.pem", ascii(hostKeyPem), "rw-r-----", qemuGroup, FileSpec.Effect.NONE));
+        files.add(new FileSpec(q + "/client-key.pem", ascii(hostKeyPem), "rw-r-----", qemuGroup, FileSpec.Effect.NONE));
+        if (state.crlPem != null) {
+            files.add(new FileSpec(paths.crl(), ascii(state.crlPem), "rw-r--r--", null, FileSpec.Effect.RELOAD_TLS));
+            files.add(new FileSpec(q + "/ca-crl.pem", ascii(state.crlPem), "rw-r--r--", null, FileSpec.Effect.NONE));
+        }
+        files.add(new FileSpec(paths.libvirtdConf(), utf8(libvirtdConf(state)), "rw-r--r--", null,
+                FileSpec.Effect.RESTART));
+        files.add(new FileSpec(paths.qemuConf(), utf8(qemuConf()), "rw-------", null, FileSpec.Effect.RESTART));
+        files.add(new FileSpec(paths.saslConf(), utf8(saslConf(state)), "rw-r--r--", null, FileSpec.Effect.RESTART));
+        if (state.credential != null) {
+            AgentState.Credential c = state.credential;
+            String password = credentials.password(c.kvPath(), c.clientKvVersion());
+            files.add(new FileSpec(paths.authConf(), utf8(AuthConf.render(current(paths.authConf()),
+                    c.clientUsername(), password)), "rw-------", null, FileSpec.Effect.NONE));
+        }
+        return files;
+    }
+
+    String libvirtdConf(AgentState state) {
+        Map<String, ConfValue> v = new LinkedHashMap<>();
+        boolean tcp = tcpEnabled(state);
+        v.put("listen_tls", ConfValue.of(1));
+        v.put("listen_tcp", ConfValue.of(tcp ? 1 : 0));
+        v.put("listen_addr", ConfValue.of(ConfigValues.listenAddress("management-address", config.managementAddress())));
+        v.put("tls_port", ConfValue.of(Integer.toString(ConfigValues.port("tls-port", config.tlsPort()))));
+        v.put("tcp_port", ConfValue.of(Integer.toString(ConfigValues.port("tcp-port", config.tcpPort()))));
+        v.put("auth_tcp", ConfValue.of("sasl"));
+        String authTls = config.authTls();
+        if (!authTls.equals("none") && !authTls.equals("sasl")) {
+            throw new ConfigRejectedException("auth-tls", "must be none or sasl");
+        }
+        v.put("auth_tls", ConfValue.of(authTls));
+        v.put("key_file", ConfValue.of(ConfigValues.path("key_file", paths.serverKey())));
+        v.put("cert_file", ConfValue.of(ConfigValues.path("cert_file", paths.serverCert())));
+        v.put("ca_file", ConfValue.of(ConfigValues.path("ca_file", paths.caCert())));
+        if (state.crlPem != null) {
+            v.put("crl_file", ConfValue.of(ConfigValues.path("crl_file", paths.crl())));
+        }
+        v.put("tls_no_verify_certificate", ConfValue.of(0));
+        v.put("tls_no_sanity_certificate", ConfValue.of(0));
+        v.put("tls_allowed_dn_list", ConfValue.of(allowedDns(state)));
+        if (tcp || authTls.equals("sasl")) {
+            v.put("sasl_allowed_username_list", ConfValue.of(allowedUsers(state)));
+        }
+        v.put("host_uuid", ConfValue.of(ConfigValues.uuid("host_uuid", state.hostUuid)));
+        return LibvirtConf.parse(current(paths.libvirtdConf())).render(LIBVIRTD_KEYS, v);
+    }
+
+    /** Own DN and the DNs of the cluster's peers, in virt-pki-query-dn order, sorted for a stable file. */
+    static List<String> allowedDns(AgentState state) {
+        TreeSet<String> dns = new TreeSet<>();
+        if (state.libvirtDn != null && !state.ownCertRevoked) {
+            dns.add(ConfigValues.dn("libvirtDn", state.libvirtDn));
+        }
+        state.peerDns.forEach((host, dn) -> dns.add(ConfigValues.dn("peer " + host + " libvirtDn", dn)));
+        return List.copyOf(dns);
+    }
+
+    List<String> allowedUsers(AgentState state) {
+        List<String> users = new ArrayList<>();
+        if (state.credential != null) {
+            String realm = realm();
+            for (String u : state.credential.acceptedUsernames()) {
+                ConfigValues.username("acceptedUsernames", u);
+                users.add(u);
+                users.add(u + "@" + realm);
+            }
+        }
+        return users;
+    }
+
+    String qemuConf() {
+        Map<String, ConfValue> v = new LinkedHashMap<>();
+        v.put("migrate_tls_x509_cert_dir", ConfValue.of(ConfigValues.path("qemu-tls-dir", paths.qemuTlsDir)));
+        v.put("migrate_tls_x509_verify", ConfValue.of(1));
+        v.put("migrate_tls_force", ConfValue.of(config.requireTls() ? 1 : 0));
+        String migrationAddress = ConfigValues.listenAddress("migration-address",
+                config.migrationAddress().orElse(config.managementAddress()));
+        if (migrationAddress.startsWith("127.") || migrationAddress.equals("::1")) {
+            // libvirt refuses to start: "migration_address must not be the address of the local machine"
+            throw new ConfigRejectedException("migration-address", "loopback address refused by libvirt");
+        }
+        v.put("migration_address", ConfValue.of(migrationAddress));
+        int min = ConfigValues.port("migration-port-min", config.migrationPortMin());
+        int max = ConfigValues.port("migration-port-max", config.migrationPortMax());
+        if (min > max) {
+            throw new ConfigRejectedException("migration-port-min", "greater than migration-port-max");
+        }
+        v.put("migration_port_min", ConfValue.of(min));
+        v.put("migration_port_max", ConfValue.of(max));
+        return LibvirtConf.parse(current(paths.qemuConf())).render(QEMU_KEYS, v);
+    }
+
+    String saslConf(AgentState state) {
+        List<String> mechs = new ArrayList<>();
+        if (tcpEnabled(state) || !config.authTls().equals("sasl")) {
+            mechs.add("digest-md5"); // plain TCP needs a SASL security layer (SSF >= 56)
+        }
+        if (config.authTls().equals("sasl")) {
+            mechs.add("scram-sha-256");
+        }
+        mechs.forEach(m -> ConfigValues.mechanism("mech_list", m));
+        Map<String, String> v = new LinkedHashMap<>();
+        v.put("mech_list", String.join(" ", mechs));
+        v.put("sasldb_path", ConfigValues.path("sasldb_path", paths.sasldb()));
+        return SaslConf.parse(current(paths.saslConf())).render(v);
+    }
+
+    private String current(String logical) {
+        return SecureFiles.read(paths.onHost(logical)).map(b -> new String(b, StandardCharsets.UTF_8)).orElse("");
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
