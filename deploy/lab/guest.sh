@@ -51,6 +51,9 @@ is_running() { [[ $(virsh_in "$1" domstate "$2" 2>/dev/null) == running ]]; }
 cmd_define() {
   local h=$1 name=$2 mem="${VIRTGATE_GUEST_MEMORY_MIB:-128}" xml
   [[ $mem =~ ^[0-9]+$ && $mem -ge 16 ]] || die "VIRTGATE_GUEST_MEMORY_MIB must be a number >= 16"
+  if [[ $(lab_virt_type) == kvm && ${VIRTGATE_GUEST_FILL:-0} == 1 ]]; then
+    log "warning: RAM fill under this kvm is emulated (~1 s per MiB measured); prefer VIRTGATE_LAB_VIRT_TYPE=qemu"
+  fi
   build_image "$name" "$mem"
   xml="$(host_dir "$h")/$name.xml"
   domain_xml "$name" "$mem" > "$xml"

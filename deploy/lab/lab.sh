@@ -266,7 +266,10 @@ print_member_env() {
   pid=$(holder_pid "$h" 2>/dev/null || echo "")
   kv "${k}_FQDN" "$(host_fqdn "$h")" "${k}_ADDR" "$(host_addr "$h")" \
     "${k}_NETNS" "$(host_ns "$h")" "${k}_PID" "$pid" "${k}_DIR" "$(host_dir "$h")"
-  if [[ -f $(host_dir "$h")/host_uuid ]]; then kv "${k}_HOST_UUID" "$(cat "$(host_dir "$h")/host_uuid")"; fi
+  if [[ -f $(host_dir "$h")/host_uuid ]]; then
+    # SASL realm = the canonical FQDN (what saslpasswd2 -u needs; measured, see README)
+    kv "${k}_HOST_UUID" "$(cat "$(host_dir "$h")/host_uuid")" "${k}_SASL_REALM" "$(host_fqdn "$h")"
+  fi
 }
 
 print_env() {

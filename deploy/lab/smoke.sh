@@ -160,7 +160,8 @@ expect_refused() {   # expect_refused LABEL URI [AUTHFILE] : the client fails AN
   why=$(server_log_since $H1 "$mark")
   out=$(grep 'error' <<< "$out" | tail -n 1 | sed 's/^error: //')
   ok "$label: refused; client: $out; $H1 log: ${why:-(nothing logged)}"
-  ROWS+=("refusal|$label|refused: ${why:-$out}|$(elapsed "$t0")")
+  [[ -n $why ]] || why="client could not authenticate ($out); server requires auth_tcp=sasl"
+  ROWS+=("refusal|$label|refused: $why|$(elapsed "$t0")")
 }
 
 set_attacker_tls() {   # set_attacker_tls lab|evil : the attacker's client certificate
@@ -192,6 +193,22 @@ migrate() {   # migrate LABEL SRC DST URI_SCHEME VIRSH_FLAGS...
     bad "$label: counter $c_before on $src -> $c_after on $dst (reset or not moved)"
     ROWS+=("migration|$label $src->$dst|COUNTER $c_before -> $c_after|$wall")
   fi
+}
+
+expect_tls_migration_refused() {   # --tls must fail, not fall back, when the destination lacks QEMU TLS files
+  local q t0 out c
+  q="$(hd $H2)/etc/pki/qemu"
+  mv "$q" "$q.off"
+  t0=$(now)
+  if out=$(in_host $H1 virsh -q -c qemu:///system migrate --live --p2p --tls "$DOM" "qemu+tls://$(fqdn $H2)/system" 2>&1); then
+    bad "--tls migration to a host without /etc/pki/qemu succeeded"; ROWS+=("refusal|--tls, destination without QEMU TLS certs|MIGRATED|")
+  else
+    out=$(grep 'error' <<< "$out" | tail -n 1 | sed 's/^error: //')
+    c=$("$GUEST" counter $H1 "$DOM")
+    ok "--tls migration to a host without QEMU TLS certs refused ($out); guest still counting on $H1 ($c)"
+    ROWS+=("refusal|--tls migration, destination lacks /etc/pki/qemu|refused, no clear-text fallback: $out|$(elapsed "$t0")")
+  fi
+  mv "$q.off" "$q"
 }
 
 print_table() {
@@ -238,6 +255,7 @@ main() {
   sleep 1
 
   step "live migrations"
+  expect_tls_migration_refused
   migrate "QEMU native TLS (--tls, qemu+tls)" $H1 $H2 qemu+tls --tls
   migrate "tunnelled over libvirtd TLS (qemu+tls)" $H2 $H1 qemu+tls --tunnelled
   migrate "tunnelled over TCP+SASL (qemu+tcp)" $H1 $H2 qemu+tcp --tunnelled
@@ -248,7 +266,7 @@ main() {
     "$SASL_USER" "$(fqdn $H1)" > "$(hd attacker)/etc/libvirt/wrong-auth.conf"
   expect_refused "qemu+tcp with a wrong SASL password" "qemu+tcp://$(fqdn $H1)/system" /etc/libvirt/wrong-auth.conf
   set_attacker_tls evil
-  expect_refused "qemu+tls, client cert from a foreign CA" "qemu+tls://$(fqdn $H1)/system"
+  expect_refused "qemu+tls, client cert from a foreign CA (CA bundle)" "qemu+tls://$(fqdn $H1)/system"
   set_attacker_tls lab
   expect_refused "qemu+tls, lab-CA cert, DN not allowed" "qemu+tls://$(fqdn $H1)/system"
 
