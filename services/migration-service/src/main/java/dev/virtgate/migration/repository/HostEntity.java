@@ -6,13 +6,18 @@ import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
-import jakarta.persistence.Version;
+import org.hibernate.annotations.DynamicUpdate;
 
 import java.time.Instant;
 import java.util.List;
 
-/** One registered hypervisor, kept current from the agents', PKI's and our own events. */
+/**
+ * One registered hypervisor, kept current from the agents', PKI's and our own events. Consumers of
+ * different topics update the same row concurrently: they lock it (SELECT ... FOR UPDATE) rather
+ * than retry on a version conflict, which would park a valid event on the dead-letter topic.
+ */
 @Entity
+@DynamicUpdate
 @Table(name = "host")
 public class HostEntity extends PanacheEntityBase {
 
@@ -80,9 +85,6 @@ public class HostEntity extends PanacheEntityBase {
     @Column(length = 64)
     public String failedCheck;
     public Instant probedAt;
-
-    @Version
-    public long version;
 
     public String migrationAddress() {
         return migrationAddresses == null || migrationAddresses.isEmpty() ? null : migrationAddresses.get(0);

@@ -8,11 +8,11 @@ public final class Audit {
     private static final Logger LOG = Logger.getLogger(CATEGORY);
 
     public static void info(String action, String who, String what) {
-        LOG.infof("%s by=%s %s", action, who, what);
+        LOG.info(action + " by=" + who + " " + what);
     }
 
     public static void warn(String action, String who, String what) {
-        LOG.warnf("%s by=%s %s", action, who, what);
+        LOG.warn(action + " by=" + who + " " + what);
     }
 
     private Audit() {

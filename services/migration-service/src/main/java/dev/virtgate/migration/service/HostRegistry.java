@@ -22,6 +22,7 @@ import dev.virtgate.support.rest.Problem;
 import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -83,7 +84,10 @@ public class HostRegistry {
     /** Returns false when the host was already decommissioned (nothing emitted again). */
     @Transactional
     public boolean decommission(String hostId, String requestedBy) {
-        HostEntity host = require(hostId);
+        HostEntity host = HostEntity.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
+        if (host == null) {
+            throw ProblemException.notFound("no host " + hostId);
+        }
         if (host.decommissionedAt != null) {
             return false;
         }
@@ -171,7 +175,7 @@ public class HostRegistry {
     }
 
     private static HostEntity known(String hostId, String clusterId, String what) {
-        HostEntity host = HostEntity.findById(hostId);
+        HostEntity host = HostEntity.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
         if (host == null || !host.clusterId.equals(clusterId)) {
             LOG.warnf("%s for unregistered host %s in cluster %s: ignored", what, hostId, clusterId);
             return null;

@@ -298,7 +298,7 @@ public class MigrationService {
     }
 
     private static MigrationEntity known(String id) {
-        MigrationEntity m = MigrationEntity.findById(id);
+        MigrationEntity m = MigrationEntity.findById(id, LockModeType.PESSIMISTIC_WRITE);
         if (m == null) {
             LOG.warnf("result for unknown migration %s: ignored", id);
         }

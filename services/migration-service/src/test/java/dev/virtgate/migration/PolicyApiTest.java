@@ -1,0 +1,54 @@
+package dev.virtgate.migration;
+
+import io.quarkus.test.junit.QuarkusTest;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import static org.hamcrest.Matchers.hasItem;
+import static org.hamcrest.Matchers.is;
+import static org.hamcrest.Matchers.nullValue;
+
+@QuarkusTest
+class PolicyApiTest {
+
+    @Test
+    void defaultIsRequireTls() {
+        Fleet.viewer().get("/v1/clusters/fresh-cluster/policy").then().statusCode(200)
+                .body("mode", is("REQUIRE_TLS")).body("windowOpen", is(false));
+    }
+
+    @Test
+    void setAndReadPolicies() {
+        Fleet.operator().body(Map.of("mode", "ALLOW_SASL_FALLBACK")).put("/v1/clusters/pol-a/policy").then()
+                .statusCode(200).body("mode", is("ALLOW_SASL_FALLBACK")).body("updatedBy", is("alice"))
+                .body("windowExpiresAt", nullValue());
+        Fleet.viewer().get("/v1/clusters/pol-a/policy").then().body("mode", is("ALLOW_SASL_FALLBACK"));
+        String until = Instant.now().plus(Duration.ofHours(4)).toString();
+        Fleet.operator().body(Map.of("mode", "UPGRADE_WINDOW", "windowExpiresAt", until))
+                .put("/v1/clusters/pol-a/policy").then().statusCode(200).body("windowOpen", is(true));
+        Fleet.operator().body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/pol-a/policy").then().statusCode(200);
+        Fleet.viewer().get("/v1/clusters/pol-a/policy").then().body("mode", is("REQUIRE_TLS"));
+    }
+
+    @Test
+    void upgradeWindowNeedsAFutureExpiry() {
+        bad(Map.of("mode", "UPGRADE_WINDOW"), 422, "windowExpiresAt");
+        bad(Map.of("mode", "UPGRADE_WINDOW", "windowExpiresAt", Instant.now().minusSeconds(5).toString()), 422,
+                "windowExpiresAt");
+        bad(Map.of("mode", "REQUIRE_TLS", "windowExpiresAt", Instant.now().plusSeconds(60).toString()), 422,
+                "windowExpiresAt");
+        bad(Map.of("mode", "WIDE_OPEN"), 400, "mode");
+        bad(Map.of(), 400, "mode");
+        Fleet.operator().body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/Bad_Id/policy").then().statusCode(400)
+                .body("invalidParams.name", hasItem("clusterId"));
+        Fleet.viewer().get("/v1/clusters/pol-b/policy").then().body("mode", is("REQUIRE_TLS"));
+    }
+
+    static void bad(Map<String, Object> body, int status, String field) {
+        Fleet.operator().body(body).put("/v1/clusters/pol-b/policy").then().statusCode(status)
+                .contentType("application/problem+json").body("invalidParams.name", hasItem(field));
+    }
+}

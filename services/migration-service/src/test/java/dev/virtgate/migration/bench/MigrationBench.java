@@ -1,0 +1,325 @@
+package dev.virtgate.migration.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtgate.contracts.Topics;
+import dev.virtgate.contracts.events.CertIssued;
+import dev.virtgate.contracts.events.CheckStatus;
+import dev.virtgate.contracts.events.CredentialPhase;
+import dev.virtgate.contracts.events.HostCapabilities;
+import dev.virtgate.contracts.events.HostConfigured;
+import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.contracts.events.PostureCheck;
+import dev.virtgate.migration.Bus;
+import dev.virtgate.testsupport.KafkaServer;
+import dev.virtgate.testsupport.Net;
+import dev.virtgate.testsupport.OpenBaoServer;
+import dev.virtgate.testsupport.PostgresServer;
+import dev.virtgate.testsupport.TestTokens;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * 1,000 migration requests against the running service (its packaged jar, as a separate process),
+ * with a real broker, database and OpenBao; the agents are simulated by publishing HostEnrolled,
+ * CertIssued and HostConfigured. Measures accepted/s and the time from the start of each POST to
+ * the MigrationRequested record reaching a plain consumer on virtgate.migrations.commands, plus the
+ * Transit signing round trip on its own (the part of the hot path spent in OpenBao).
+ *
+ * Run with services/migration-service/bench.sh [requests] [concurrency].
+ */
+public final class MigrationBench {
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final String TOKEN = TestTokens.operator("bench");
+    static final int HOSTS = 10;
+
+    public static void main(String[] args) throws Exception {
+        int requests = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
+        int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        Path jar = Path.of(args.length > 2 ? args[2] : "target/quarkus-app/quarkus-run.jar");
+
+        KafkaServer kafka = KafkaServer.shared();
+        OpenBaoServer bao = OpenBaoServer.shared();
+        PostgresServer pg = PostgresServer.shared();
+        String db = "virtgate_migration_bench_" + System.currentTimeMillis() % 100000;
+        pg.ensureDatabase(db);
+        Path publicKey = Files.createTempFile("virtgate-bench-jwt", ".pem");
+        try (InputStream in = MigrationBench.class.getResourceAsStream("/virtgate-test-jwt/publicKey.pem")) {
+            Files.write(publicKey, in.readAllBytes());
+        }
+        int port = Net.freePort();
+        Path log = Path.of("target/bench-service.log");
+        Process service = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-Dquarkus.http.port=" + port,
+                "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
+                "-Dquarkus.vault.url=" + bao.address(),
+                "-Dquarkus.vault.authentication.client-token=" + bao.rootToken(),
+                "-Dquarkus.datasource.jdbc.url=" + pg.jdbcUrl(db),
+                "-Dquarkus.datasource.username=" + PostgresServer.USER,
+                "-Dquarkus.datasource.password=" + PostgresServer.PASSWORD,
+                "-Dmp.jwt.verify.publickey.location=file:" + publicKey,
+                "-Dquarkus.log.category.\"virtgate.audit\".level=WARN",
+                "-jar", jar.toString()))
+                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        String base = "http://127.0.0.1:" + port;
+        try {
+            await("service ready (log: " + log + ")", Duration.ofSeconds(120), () -> {
+                if (!service.isAlive()) {
+                    throw new IllegalStateException("service exited; see " + log);
+                }
+                return get(base + "/q/health/ready").statusCode() == 200;
+            });
+            List<String[]> hosts = new ArrayList<>();
+            for (int i = 0; i < HOSTS; i++) {
+                hosts.add(registerReadyHost(base, "bench-" + i + "-" + port));
+            }
+            for (String[] h : hosts) {
+                await("host " + h[0] + " TLS-ready", Duration.ofSeconds(60),
+                        () -> JSON.readTree(get(base + "/v1/hosts/" + h[0]).body()).path("tlsReady").asBoolean());
+            }
+
+            CommandWatcher watcher = new CommandWatcher(kafka.bootstrapServers());
+            watcher.start();
+            run(base, hosts, "warm", Math.min(200, requests), concurrency, watcher); // JIT, connections, pools
+            Result r = run(base, hosts, "run", requests, concurrency, watcher);
+            watcher.stop();
+            long[] sign = transitSign(bao, 1000);
+
+            System.out.println();
+            System.out.printf("migration-service benchmark: %d requests, %d concurrent clients, %d hosts, loopback%n",
+                    requests, concurrency, HOSTS);
+            System.out.println("| metric                                   |      p50 |      p99 |      max |");
+            System.out.println("|------------------------------------------|---------:|---------:|---------:|");
+            row("POST /v1/migrations -> 202 (ms)", r.post);
+            row("POST start -> MigrationRequested on bus (ms)", r.bus);
+            row("Transit sign round trip alone (ms)", sign);
+            System.out.printf("| accepted/s                               | %8.1f |          |          |%n", r.acceptedPerSecond);
+            System.out.printf("| accepted / received on bus / duplicates  | %d / %d / %d%n", r.accepted, r.bus.length,
+                    r.duplicates);
+            System.out.printf("target p99 POST->bus <= 50 ms: %s%n",
+                    percentile(r.bus, 99) <= 50_000_000L ? "MET" : "NOT MET");
+        } finally {
+            service.destroy();
+            if (!service.waitFor(20, TimeUnit.SECONDS)) {
+                service.destroyForcibly();
+            }
+            Files.deleteIfExists(publicKey);
+            System.exit(0); // the shared servers are stopped by PID at exit
+        }
+    }
+
+    record Result(long[] post, long[] bus, double acceptedPerSecond, int accepted, int duplicates) {
+    }
+
+    static Result run(String base, List<String[]> hosts, String prefix, int n, int concurrency,
+            CommandWatcher watcher) throws Exception {
+        Map<String, Long> started = new ConcurrentHashMap<>();
+        long[] post = new long[n];
+        AtomicInteger accepted = new AtomicInteger();
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        long t0 = System.nanoTime();
+        List<Future<?>> futures = new ArrayList<>();
+        for (int c = 0; c < concurrency; c++) {
+            futures.add(pool.submit(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < n) {
+                    String vm = prefix + "-vm-" + i;
+                    String[] src = hosts.get(i % hosts.size());
+                    String[] dst = hosts.get((i + 1) % hosts.size());
+                    String body = "{\"vmName\":\"" + vm + "\",\"sourceHostId\":\"" + src[0]
+                            + "\",\"destinationHostId\":\"" + dst[0] + "\"}";
+                    long start = System.nanoTime();
+                    started.put(vm, start);
+                    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/migrations"))
+                            .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                            .header("Idempotency-Key", vm).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    post[i] = System.nanoTime() - start;
+                    if (response.statusCode() == 202) {
+                        accepted.incrementAndGet();
+                    } else {
+                        System.err.println("POST " + vm + " -> " + response.statusCode() + " " + response.body());
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : futures) {
+            f.get();
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        pool.shutdown();
+        await("all " + prefix + " commands on the bus", Duration.ofSeconds(60),
+                () -> started.keySet().stream().allMatch(watcher.arrivals::containsKey));
+        long[] bus = started.entrySet().stream().mapToLong(e -> watcher.arrivals.get(e.getKey()) - e.getValue())
+                .toArray();
+        int duplicates = (int) watcher.duplicates.entrySet().stream()
+                .filter(e -> e.getKey().startsWith(prefix + "-")).count();
+        return new Result(post, bus, accepted.get() / seconds, accepted.get(), duplicates);
+    }
+
+    /** A plain consumer on the commands topic noting when each VM's MigrationRequested arrived. */
+    static final class CommandWatcher {
+        final Map<String, Long> arrivals = new ConcurrentHashMap<>();
+        final Map<String, Boolean> duplicates = new ConcurrentHashMap<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+
+        CommandWatcher(String bootstrap) {
+            Properties props = new Properties();
+            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + System.nanoTime());
+            props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+            KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
+                    new ByteArrayDeserializer());
+            List<TopicPartition> partitions = consumer.partitionsFor(Topics.MIGRATION_COMMANDS, Duration.ofSeconds(30))
+                    .stream().map(p -> new TopicPartition(p.topic(), p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+            thread = new Thread(() -> {
+                try (consumer) {
+                    while (running.get()) {
+                        for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(20))) {
+                            long now = System.nanoTime();
+                            try {
+                                String vm = JSON.readTree(record.value()).path("vmName").asText();
+                                if (arrivals.putIfAbsent(vm, now) != null) {
+                                    duplicates.put(vm, true);
+                                }
+                            } catch (java.io.IOException ignored) {
+                                // not ours
+                            }
+                        }
+                    }
+                }
+            }, "bench-consumer");
+        }
+
+        void start() {
+            thread.start();
+        }
+
+        void stop() throws InterruptedException {
+            running.set(false);
+            thread.join();
+        }
+    }
+
+    static String[] registerReadyHost(String base, String name) throws Exception {
+        String fqdn = name + ".bench.virtgate.test";
+        int n = Math.abs(name.hashCode() % 250) + 1;
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/hosts"))
+                .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("hostId", name,
+                        "clusterId", "bench", "fqdn", fqdn, "managementAddresses", List.of("10.77.1." + n),
+                        "migrationAddresses", List.of("10.78.1." + n))))).build(), HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("register " + name + " -> " + r.statusCode() + " " + r.body());
+        }
+        JsonNode created = JSON.readTree(r.body());
+        String token = created.path("enrollmentToken").asText();
+        Instant now = Instant.now();
+        String pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        String serial = Long.toHexString(System.nanoTime());
+        Bus.publish(new HostEnrolled(name, "bench", fqdn, "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n",
+                token, new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"),
+                        List.of("tls:16514"), null, "bench")));
+        Bus.publish(new CertIssued(name, "bench", serial, "CN=" + fqdn + ",OU=bench,O=virtgate",
+                "O=virtgate,OU=bench,CN=" + fqdn, pem, List.of(), List.of(pem), now.minusSeconds(60),
+                now.plus(Duration.ofDays(1)), "ENROLLMENT"));
+        // Fresh for the whole run: probedAt slightly in the future of the bench's clock is not allowed, so now.
+        Bus.publish(new HostConfigured(name, "bench", serial, now.plus(Duration.ofDays(1)), "rot-1", 1,
+                CredentialPhase.ACTIVE, true, true, true, List.of(new PostureCheck("unauthenticated-tcp-refused",
+                CheckStatus.PASS, null)), null, now));
+        return new String[] {name, fqdn};
+    }
+
+    /** The Transit signature alone, as the service does it per request (HTTP to OpenBao, ecdsa-p256). */
+    static long[] transitSign(OpenBaoServer bao, int n) throws Exception {
+        String input = Base64.getEncoder().encodeToString(new byte[600]);
+        long[] samples = new long[n];
+        for (int i = 0; i < n + 100; i++) {
+            long start = System.nanoTime();
+            HttpResponse<String> r = bao.call("POST", "transit/sign/virtgate-migration-commands",
+                    "{\"input\":\"" + input + "\"}");
+            if (r.statusCode() != 200) {
+                throw new IllegalStateException("sign -> " + r.statusCode());
+            }
+            if (i >= 100) {
+                samples[i - 100] = System.nanoTime() - start;
+            }
+        }
+        return samples;
+    }
+
+    static void row(String name, long[] nanos) {
+        System.out.printf("| %-40s | %8.2f | %8.2f | %8.2f |%n", name, percentile(nanos, 50) / 1e6,
+                percentile(nanos, 99) / 1e6, Arrays.stream(nanos).max().orElse(0) / 1e6);
+    }
+
+    static long percentile(long[] values, int p) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    static HttpResponse<String> get(String url) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + TOKEN)
+                .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    static void await(String what, Duration timeout, Check check) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                if (check.ok()) {
+                    return;
+                }
+            } catch (java.io.IOException e) {
+                // not up yet
+            }
+            Thread.onSpinWait();
+            TimeUnit.MILLISECONDS.sleep(50); // a polling interval in a load generator, not a test
+        }
+        throw new IllegalStateException("timed out waiting for " + what);
+    }
+
+    private MigrationBench() {
+    }
+}
