@@ -44,7 +44,8 @@ public final class SaslConf {
         });
         List<String> kept = new ArrayList<>();
         for (String line : lines) {
-            if (managed.containsKey(keyOf(line)) || line.equals(LibvirtConf.BEGIN) || line.equals(LibvirtConf.END)) {
+            String key = keyOf(line);
+            if ((key != null && managed.containsKey(key)) || line.equals(LibvirtConf.BEGIN) || line.equals(LibvirtConf.END)) {
                 continue;
             }
             kept.add(line);

@@ -150,7 +150,11 @@ public class AgentService {
         if (token == null || !token.matches("^[A-Za-z0-9_-]{32,128}$")) {
             throw new ConfigRejectedException("enrollmentToken", "not a valid enrollment token");
         }
-        HostCapabilities caps = discovery.discover(AGENT_VERSION);
+        HostCapabilities found = discovery.discover(AGENT_VERSION);
+        ensureHostUuid(found.hostUuid()); // the stable host_uuid the agent will keep writing
+        HostCapabilities caps = new HostCapabilities(found.libvirtVersion(), found.qemuVersion(),
+                found.nativeTlsMigration(), found.tlsReloadSupported(), found.saslMechanisms(), found.listeners(),
+                state.hostUuid, found.agentVersion());
         HostKey key = hostKey();
         List<String> dns = new ArrayList<>(List.of(config.fqdn()));
         config.extraNames().orElse(List.of()).forEach(n -> dns.add(ConfigValues.hostName("extra-names", n)));
@@ -161,9 +165,6 @@ public class AgentService {
         HostEnrolled e = new HostEnrolled(config.hostId(), config.clusterId(), config.fqdn(), Pem.encode(csr), token, caps);
         sink.publish(e);
         state.enrolled = true;
-        if (state.hostUuid == null && caps.hostUuid() != null) {
-            state.hostUuid = caps.hostUuid();
-        }
         save();
         return e;
     }
@@ -385,6 +386,10 @@ public class AgentService {
 
     /** A stable host_uuid: the one already configured, else the one libvirtd reports, else a new one. */
     private void ensureHostUuid() {
+        ensureHostUuid(null);
+    }
+
+    private void ensureHostUuid(String discovered) {
         if (state.hostUuid != null) {
             return;
         }
@@ -392,7 +397,10 @@ public class AgentService {
                 .map(b -> LibvirtConf.parse(new String(b, StandardCharsets.UTF_8)))
                 .flatMap(c -> c.get("host_uuid")).filter(v -> v instanceof ConfValue.Str)
                 .map(v -> ((ConfValue.Str) v).value()).orElse(null);
-        state.hostUuid = existing != null && existing.matches("^[0-9a-f-]{36}$") ? existing : UUID.randomUUID().toString();
+        if (existing == null || !existing.matches("^[0-9a-f-]{36}$")) {
+            existing = discovered != null && discovered.matches("^[0-9a-f-]{36}$") ? discovered : null;
+        }
+        state.hostUuid = existing != null ? existing : UUID.randomUUID().toString();
         save();
     }
 
