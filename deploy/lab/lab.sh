@@ -373,6 +373,8 @@ cmd_destroy() {
   lock_lab
   local t0 h ns d pid start pids
   t0=$(now)
+  # control-plane forwards (forward.sh): their root-namespace halves are in no lab namespace
+  if lab_exists && [[ -f $LAB_DIR/forward.sh ]]; then bash "$LAB_DIR/forward.sh" stop-all || true; fi
   local seen=()                        # every PID of the lab, to wait until PID 1 has reaped it
   for ns in $(lab_namespaces); do mapfile -t -O "${#seen[@]}" seen < <(ip netns pids "$ns" 2>/dev/null || true); done
   if lab_exists; then
