@@ -1,0 +1,61 @@
+package dev.virtgate.pki.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+import java.time.Duration;
+
+/** Typed settings of the certificate authority ({@code virtgate.pki.*}). */
+@ConfigMapping(prefix = "virtgate.pki")
+public interface PkiConfig {
+
+    /** Mount path of the Transit engine that holds the CA key. */
+    @WithDefault("transit")
+    String transitMount();
+
+    /** Name of the non-exportable Transit key that signs everything this CA signs. */
+    @WithDefault("virtgate-ca")
+    String keyName();
+
+    @WithDefault("ecdsa-p256")
+    CaKeyType keyType();
+
+    /** ROOT: self-signed CA. INTERMEDIATE: a CSR is exported, an operator signs it offline and imports it. */
+    @WithDefault("root")
+    CaMode mode();
+
+    /** Subject of the CA certificate, RFC 4514 form. */
+    @WithDefault("CN=virtgate CA,O=virtgate")
+    String caSubject();
+
+    @WithDefault("P3650D")
+    Duration caValidity();
+
+    @WithDefault("P30D")
+    Duration leafValidity();
+
+    /** Life of each CRL; it is re-signed {@link #crlRefreshMargin()} before its nextUpdate. */
+    @WithDefault("P1D")
+    Duration crlValidity();
+
+    @WithDefault("PT6H")
+    Duration crlRefreshMargin();
+
+    /** A rotated-out CA stays in the bundle at least this long, and until no live leaf depends on it. */
+    @WithDefault("PT1H")
+    Duration rotationMinOverlap();
+
+    /** How often renewal, CRL refresh, CA retirement and the Transit key check run. */
+    @WithDefault("30s")
+    String maintenanceInterval();
+
+    /** Most digests sent to Transit in one {@code batch_input} sign call. */
+    @WithDefault("64")
+    int signBatchSize();
+
+    /** Retry-After sent with 503 while OpenBao is unreachable. */
+    @WithDefault("5")
+    int retryAfterSeconds();
+
+    enum CaMode { ROOT, INTERMEDIATE }
+}

@@ -1,0 +1,108 @@
+package dev.virtgate.pki.rest;
+
+import dev.virtgate.pki.repository.CaCertificate;
+import dev.virtgate.pki.repository.IssuedCertificate;
+import dev.virtgate.pki.service.CaService;
+import dev.virtgate.pki.service.IssuanceService;
+import dev.virtgate.pki.service.RevocationService;
+import dev.virtgate.support.rest.ProblemException;
+import io.quarkus.panache.common.Parameters;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.PathParam;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+@Path("/v1/certificates")
+@Produces(MediaType.APPLICATION_JSON)
+public class CertificateResource {
+
+    @Inject
+    IssuanceService issuance;
+
+    @Inject
+    RevocationService revocation;
+
+    @Inject
+    CaService ca;
+
+    /** Issues for a registered host; needs an operator AND the host's own unused enrollment token. */
+    @POST
+    @RolesAllowed("operator")
+    public Response issue(@Valid @NotNull IssueRequest request) {
+        IssuedCertificate issued = issuance.issueWithToken(request.hostId(), request.csrPem(), request.enrollmentToken());
+        return Response.status(201).entity(view(issued)).build();
+    }
+
+    @GET
+    @RolesAllowed({"viewer", "operator"})
+    public List<CertificateView> list(@QueryParam("hostId") String hostId, @QueryParam("serial") String serial,
+            @QueryParam("expiringWithin") String expiringWithin) {
+        StringBuilder query = new StringBuilder("1 = 1");
+        Parameters params = new Parameters();
+        if (hostId != null && !hostId.isBlank()) {
+            query.append(" and hostId = :hostId");
+            params.and("hostId", hostId);
+        }
+        if (serial != null && !serial.isBlank()) {
+            query.append(" and serial = :serial");
+            params.and("serial", serial.toLowerCase(Locale.ROOT));
+        }
+        if (expiringWithin != null && !expiringWithin.isBlank()) {
+            Duration window;
+            try {
+                window = Duration.parse(expiringWithin.replaceFirst("^P(\\d+)D$", "P$1DT0S"));
+            } catch (DateTimeParseException e) {
+                throw ProblemException.badRequest("expiringWithin", "not an ISO-8601 duration such as P7D");
+            }
+            if (window.isNegative()) {
+                throw ProblemException.badRequest("expiringWithin", "must not be negative");
+            }
+            Instant now = Instant.now();
+            query.append(" and revokedAt is null and notAfter > :now and notAfter <= :until");
+            params.and("now", now).and("until", now.plus(window));
+        }
+        List<CertificateView> views = new ArrayList<>();
+        for (IssuedCertificate c : IssuedCertificate.<IssuedCertificate>list(query + " order by notAfter", params)) {
+            views.add(view(c));
+        }
+        return views;
+    }
+
+    @GET
+    @Path("{serial}")
+    @RolesAllowed({"viewer", "operator"})
+    public CertificateView get(@PathParam("serial") String serial) {
+        IssuedCertificate cert = IssuedCertificate.findById(serial.toLowerCase(Locale.ROOT));
+        if (cert == null) {
+            throw ProblemException.notFound("certificate " + serial + " not found");
+        }
+        return view(cert);
+    }
+
+    @POST
+    @Path("{serial}/revoke")
+    @RolesAllowed("operator")
+    public CertificateView revoke(@PathParam("serial") String serial, @Valid @NotNull RevokeRequest request) {
+        return view(revocation.revoke(serial.toLowerCase(Locale.ROOT), request.reason()));
+    }
+
+    private CertificateView view(IssuedCertificate c) {
+        CaCertificate issuer = CaCertificate.findById(c.caId);
+        return CertificateView.of(c, ca.chain(issuer), ca.bundle());
+    }
+}

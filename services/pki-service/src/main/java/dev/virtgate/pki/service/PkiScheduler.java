@@ -1,0 +1,44 @@
+package dev.virtgate.pki.service;
+
+import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+/** Periodic CA upkeep: bootstrap/health, renewal requests, CRL refresh before nextUpdate, CA retirement. */
+@ApplicationScoped
+public class PkiScheduler {
+    private static final Logger LOG = Logger.getLogger(PkiScheduler.class);
+
+    @Inject
+    CaService ca;
+
+    @Inject
+    RenewalService renewal;
+
+    @Inject
+    CrlService crls;
+
+    void onStart(@Observes StartupEvent start) {
+        ca.bootstrap();
+    }
+
+    @Scheduled(every = "${virtgate.pki.maintenance-interval:30s}", delayed = "5s",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void maintain() {
+        ca.refresh();
+        if (ca.notReadyReason() != null) {
+            return;
+        }
+        try {
+            renewal.requestDue();
+            dev.virtgate.pki.repository.CaCertificate.current().ifPresent(renewal::requestReissueUnder);
+            crls.refreshDue();
+            ca.retireDrained();
+        } catch (RuntimeException e) {
+            LOG.warnf("CA maintenance round failed, retried next round: %s", e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package dev.virtgate.pki.service;
+
+import dev.virtgate.contracts.events.CertRevoked;
+import dev.virtgate.pki.repository.CaCertificate;
+import dev.virtgate.pki.repository.CrlRecord;
+import dev.virtgate.pki.repository.IssuedCertificate;
+import dev.virtgate.support.outbox.OutboxWriter;
+import dev.virtgate.support.rest.ProblemException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
+import jakarta.transaction.Transactional;
+import org.jboss.logging.Logger;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+/** Revokes a certificate, re-signs its CA's CRL and emits CertRevoked carrying that CRL. */
+@ApplicationScoped
+public class RevocationService {
+    private static final Logger LOG = Logger.getLogger(RevocationService.class);
+
+    @Inject
+    CaService ca;
+
+    @Inject
+    CrlService crls;
+
+    @Inject
+    OutboxWriter outbox;
+
+    @Transactional
+    public IssuedCertificate revoke(String serial, String reason) {
+        ca.requireReady();
+        IssuedCertificate cert = IssuedCertificate.findById(serial, LockModeType.PESSIMISTIC_WRITE);
+        if (cert == null) {
+            throw ProblemException.notFound("certificate " + serial + " not found");
+        }
+        if (cert.isRevoked()) {
+            throw ProblemException.conflict("certificate " + serial + " is already revoked");
+        }
+        return revoke(cert, reason);
+    }
+
+    @Transactional(Transactional.TxType.MANDATORY)
+    public IssuedCertificate revoke(IssuedCertificate cert, String reason) {
+        cert.revokedAt = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        cert.revocationReason = reason;
+        CaCertificate issuer = CaCertificate.findById(cert.caId);
+        CrlRecord crl = crls.regenerate(issuer);
+        outbox.write(new CertRevoked(cert.hostId, cert.clusterId, cert.serial, cert.libvirtDn, reason,
+                cert.revokedAt, crl.crlPem));
+        LOG.infof("certificate %s of host %s revoked (%s); CRL #%d", cert.serial, cert.hostId, reason, crl.crlNumber);
+        return cert;
+    }
+
+    /** A decommissioned host loses every certificate it still holds. */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void revokeAllOf(String hostId, String reason) {
+        for (IssuedCertificate cert : IssuedCertificate.<IssuedCertificate>list(
+                "hostId = ?1 and revokedAt is null and notAfter > ?2", hostId, Instant.now())) {
+            revoke(cert, reason);
+        }
+    }
+}

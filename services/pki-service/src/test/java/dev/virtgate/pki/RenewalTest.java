@@ -1,0 +1,85 @@
+package dev.virtgate.pki;
+
+import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.OpenBaoResource;
+import dev.virtgate.testsupport.PostgresResource;
+import dev.virtgate.testsupport.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import dev.virtgate.contracts.events.CertIssued;
+import dev.virtgate.contracts.events.CertRenewalRequested;
+import dev.virtgate.contracts.events.CsrSubmitted;
+import dev.virtgate.pki.repository.IssuedCertificate;
+import dev.virtgate.pki.service.RenewalService;
+import dev.virtgate.pki.support.Certs;
+import dev.virtgate.pki.support.Fixtures;
+import dev.virtgate.pki.support.PkiState;
+import dev.virtgate.pki.support.TestBus;
+import jakarta.inject.Inject;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+@QuarkusTest
+@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = OpenBaoResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = PostgresResource.class, initArgs = @ResourceArg(name = "database", value = "virtgate_pki"))
+class RenewalTest {
+
+    @Inject
+    RenewalService renewal;
+
+    @Test
+    void pastTwoThirdsOfLifeARenewalIsRequestedAndAPossessionSignedCsrRenewsWithOverlap() throws Exception {
+        var host = IssuanceRestTest.newHost("renew");
+        String serial = IssuanceRestTest.post(host.id(), host.csr(), host.token()).statusCode(201)
+                .extract().path("serial");
+        assertThat(renewal.requestDue()).as("young certificates are left alone").isZero();
+        assertThat(PkiState.outbox(CertRenewalRequested.class, host.id())).isEmpty();
+
+        // 21 of 30 days gone
+        PkiState.run(() -> {
+            IssuedCertificate c = IssuedCertificate.findById(serial);
+            c.renewAfter = Instant.now().minusSeconds(1);
+        });
+        renewal.requestDue();
+        List<CertRenewalRequested> requests = PkiState.outbox(CertRenewalRequested.class, host.id());
+        assertThat(requests).hasSize(1);
+        assertThat(requests.get(0).serial()).isEqualTo(serial);
+        assertThat(requests.get(0).reason()).isEqualTo("LIFETIME");
+        renewal.requestDue();
+        assertThat(PkiState.outbox(CertRenewalRequested.class, host.id())).as("asked once").hasSize(1);
+
+        var newKey = Fixtures.p256();
+        String csr = Fixtures.csr(newKey, host.registration().fqdn(), List.of(host.registration().fqdn()), List.of());
+        // a possession signature by the wrong key is refused
+        TestBus.publish(new CsrSubmitted(host.id(), "cluster-a", csr, serial,
+                Fixtures.possession(Fixtures.p256().getPrivate(), csr)));
+        TestBus.publish(new CsrSubmitted(host.id(), "cluster-a", csr, serial, Fixtures.possession(host.key().getPrivate(), csr)));
+        Awaitility.await().atMost(Duration.ofSeconds(30))
+                .until(() -> PkiState.outbox(CertIssued.class, host.id()).size() == 2);
+        CertIssued renewed = PkiState.outbox(CertIssued.class, host.id()).get(1);
+        assertThat(renewed.reason()).isEqualTo("RENEWAL");
+        assertThat(renewed.serial()).isNotEqualTo(serial);
+        assertThat(PkiState.certificate(serial).supersededBy).isEqualTo(renewed.serial());
+
+        // overlap: both certificates verify now, the old one was not revoked
+        String bundle = String.join("", renewed.caBundlePem());
+        String oldPem = PkiState.certificate(serial).certificatePem;
+        assertThat(Certs.opensslVerify(bundle, oldPem, null).ok()).isTrue();
+        assertThat(Certs.opensslVerify(bundle, renewed.certificatePem(), null).ok()).isTrue();
+        assertThat(PkiState.certificate(serial).revokedAt).isNull();
+        assertThat(renewed.notAfter()).isAfter(PkiState.certificate(serial).notAfter);
+
+        // a replayed renewal of the superseded certificate issues nothing
+        TestBus.publish(new CsrSubmitted(host.id(), "cluster-a", csr, serial, Fixtures.possession(host.key().getPrivate(), csr)));
+        Awaitility.await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> PkiState.outbox(CertIssued.class, host.id()).size() == 2);
+    }
+}

@@ -1,0 +1,201 @@
+package dev.virtgate.pki.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtgate.pki.config.CaKeyType;
+import dev.virtgate.pki.pki.BatchingTransitSigner;
+import dev.virtgate.pki.pki.CaSigner;
+import dev.virtgate.pki.pki.CertificateFactory;
+import dev.virtgate.pki.pki.CsrInspector;
+import dev.virtgate.pki.pki.HostIdentity;
+import dev.virtgate.pki.pki.Pem;
+import dev.virtgate.pki.pki.TransitKeys;
+import dev.virtgate.pki.support.Fixtures;
+import dev.virtgate.testsupport.OpenBaoServer;
+import io.quarkus.vault.client.VaultClient;
+import io.quarkus.vault.client.http.jdk.JDKVaultHttpClient;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509CertificateHolder;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+
+/**
+ * End-to-end issuance, CSR PEM in -> signed certificate PEM out, on one real OpenBao:
+ * virtgate (CSR checks + BouncyCastle + Transit prehashed signing, batched or not) side by side with
+ * OpenBao's own PKI engine ({@code pki/sign/:role}) signing the same CSRs. Prints a table.
+ * Run by services/pki-service/bench.sh.
+ */
+public final class IssuanceBench {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Csr(String hostId, String fqdn, String ip, String pem) {
+    }
+
+    record Row(String engine, int concurrency, int count, double seconds, double p50, double p99) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int count = Integer.getInteger("bench.count", 600);
+        int[] concurrencies = {1, 8, 32};
+        OpenBaoServer bao = OpenBaoServer.shared();
+        try {
+            run(bao, count, concurrencies);
+        } finally {
+            bao.stop();
+        }
+        System.exit(0);
+    }
+
+    static void run(OpenBaoServer bao, int count, int[] concurrencies) throws Exception {
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        VaultClient vault = VaultClient.builder().baseUrl(bao.address()).clientToken(bao.rootToken())
+                .executor(new JDKVaultHttpClient(http)).build();
+
+        // virtgate CA: non-exportable Transit key + self-signed root built with BouncyCastle
+        TransitKeys keys = new TransitKeys(vault, "transit", "bench-ca", CaKeyType.ECDSA_P256);
+        var key = keys.create();
+        SubjectPublicKeyInfo caKey = SubjectPublicKeyInfo.getInstance(keys.publicKey(key, 1).getEncoded());
+        BatchingTransitSigner batching = new BatchingTransitSigner(keys, 64, 2);
+        CaSigner single = (version, digest) -> keys.signBatch(version, List.of(digest)).get(0);
+        CertificateFactory batched = new CertificateFactory(CaKeyType.ECDSA_P256, batching);
+        CertificateFactory unbatched = new CertificateFactory(CaKeyType.ECDSA_P256, single);
+        X509CertificateHolder root = batched.selfSignedCa(new X500Name("CN=bench CA,O=virtgate"), caKey, 1,
+                Duration.ofDays(3650));
+        CertificateFactory.Issuer issuer = new CertificateFactory.Issuer(root, 1);
+
+        // OpenBao PKI engine: internal EC P-256 root and a role that signs the same CSRs
+        check(bao.call("POST", "pki/root/generate/internal",
+                "{\"common_name\":\"bench PKI root\",\"key_type\":\"ec\",\"key_bits\":256,\"ttl\":\"87600h\"}"));
+        check(bao.call("POST", "pki/roles/bench", "{\"allow_any_name\":true,\"enforce_hostnames\":false,"
+                + "\"allow_ip_sans\":true,\"key_type\":\"any\",\"ttl\":\"720h\",\"max_ttl\":\"720h\","
+                + "\"server_flag\":true,\"client_flag\":true,\"key_usage\":[\"DigitalSignature\",\"KeyEncipherment\"]}"));
+
+        System.out.printf("generating %d EC P-256 CSRs...%n", count);
+        List<Csr> csrs = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            String hostId = "bench-" + i;
+            String fqdn = hostId + ".lab.example";
+            String ip = "10.1." + (i / 250) + "." + (i % 250 + 1);
+            csrs.add(new Csr(hostId, fqdn, ip, Fixtures.csr(Fixtures.p256(), fqdn, List.of(fqdn), List.of())));
+        }
+
+        Function<Csr, String> transitBatched = csr -> viaTransit(batched, issuer, csr);
+        Function<Csr, String> transitSingle = csr -> viaTransit(unbatched, issuer, csr);
+        Function<Csr, String> pkiEngine = csr -> viaPki(http, bao, csr);
+
+        // warm-up (JIT, connections)
+        measure("warm-up", 8, csrs.subList(0, Math.min(100, count)), transitBatched);
+        measure("warm-up", 8, csrs.subList(0, Math.min(100, count)), pkiEngine);
+
+        List<Row> rows = new ArrayList<>();
+        for (int concurrency : concurrencies) {
+            rows.add(measure("virtgate Transit (batched)", concurrency, csrs, transitBatched));
+            rows.add(measure("virtgate Transit (1 sign/call)", concurrency, csrs, transitSingle));
+            rows.add(measure("OpenBao PKI pki/sign/:role", concurrency, csrs, pkiEngine));
+        }
+        batching.close();
+
+        System.out.println();
+        System.out.printf("%-32s %5s %6s %12s %9s %9s%n", "engine", "conc", "certs", "certs/s", "p50 ms", "p99 ms");
+        System.out.println("-".repeat(78));
+        for (Row r : rows) {
+            System.out.printf("%-32s %5d %6d %12.1f %9.2f %9.2f%n", r.engine(), r.concurrency(), r.count(),
+                    r.count() / r.seconds(), r.p50(), r.p99());
+        }
+        System.out.println();
+        for (int concurrency : concurrencies) {
+            Row transit = rows.stream().filter(r -> r.concurrency() == concurrency && r.engine().contains("batched"))
+                    .findFirst().orElseThrow();
+            Row pki = rows.stream().filter(r -> r.concurrency() == concurrency && r.engine().contains("PKI"))
+                    .findFirst().orElseThrow();
+            System.out.printf("concurrency %2d: Transit(batched)/PKI throughput ratio %.2f%n", concurrency,
+                    (transit.count() / transit.seconds()) / (pki.count() / pki.seconds()));
+        }
+    }
+
+    /** What the service does per request, minus the database: check the CSR, build, sign via Transit. */
+    static String viaTransit(CertificateFactory factory, CertificateFactory.Issuer issuer, Csr csr) {
+        CsrInspector.CsrFacts facts = CsrInspector.inspect(csr.pem());
+        HostIdentity host = new HostIdentity(csr.hostId(), "bench", csr.fqdn(), List.of(csr.fqdn()), List.of(csr.ip()));
+        Instant now = Instant.now();
+        X509CertificateHolder cert = factory.leaf(issuer, host, facts.publicKeyInfo(), CertificateFactory.newSerial(),
+                now.minusSeconds(300), now.plus(Duration.ofDays(30)));
+        return Pem.write(cert);
+    }
+
+    static String viaPki(HttpClient http, OpenBaoServer bao, Csr csr) {
+        try {
+            String body = JSON.writeValueAsString(Map.of("csr", csr.pem(), "common_name", csr.fqdn(),
+                    "ip_sans", csr.ip(), "ttl", "720h"));
+            HttpRequest request = HttpRequest.newBuilder(URI.create(bao.address() + "/v1/pki/sign/bench"))
+                    .header("X-Vault-Token", bao.rootToken()).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("pki/sign -> " + response.statusCode() + " " + response.body());
+            }
+            JsonNode json = JSON.readTree(response.body());
+            return json.path("data").path("certificate").asText();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static Row measure(String engine, int concurrency, List<Csr> csrs, Function<Csr, String> issue) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        List<Double> latencies = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        List<Future<?>> workers = new ArrayList<>();
+        for (int w = 0; w < concurrency; w++) {
+            workers.add(pool.submit(() -> {
+                int i;
+                while ((i = next.getAndIncrement()) < csrs.size()) {
+                    long t0 = System.nanoTime();
+                    String pem = issue.apply(csrs.get(i));
+                    latencies.add((System.nanoTime() - t0) / 1e6);
+                    if (!pem.startsWith("-----BEGIN CERTIFICATE-----")) {
+                        throw new IllegalStateException("no certificate from " + engine);
+                    }
+                }
+                return null;
+            }));
+        }
+        for (Future<?> f : workers) {
+            f.get();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        pool.shutdown();
+        List<Double> sorted = new ArrayList<>(latencies);
+        Collections.sort(sorted);
+        return new Row(engine, concurrency, csrs.size(), seconds, percentile(sorted, 0.50), percentile(sorted, 0.99));
+    }
+
+    static double percentile(List<Double> sorted, double p) {
+        int index = (int) Math.ceil(p * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    static void check(HttpResponse<String> response) {
+        if (response.statusCode() >= 300) {
+            throw new IllegalStateException(response.statusCode() + " " + response.body());
+        }
+    }
+
+    private IssuanceBench() {
+    }
+}
