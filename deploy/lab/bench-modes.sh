@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Migration security modes, measured on the same guest and host pair in one run:
+#   TLS_NATIVE      --live --p2p --tls        over qemu+tls   (QEMU native TLS for the memory stream)
+#   TLS_TUNNELLED   --live --p2p --tunnelled  over qemu+tls   (memory inside libvirtd's TLS connection)
+#   SASL_TUNNELLED  --live --p2p --tunnelled  over qemu+tcp   (memory inside the SASL digest-md5 layer)
+#   PLAIN_TCP       --live --p2p              over qemu+tcp   (lab only: memory crosses in CLEAR)
+# For every guest size: REPS migrations per mode (alternating h1->h2, h2->h1), medians of
+#   wall      virsh migrate, as the operator waits for it
+#   job       libvirt's "Time elapsed" of the completed job (includes starting QEMU on the destination)
+#   transfer  "Memory processed" / "Memory bandwidth" (QEMU's own rate): the time the RAM was on the wire
+#   MiB/s     "Memory bandwidth"; ratio = mode / PLAIN_TCP of the same guest
+#   downtime  "Total downtime"
+# The guest's counter must grow across every migration (live RAM moved); a reset counts as a failure.
+# Creates and destroys its own lab (needs root; refuses to run while another lab exists).
+# Env: VIRTGATE_BENCH_GUESTS  "MiB:fill ..." (default "128:0 512:1"; fill=1 = non-zero RAM)
+#      VIRTGATE_BENCH_REPS    migrations per mode and guest (default 3)
+#      VIRTGATE_BENCH_OUT     also write the markdown table to this file
+#      VIRTGATE_LAB_VIRT_TYPE qemu (TCG, default) | kvm | auto
+set -euo pipefail
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+LAB="$LAB_DIR/lab.sh"
+GUEST="$LAB_DIR/guest.sh"
+H1=vg-h1 H2=vg-h2
+DOM=vg-bench
+GUESTS=${VIRTGATE_BENCH_GUESTS:-128:0 512:1}
+REPS=${VIRTGATE_BENCH_REPS:-3}
+MODES=(TLS_NATIVE TLS_TUNNELLED SASL_TUNNELLED PLAIN_TCP)
+FAILS=0
+WHERE=$H1      # where the guest runs now
+
+ok()  { printf '   ok: %s\n' "$*" >&2; }
+LAB_PKI_DIR="$LAB_STATE/bench-pki"
+# shellcheck source=lib/secure-setup.sh
+source "$LAB_DIR/lib/secure-setup.sh"
+
+mode_args() {   # mode_args MODE : URI scheme, then the virsh flags
+  case "$1" in
+    TLS_NATIVE) echo "qemu+tls --tls" ;;
+    TLS_TUNNELLED) echo "qemu+tls --tunnelled" ;;
+    SASL_TUNNELLED) echo "qemu+tcp --tunnelled" ;;
+    PLAIN_TCP) echo "qemu+tcp" ;;
+  esac
+}
+
+to_mib() {   # to_mib "712.802 KiB" -> MiB
+  awk '{ v = $1; u = $2; f = (u == "B") ? 1/1048576 : (u == "KiB") ? 1/1024 : (u == "MiB") ? 1 : (u == "GiB") ? 1024 : 0; printf "%.3f", v * f }' <<< "$1"
+}
+field() { awk -F': *' -v k="$1" '$1 == k { sub(/ +$/, "", $2); print $2; exit }' <<< "$2"; }
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2]; else printf "%.3f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
+
+migrate_once() {   # migrate_once MODE : prints "wall_s job_ms transfer_s mibps downtime_ms mem_mib" or fails
+  local mode=$1 src=$WHERE dst scheme flags c0 c1 t0 wall info mem bw
+  dst=$([[ $src == "$H1" ]] && echo $H2 || echo $H1)
+  read -r scheme flags <<< "$(mode_args "$mode")"
+  c0=$("$GUEST" counter "$src" "$DOM" 2>/dev/null)
+  t0=$(now)
+  # shellcheck disable=SC2086
+  if ! in_host "$src" virsh -q -c qemu:///system migrate --live --p2p --persistent --undefinesource $flags \
+        "$DOM" "$scheme://$(fqdn "$dst")/system" >&2; then
+    printf '   FAIL: %s %s->%s: migration failed\n' "$mode" "$src" "$dst" >&2; return 1
+  fi
+  wall=$(elapsed "$t0")
+  WHERE=$dst
+  c1=$("$GUEST" counter "$dst" "$DOM" 2>/dev/null || echo 0)
+  if (( c1 <= c0 )); then printf '   FAIL: %s: counter %s -> %s (memory not carried)\n' "$mode" "$c0" "$c1" >&2; return 1; fi
+  info=$(in_host "$dst" virsh -q -c qemu:///system domjobinfo --completed "$DOM")
+  mem=$(to_mib "$(field 'Memory processed' "$info")")
+  bw=$(to_mib "$(field 'Memory bandwidth' "$info" | sed 's#/s##')")
+  awk -v w="$wall" -v j="$(field 'Time elapsed' "$info" | awk '{ print $1 }')" -v m="$mem" -v b="$bw" \
+      -v d="$(field 'Total downtime' "$info" | awk '{ print $1 }')" \
+      'BEGIN { printf "%s %s %.3f %.1f %s %.1f\n", w, j, (b > 0 ? m / b : 0), b, d, m }'
+  printf '   %-14s %s->%s wall %s s, counter %s -> %s, %.1f MiB at %s MiB/s\n' "$mode" "$src" "$dst" "$wall" "$c0" "$c1" "$mem" "$bw" >&2
+}
+
+ROWS=()
+bench_guest() {   # bench_guest MEMORY_MIB FILL
+  local mib=$1 fill=$2 mode r plain_bw bw
+  local -A med_wall med_job med_tr med_bw med_dt med_mem nok
+  export VIRTGATE_GUEST_MEMORY_MIB=$mib VIRTGATE_GUEST_FILL=$fill
+  printf '\n== guest %s MiB, fill %s (%s)\n' "$mib" "$fill" "$(lab_virt_type)" >&2
+  WHERE=$H1
+  "$GUEST" start $H1 "$DOM"
+  for mode in "${MODES[@]}"; do
+    local samples=()
+    for ((r = 0; r < REPS; r++)); do
+      # no $(...) here: migrate_once must update WHERE in this shell
+      if migrate_once "$mode" > "$LAB_STATE/bench-sample"; then samples+=("$(<"$LAB_STATE/bench-sample")")
+      else FAILS=$((FAILS + 1)); fi
+    done
+    nok[$mode]=${#samples[@]}
+    med_wall[$mode]=$(printf '%s\n' "${samples[@]}" | awk 'NF { print $1 }' | median)
+    med_job[$mode]=$(printf '%s\n' "${samples[@]}" | awk 'NF { print $2 }' | median)
+    med_tr[$mode]=$(printf '%s\n' "${samples[@]}" | awk 'NF { print $3 }' | median)
+    med_bw[$mode]=$(printf '%s\n' "${samples[@]}" | awk 'NF { print $4 }' | median)
+    med_dt[$mode]=$(printf '%s\n' "${samples[@]}" | awk 'NF { print $5 }' | median)
+    med_mem[$mode]=$(printf '%s\n' "${samples[@]}" | awk 'NF { print $6 }' | median)
+  done
+  "$GUEST" destroy "$WHERE" "$DOM" >/dev/null 2>&1 || true
+  plain_bw=${med_bw[PLAIN_TCP]}
+  for mode in "${MODES[@]}"; do
+    bw=${med_bw[$mode]}
+    ROWS+=("$(printf '| %s MiB%s | %s | %s/%s | %s | %s | %s | %s | %s | %s | %s |' "$mib" "$([[ $fill == 1 ]] && echo ', filled' || echo ', zero')" \
+      "$mode" "${nok[$mode]}" "$REPS" "${med_wall[$mode]}" "${med_job[$mode]}" "${med_tr[$mode]}" "${med_mem[$mode]}" \
+      "$bw" "$(awk -v a="$bw" -v b="$plain_bw" 'BEGIN { if (b > 0 && a == a + 0) printf "%.2f", a / b; else print "-" }')" \
+      "${med_dt[$mode]}")")
+  done
+}
+
+cleanup() {
+  local rc=$?
+  "$LAB" destroy >&2 || rc=1
+  exit "$rc"
+}
+
+main() {
+  require_root
+  [[ ! -e $LAB_STATE/$LAB_MARKER ]] || die "a lab already exists in $LAB_STATE; bench-modes.sh needs its own (lab.sh destroy first)"
+  [[ $REPS =~ ^[1-9][0-9]*$ ]] || die "VIRTGATE_BENCH_REPS must be a positive number"
+  local T0 spec; T0=$(now)
+  trap cleanup EXIT
+  "$LAB" create 2
+  setup_pki
+  setup_sasl
+  lockdown_conf $H1; lockdown_conf $H2
+  "$LAB" libvirtd $H1 restart; "$LAB" libvirtd $H2 restart
+  ok "TLS (lab CA, ECDSA P-256) + SASL digest-md5 on both hosts"
+  for spec in $GUESTS; do
+    [[ $spec =~ ^([0-9]+):([01])$ ]] || die "VIRTGATE_BENCH_GUESTS entries are MiB:fill (got $spec)"
+    bench_guest "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+  done
+  local table
+  table=$(
+    echo "Migration modes, $(lab_virt_type), $H1<->$H2 over the lab veth bridge, medians of $REPS per mode ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores)"
+    echo
+    echo "| guest | mode | ok | wall s | job ms | transfer s | memory MiB | MiB/s | ratio to PLAIN_TCP | downtime ms |"
+    echo "|---|---|---|---|---|---|---|---|---|---|"
+    printf '%s\n' "${ROWS[@]}"
+    echo
+    echo "wall = virsh migrate; job = libvirt Time elapsed (incl. QEMU start on the destination); transfer = Memory processed / Memory bandwidth;"
+    echo "MiB/s = QEMU Memory bandwidth; a zero guest sends almost only zero-page markers, so its MiB/s says little. PLAIN_TCP sends memory in clear: lab only."
+  )
+  echo "$table"
+  [[ -z ${VIRTGATE_BENCH_OUT:-} ]] || echo "$table" > "$VIRTGATE_BENCH_OUT"
+  log "bench done in $(elapsed "$T0") s, $FAILS failed migration(s)"
+  [[ $FAILS == 0 ]]
+}
+
+main "$@"
