@@ -49,6 +49,7 @@ public class HostEventsConsumer {
     @Incoming("hosts-in")
     @Blocking
     public void on(ConsumerRecords<String, byte[]> batch) {
+        long started = System.nanoTime();
         List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(batch.count());
         List<Event> events = new ArrayList<>(batch.count());
         for (ConsumerRecord<String, byte[]> record : batch) {
@@ -78,7 +79,10 @@ public class HostEventsConsumer {
                         e.getMessage());
             }
         }
+        long applied = System.nanoTime();
         followUps.run(pending);
+        LOG.debugf("batch of %d records (%d host events) applied in %d ms", batch.count(), events.size(),
+                (applied - started) / 1_000_000);
     }
 
     private static String header(ConsumerRecord<String, byte[]> record, String name) {

@@ -18,6 +18,13 @@ public class HostMemberRepository implements PanacheRepositoryBase<HostMember, S
         return count("clusterId = ?1 and decommissioned = false and ackedRank < ?2", clusterId, rank);
     }
 
+    /** Host id and acknowledged rank of every current member, without loading entities. */
+    public List<Object[]> memberRanks(String clusterId) {
+        return getEntityManager().createQuery("select h.hostId, h.ackedRank from HostMember h where h.clusterId = ?1"
+                + " and h.decommissioned = false order by h.hostId", Object[].class).setParameter(1, clusterId)
+                .getResultList();
+    }
+
     public List<HostMember> members(String clusterId) {
         return list("clusterId = ?1 and decommissioned = false order by hostId", clusterId);
     }

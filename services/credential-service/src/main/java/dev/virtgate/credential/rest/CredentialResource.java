@@ -4,7 +4,6 @@ import dev.virtgate.credential.config.CredentialConfig;
 import dev.virtgate.credential.openbao.OpenBaoUnavailableException;
 import dev.virtgate.credential.repository.ClusterCredential;
 import dev.virtgate.credential.repository.ClusterCredentialRepository;
-import dev.virtgate.credential.repository.HostMember;
 import dev.virtgate.credential.repository.HostMemberRepository;
 import dev.virtgate.credential.service.CredentialService;
 import dev.virtgate.credential.service.CredentialStore;
@@ -62,13 +61,15 @@ public class CredentialResource {
         RotationState state = cluster.state();
         List<String> acknowledged = new ArrayList<>();
         List<CredentialStatus.Laggard> laggards = new ArrayList<>();
-        List<HostMember> members = hosts.members(clusterId);
-        for (HostMember host : members) {
-            if (state.hasCredential() && host.ackedRank >= state.rank()) {
-                acknowledged.add(host.hostId);
+        List<Object[]> members = hosts.memberRanks(clusterId);
+        for (Object[] member : members) {
+            String hostId = (String) member[0];
+            int ackedRank = (Integer) member[1];
+            if (state.hasCredential() && ackedRank >= state.rank()) {
+                acknowledged.add(hostId);
             } else {
-                Stage acked = Stage.ofRank(host.ackedRank).orElse(null);
-                laggards.add(new CredentialStatus.Laggard(host.hostId, acked == null ? null : acked.version(),
+                Stage acked = Stage.ofRank(ackedRank).orElse(null);
+                laggards.add(new CredentialStatus.Laggard(hostId, acked == null ? null : acked.version(),
                         acked == null ? null : acked.phase().name()));
             }
         }

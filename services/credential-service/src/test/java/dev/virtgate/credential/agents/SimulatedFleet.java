@@ -94,6 +94,7 @@ public final class SimulatedFleet implements AutoCloseable {
     private final List<HostAccessGranted> grants = new CopyOnWriteArrayList<>();
     private final List<String> rawPayloads = new CopyOnWriteArrayList<>();
     private final List<String> violations = new CopyOnWriteArrayList<>();
+    private final Map<String, Long> firstSeenNanos = new ConcurrentHashMap<>();
     private final List<ConsumerRecord<String, byte[]>> deadLetters = new CopyOnWriteArrayList<>();
     private final boolean keepRaw;
     public final AtomicLong acksSent = new AtomicLong();
@@ -186,6 +187,11 @@ public final class SimulatedFleet implements AutoCloseable {
         return grants.stream().filter(g -> g.hostId().equals(hostId)).toList();
     }
 
+    /** When the fleet first received a phase ({@code System.nanoTime()}), if it did. */
+    public Long firstSeen(String clusterId, int version, CredentialPhase phase) {
+        return firstSeenNanos.get(clusterId + "/v" + version + "/" + phase);
+    }
+
     public List<String> rawPayloads() {
         return rawPayloads;
     }
@@ -234,6 +240,7 @@ public final class SimulatedFleet implements AutoCloseable {
         } else if (ceType.equals(EventType.CREDENTIAL_ROTATED.ceType())) {
             CredentialRotated event = codec.decode(CredentialRotated.class, record.value());
             eventsReceived.incrementAndGet();
+            firstSeenNanos.putIfAbsent(event.clusterId() + "/v" + event.version() + "/" + event.phase(), System.nanoTime());
             rotated.add(event);
             apply(event);
         }

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * checked after every step: every configured host's client username (what its auth.conf uses,
  * derived from the phases it applied) is in every peer's SASL db / allowed list.
  */
-class RotationInvariantProperties {
+class RotationInvariantTest {
 
     enum Kind { ROTATE, DELIVER_EVENT, DELIVER_ACK, DUPLICATE_ACK, SERVICE_CRASH, HOST_DOWN, HOST_UP, JOIN,
         DECOMMISSION, MIGRATE }
