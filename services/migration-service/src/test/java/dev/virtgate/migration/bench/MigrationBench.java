@@ -107,6 +107,7 @@ public final class MigrationBench {
                         () -> JSON.readTree(get(base + "/v1/hosts/" + h[0]).body()).path("tlsReady").asBoolean());
             }
 
+            ensureTopic(kafka.bootstrapServers(), Topics.MIGRATION_COMMANDS);
             CommandWatcher watcher = new CommandWatcher(kafka.bootstrapServers());
             watcher.start();
             run(base, hosts, "warm", Math.min(200, requests), concurrency, watcher); // JIT, connections, pools
@@ -127,6 +128,8 @@ public final class MigrationBench {
                     r.duplicates);
             System.out.printf("target p99 POST->bus <= 50 ms: %s%n",
                     percentile(r.bus, 99) <= 50_000_000L ? "MET" : "NOT MET");
+        } catch (Exception e) {
+            e.printStackTrace();
         } finally {
             service.destroy();
             if (!service.waitFor(20, TimeUnit.SECONDS)) {
@@ -236,6 +239,16 @@ public final class MigrationBench {
         }
     }
 
+    static void ensureTopic(String bootstrap, String topic) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", bootstrap))) {
+            if (!admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
+                admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 3, (short) 1)))
+                        .all().get(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
     static String[] registerReadyHost(String base, String name) throws Exception {
         String fqdn = name + ".bench.virtgate.test";
         int n = Math.abs(name.hashCode() % 250) + 1;
@@ -254,7 +267,7 @@ public final class MigrationBench {
         String serial = Long.toHexString(System.nanoTime());
         Bus.publish(new HostEnrolled(name, "bench", fqdn, "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n",
                 token, new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"),
-                        List.of("tls:16514"), null, "bench")));
+                        List.of("tls:16514"), java.util.UUID.randomUUID().toString(), "bench")));
         Bus.publish(new CertIssued(name, "bench", serial, "CN=" + fqdn + ",OU=bench,O=virtgate",
                 "O=virtgate,OU=bench,CN=" + fqdn, pem, List.of(), List.of(pem), now.minusSeconds(60),
                 now.plus(Duration.ofDays(1)), "ENROLLMENT"));
