@@ -17,9 +17,6 @@ public final class LibvirtClient {
             @Override
             public int callback(Credential[] creds) {
                 for (Credential c : creds) {
-                    c.result = ""; // libvirt-java copies every result back, even when we refuse
-                }
-                for (Credential c : creds) {
                     switch (c.type) {
                         case VIR_CRED_AUTHNAME, VIR_CRED_USERNAME -> {
                             if (username == null) {
@@ -42,8 +39,12 @@ public final class LibvirtClient {
                 return 0;
             }
         };
-        auth.credType = new ConnectAuth.CredentialType[] {ConnectAuth.CredentialType.VIR_CRED_AUTHNAME,
-                ConnectAuth.CredentialType.VIR_CRED_PASSPHRASE, ConnectAuth.CredentialType.VIR_CRED_REALM};
+        // Without credentials the client announces no type SASL asks for, so libvirt fails before
+        // calling back (a callback refusing with null results makes libvirt-java throw inside JNA).
+        auth.credType = username == null
+                ? new ConnectAuth.CredentialType[] {ConnectAuth.CredentialType.VIR_CRED_EXTERNAL}
+                : new ConnectAuth.CredentialType[] {ConnectAuth.CredentialType.VIR_CRED_AUTHNAME,
+                        ConnectAuth.CredentialType.VIR_CRED_PASSPHRASE, ConnectAuth.CredentialType.VIR_CRED_REALM};
         return auth;
     }
 
