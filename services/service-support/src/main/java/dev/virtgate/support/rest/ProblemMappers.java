@@ -2,7 +2,11 @@ package dev.virtgate.support.rest;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import io.quarkus.security.ForbiddenException;
+import io.quarkus.security.UnauthorizedException;
 import jakarta.validation.ConstraintViolation;
+import jakarta.ws.rs.Priorities;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
@@ -28,6 +32,23 @@ public class ProblemMappers {
             response.header("Retry-After", e.retryAfterSeconds());
         }
         return response.build();
+    }
+
+    /** Ahead of Quarkus' own handler for this one, which would answer plain JSON. */
+    @ServerExceptionMapper(priority = Priorities.USER - 100)
+    public Response mismatchedInput(MismatchedInputException e, UriInfo uri) {
+        return invalidJson(e, uri);
+    }
+
+    @ServerExceptionMapper
+    public Response unauthorized(UnauthorizedException e, UriInfo uri) {
+        return respond(401, "Unauthorized", "a bearer token is required", uri, List.of())
+                .header("WWW-Authenticate", "Bearer").build();
+    }
+
+    @ServerExceptionMapper
+    public Response forbidden(ForbiddenException e, UriInfo uri) {
+        return respond(403, "Forbidden", "your role does not allow this operation", uri, List.of()).build();
     }
 
     @ServerExceptionMapper
