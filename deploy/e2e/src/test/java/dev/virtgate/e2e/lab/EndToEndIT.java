@@ -1,0 +1,493 @@
+package dev.virtgate.e2e.lab;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtgate.contracts.Topics;
+import dev.virtgate.contracts.events.HostCapabilities;
+import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.contracts.events.MigrationMode;
+import dev.virtgate.contracts.events.MigrationRequested;
+import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.OpenBaoServer;
+import dev.virtgate.testsupport.ServiceProcess;
+import dev.virtgate.testsupport.TestTokens;
+import io.restassured.http.ContentType;
+import io.restassured.response.Response;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The product's proof, nothing mocked: Kafka, OpenBao, PostgreSQL, pki-service, credential-service
+ * and migration-service as processes; two namespaced libvirtd hosts of deploy/lab, each with its
+ * own packaged host-agent (inside the host's namespaces, reaching the control plane through
+ * forward.sh); a live guest whose RAM counter proves that memory moved; an attacker namespace.
+ * Writes target/demo-summary.md (the table {@code ./virtgate demo} prints).
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EndToEndIT {
+    static final String CLUSTER = "lab";
+    static final String H1 = "vg-h1";
+    static final String H2 = "vg-h2";
+    static final String VM = "vg-guest";
+    static final ObjectMapper JSON = new ObjectMapper();
+    static final Path WORK = Path.of("target", "e2e-lab").toAbsolutePath();
+
+    static LabHosts lab;
+    static ServiceProcess migration;
+    static ServiceProcess pki;
+    static ServiceProcess credential;
+    static final Map<String, AgentProcess> agents = new LinkedHashMap<>();
+    static LabBus bus;
+    static String where = H1;           // where the guest runs
+    static final List<String> migrationRows = new ArrayList<>();
+    static final List<String> checkRows = new ArrayList<>();
+    static boolean labCreated;
+    static boolean enrolled;
+
+    @BeforeAll
+    static void startEverything() throws Exception {
+        assumeTrue(LabHosts.supported(), "the lab needs root and nsenter");
+        Files.createDirectories(WORK);
+        lab = new LabHosts(WORK);
+        if (lab.exists()) {
+            fail("a lab already exists on this machine (" + lab.stateDir() + "); its namespace names are fixed: "
+                    + "run deploy/lab/lab.sh destroy first");
+        }
+        String kafka = KafkaResource.bootstrapServers();
+        OpenBaoServer bao = OpenBaoServer.shared();
+        bus = new LabBus(kafka, List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS,
+                Topics.MIGRATION_RESULTS));
+        migration = ServiceProcess.start("migration-service", ServiceProcess.standardEnv("virtgate_migration"));
+        Map<String, String> pkiEnv = new HashMap<>(ServiceProcess.standardEnv("virtgate_pki"));
+        // short-lived leaves so that a renewal of both hosts happens while the test migrates
+        pkiEnv.put("VIRTGATE_PKI_LEAF_VALIDITY", System.getProperty("virtgate.e2e.leaf-validity", "PT4M"));
+        pkiEnv.put("VIRTGATE_PKI_MAINTENANCE_INTERVAL", "5s");
+        pki = ServiceProcess.start("pki-service", pkiEnv);
+        credential = ServiceProcess.start("credential-service", ServiceProcess.standardEnv("virtgate_credential"));
+
+        labCreated = true;
+        lab.create(2, true);
+        int kafkaPort = URI.create("tcp://" + kafka).getPort();
+        int baoPort = URI.create(bao.address()).getPort();
+        for (String h : List.of(H1, H2)) {
+            lab.forward(h, kafkaPort, baoPort);
+        }
+    }
+
+    @AfterAll
+    static void tearDown() throws IOException {
+        agents.values().forEach(AgentProcess::stop);
+        if (labCreated) {
+            lab.destroy();
+        }
+        for (ServiceProcess s : new ServiceProcess[] {credential, pki, migration}) {
+            if (s != null) {
+                s.stop();
+            }
+        }
+        if (bus != null) {
+            bus.close();
+        }
+        writeSummary();
+        if (labCreated) {
+            String left = new String(new ProcessBuilder("ip", "netns", "list").start().getInputStream().readAllBytes(),
+                    StandardCharsets.UTF_8);
+            assertFalse(left.lines().anyMatch(l -> l.matches("^(vg-lab|vg-attacker|vg-h[0-9]+)( .*)?$")),
+                    "lab namespaces left behind: " + left);
+            assertFalse(Files.exists(Path.of(lab.stateDir())), "lab state dir left behind");
+            agents.values().forEach(a -> assertFalse(a.isAlive(), "agent " + a.host() + " still running"));
+        }
+    }
+
+    // ---- 1. register, enroll, posture ----------------------------------------------------------
+
+    @Test
+    @Order(1)
+    void hostsRegisteredOverRestEnrollAndReachAllPassPosture() {
+        for (String h : List.of(H1, H2)) {
+            Response r = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                    .contentType(ContentType.JSON)
+                    .body(Map.of("hostId", h, "clusterId", CLUSTER, "fqdn", lab.fqdn(h), "dnsNames", List.of(lab.fqdn(h)),
+                            "managementAddresses", List.of(lab.address(h)), "migrationAddresses", List.of()))
+                    .post("/v1/hosts");
+            assertEquals(201, r.statusCode(), "POST /v1/hosts " + h + " -> " + r.asString());
+            String token = r.path("enrollmentToken");
+            agents.put(h, AgentProcess.start(lab, h, WORK, AgentProcess.env(lab, h, CLUSTER, token,
+                    KafkaResource.bootstrapServers(), OpenBaoServer.shared().address())));
+        }
+        for (String h : List.of(H1, H2)) {
+            awaitPosture(h, Duration.ofMinutes(4));
+        }
+        enrolled = true;
+        for (String h : List.of(H1, H2)) {
+            JsonNode host = host(h);
+            checkRows.add(String.format("| %s | %s | %s | %s | %s | %s |", h, lab.fqdn(h), lab.address(h),
+                    host.path("posture").path("allPass").asBoolean() ? "PASS" : "FAIL",
+                    host.path("certificate").path("serial").asText(), host.path("certificate").path("notAfter").asText()));
+        }
+    }
+
+    // ---- 2. a live migration over QEMU native TLS -------------------------------------------------
+
+    @Test
+    @Order(2)
+    void guestMigratesLiveOverQemuNativeTls() {
+        requireAgentsUp();
+        lab.startGuest(H1, VM, Map.of());
+        where = H1;
+        JsonNode plan = plan(H1, H2);
+        assertTrue(plan.path("allowed").asBoolean(), "plan h1->h2: " + plan);
+        assertEquals("TLS_NATIVE", plan.path("mode").asText(), "plan h1->h2: " + plan);
+        Outcome o = migrate(H1, H2, "initial");
+        assertEquals("COMPLETED", o.state, o.toString());
+        assertEquals("TLS_NATIVE", o.mode, o.toString());
+    }
+
+    // ---- 3. rotation + renewal while migrating -------------------------------------------------
+
+    @Test
+    @Order(3)
+    void migrationsBackAndForthSurviveSaslRotationAndCertificateRenewal() {
+        requireAgentsUp();
+        Map<String, String> serialsBefore = new HashMap<>();
+        for (String h : List.of(H1, H2)) {
+            serialsBefore.put(h, host(h).path("certificate").path("serial").asText());
+        }
+        Response rotate = given().baseUri(credential.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .post("/v1/clusters/" + CLUSTER + "/credentials/rotate");
+        assertEquals(202, rotate.statusCode(), "POST /v1/clusters/lab/credentials/rotate -> " + rotate.asString());
+        int targetVersion = rotate.path("version");
+        List<String> phasesSeen = new ArrayList<>();
+        List<Outcome> outcomes = new ArrayList<>();
+        AtomicBoolean renewed = new AtomicBoolean();
+        Instant deadline = Instant.now().plus(Duration.ofMinutes(7));
+        while (Instant.now().isBefore(deadline)) {
+            String dst = where.equals(H1) ? H2 : H1;
+            outcomes.add(migrate(where, dst, "during rotation/renewal"));
+            JsonNode cred = credentialStatus();
+            String phase = cred.path("version").asInt() + ":" + cred.path("phase").asText();
+            if (phasesSeen.isEmpty() || !phasesSeen.get(phasesSeen.size() - 1).equals(phase)) {
+                phasesSeen.add(phase);
+            }
+            boolean bothRenewed = List.of(H1, H2).stream().allMatch(h -> {
+                JsonNode c = host(h).path("certificate");
+                return !c.path("serial").asText().equals(serialsBefore.get(h))
+                        && c.path("serial").asText().equals(c.path("appliedSerial").asText());
+            });
+            renewed.set(bothRenewed);
+            boolean retired = cred.path("version").asInt() == targetVersion && "RETIRED".equals(cred.path("phase").asText())
+                    && !cred.path("rotationInProgress").asBoolean();
+            if (bothRenewed && retired && outcomes.size() >= 4) {
+                break;
+            }
+        }
+        List<Outcome> failed = outcomes.stream().filter(o -> !"COMPLETED".equals(o.state)).toList();
+        assertEquals(List.of(), failed, "failed migrations during rotation/renewal; phases seen " + phasesSeen);
+        assertTrue(renewed.get(), "both hosts renewed and applied a new certificate; before " + serialsBefore
+                + ", now h1 " + host(H1).path("certificate") + ", h2 " + host(H2).path("certificate"));
+        assertTrue(phasesSeen.stream().anyMatch(p -> p.equals(targetVersion + ":STAGED"))
+                        || phasesSeen.stream().anyMatch(p -> p.equals(targetVersion + ":ACTIVE")),
+                "rotation went through its phases: " + phasesSeen);
+        assertTrue(phasesSeen.contains(targetVersion + ":RETIRED"), "rotation reached RETIRED: " + phasesSeen);
+        for (String h : List.of(H1, H2)) {
+            assertTrue(host(h).path("posture").path("allPass").asBoolean(), "posture of " + h + ": " + host(h).path("posture"));
+        }
+        checkRows.add("| rotation | phases seen " + String.join(" -> ", phasesSeen) + " | " + outcomes.size()
+                + " migrations, 0 failed | | | |");
+    }
+
+    // ---- 4. forged commands on the bus ---------------------------------------------------------
+
+    @Test
+    @Order(4)
+    void forgedMigrationCommandsOnTheBusMoveNothing() {
+        requireAgentsUp();
+        String src = where;
+        String dst = src.equals(H1) ? H2 : H1;
+        long counterBefore = lab.counter(src, VM);
+        OpenBaoServer bao = OpenBaoServer.shared();
+        bao.call("POST", "transit/keys/e2e-forger", "{\"type\":\"ecdsa-p256\"}");
+
+        MigrationRequested unsigned = forged(src, dst, "virtgate-migration-commands", null);
+        MigrationRequested base = forged(src, dst, "virtgate-migration-commands", null);
+        String otherSig = transitSign(bao, "e2e-forger", base.signingPayload());
+        MigrationRequested wrongKeyClaimingRightName = base.withSignature(otherSig);
+        MigrationRequested ownKeyNamed = forged(src, dst, "e2e-forger", null);
+        ownKeyNamed = ownKeyNamed.withSignature(transitSign(bao, "e2e-forger", ownKeyNamed.signingPayload()));
+
+        for (MigrationRequested f : List.of(unsigned, wrongKeyClaimingRightName, ownKeyNamed)) {
+            bus.publish(Topics.MIGRATION_COMMANDS, "/virtgate/migration-service", f);
+        }
+        for (MigrationRequested f : List.of(unsigned, wrongKeyClaimingRightName, ownKeyNamed)) {
+            LabBus.Seen refused = bus.await("virtgate.migration.failed.v1",
+                    s -> s.payload().contains(f.migrationId()), Duration.ofSeconds(60));
+            assertTrue(refused.payload().contains("refused"), "agent refused " + f.migrationId() + ": " + refused.payload());
+            checkRows.add("| forged MigrationRequested | " + (f.signature() == null ? "unsigned"
+                    : f.signingKey().equals("e2e-forger") ? "signed by another Transit key (named)" : "signed by another key, claiming the real key")
+                    + " | refused by agent | | | |");
+        }
+        assertTrue(lab.runningDomains(src).contains(VM), "guest still on " + src);
+        assertFalse(lab.runningDomains(dst).contains(VM), "nothing arrived on " + dst);
+        assertTrue(lab.counter(src, VM) > counterBefore, "guest kept running on " + src);
+    }
+
+    // ---- 5. revocation: REQUIRE_TLS refuses, ALLOW_SASL_FALLBACK migrates SASL_TUNNELLED -------------
+
+    @Test
+    @Order(5)
+    void revokedDestinationIsRefusedUnderRequireTlsAndUsesSaslUnderFallback() {
+        requireAgentsUp();
+        if (!where.equals(H1)) {
+            assertEquals("COMPLETED", migrate(where, H1, "back to h1 before revocation").state);
+        }
+        String serial = host(H2).path("certificate").path("serial").asText();
+        Response revoke = given().baseUri(pki.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .contentType(ContentType.JSON).body(Map.of("reason", "e2e: key compromise drill"))
+                .post("/v1/certificates/" + serial + "/revoke");
+        assertEquals(200, revoke.statusCode(), "POST /v1/certificates/" + serial + "/revoke -> " + revoke.asString());
+        Awaitility.await("migration-service sees h2's certificate revoked").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> host(H2).path("certificate").path("revoked").asBoolean() || !host(H2).path("tlsReady").asBoolean());
+
+        putPolicy("REQUIRE_TLS");
+        JsonNode plan = plan(H1, H2);
+        assertFalse(plan.path("allowed").asBoolean(), "plan under REQUIRE_TLS after revocation: " + plan);
+        Response refused = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .contentType(ContentType.JSON).body(Map.of("vmName", VM, "sourceHostId", H1, "destinationHostId", H2))
+                .post("/v1/migrations");
+        assertEquals(409, refused.statusCode(), "POST /v1/migrations under REQUIRE_TLS -> " + refused.asString());
+        checkRows.add("| revoked h2, REQUIRE_TLS | plan allowed=false, POST 409 | " + plan.path("reasons") + " | | | |");
+
+        putPolicy("ALLOW_SASL_FALLBACK");
+        plan = plan(H1, H2);
+        assertTrue(plan.path("allowed").asBoolean(), "plan under ALLOW_SASL_FALLBACK: " + plan);
+        assertEquals("SASL_TUNNELLED", plan.path("mode").asText(), "plan under ALLOW_SASL_FALLBACK: " + plan);
+        Outcome o = migrate(H1, H2, "revoked h2, ALLOW_SASL_FALLBACK");
+        assertEquals("COMPLETED", o.state, o.toString());
+        assertEquals("SASL_TUNNELLED", o.mode, o.toString());
+    }
+
+    // ---- 6. the attacker ----------------------------------------------------------------------
+
+    @Test
+    @Order(6)
+    void attackerIsRefusedOnBothPortsOfBothHosts() throws Exception {
+        requireAgentsUp();
+        Path dir = WORK.resolve("attacker");
+        Files.createDirectories(dir);
+        // the CA bundle every host trusts
+        JsonNode h1Cert = certificate(host(H1).path("certificate").path("serial").asText());
+        Path ca = dir.resolve("ca.pem");
+        StringBuilder bundle = new StringBuilder();
+        h1Cert.path("caBundlePem").forEach(p -> bundle.append(p.asText()).append('\n'));
+        Files.writeString(ca, bundle);
+        // a valid-CA certificate whose DN no lab host allows: an intruder enrolled in another cluster
+        String intruder = "intruder";
+        String fqdn = lab.fqdn("attacker");
+        Response reg = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .contentType(ContentType.JSON)
+                .body(Map.of("hostId", intruder, "clusterId", "elsewhere", "fqdn", fqdn, "dnsNames", List.of(fqdn),
+                        "managementAddresses", List.of(lab.address("attacker")), "migrationAddresses", List.of()))
+                .post("/v1/hosts");
+        assertEquals(201, reg.statusCode(), "POST /v1/hosts intruder -> " + reg.asString());
+        KeyPair key = LabPki.newKey();
+        bus.publish(Topics.HOSTS, "/virtgate/host-agent/" + intruder, new HostEnrolled(intruder, "elsewhere", fqdn,
+                LabPki.csrPem(key, fqdn, List.of(fqdn), List.of(lab.address("attacker"))), reg.path("enrollmentToken"),
+                new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls:16514"),
+                        UUID.randomUUID().toString(), "e2e")));
+        LabBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> intruder.equals(s.key()), Duration.ofSeconds(60));
+        Path naCert = dir.resolve("not-allowed-cert.pem");
+        Path naKey = dir.resolve("not-allowed-key.pem");
+        Files.writeString(naCert, JSON.readTree(issued.payload()).path("certificatePem").asText());
+        Files.writeString(naKey, LabPki.pem(key.getPrivate()));
+        // the revoked certificate: h2's revoked one, with h2's own key (a stolen host key)
+        Path revokedCert = dir.resolve("revoked-cert.pem");
+        Path revokedKey = dir.resolve("revoked-key.pem");
+        String revokedSerial = revokedSerialOf(H2);
+        Files.writeString(revokedCert, certificate(revokedSerial).path("certificatePem").asText());
+        Files.copy(lab.hostDir(H2).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"), revokedKey,
+                java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+
+        Path table = dir.resolve("attacker-table.md");
+        LabHosts.Result r = lab.attacker(Map.of(), "--ca", ca.toString(), "--revoked-cert", revokedCert.toString(),
+                "--revoked-key", revokedKey.toString(), "--not-allowed-cert", naCert.toString(),
+                "--not-allowed-key", naKey.toString(), "--sasl-user", credentialStatus().path("username").asText(),
+                "--out", table.toString());
+        checkRows.add("| attacker.sh | exit " + r.exit() + " | see attacker table | | | |");
+        Files.writeString(WORK.resolve("attacker-table.md"), r.out());
+        assertEquals(0, r.exit(), "attacker.sh: every attempt refused\n" + r.out());
+        for (String h : List.of(H1, H2)) {
+            assertTrue(host(h).path("posture").path("allPass").asBoolean() || h.equals(H2),
+                    "posture of " + h + " after the attack: " + host(h).path("posture"));
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    record Outcome(String id, String from, String to, String mode, String state, double seconds, long before,
+            long after, String failure) {
+    }
+
+    static Outcome migrate(String src, String dst, String label) {
+        long before = lab.counter(src, VM);
+        Instant t0 = Instant.now();
+        Response r = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString())
+                .body(Map.of("vmName", VM, "sourceHostId", src, "destinationHostId", dst))
+                .post("/v1/migrations");
+        assertEquals(202, r.statusCode(), "POST /v1/migrations " + src + "->" + dst + " -> " + r.asString());
+        String id = r.path("id");
+        JsonNode view = Awaitility.await("migration " + id + " " + src + "->" + dst).atMost(Duration.ofMinutes(3))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> migrationView(id), v -> List.of("COMPLETED", "FAILED", "CANCELLED").contains(v.path("state").asText()));
+        double seconds = Duration.between(t0, Instant.now()).toMillis() / 1000.0;
+        String state = view.path("state").asText();
+        long after = -1;
+        if ("COMPLETED".equals(state)) {
+            where = dst;
+            assertFalse(lab.runningDomains(src).contains(VM), "guest gone from " + src + " after " + id);
+            after = lab.counter(dst, VM);
+            assertTrue(after > before, "counter " + before + " on " + src + " -> " + after + " on " + dst
+                    + ": memory carried live (" + id + ")");
+        }
+        Outcome o = new Outcome(id, src, dst, view.path("mode").asText(), state, seconds, before, after,
+                view.path("failureReason").asText(""));
+        migrationRows.add(String.format("| %s | %s -> %s | %s | %.1f | %s | %s |", label, src, dst, o.mode, seconds,
+                "COMPLETED".equals(state) ? "OK, counter " + before + " -> " + after : state + ": " + o.failure, id));
+        return o;
+    }
+
+    static JsonNode migrationView(String id) throws IOException {
+        return JSON.readTree(given().baseUri(migration.url("")).auth().oauth2(TestTokens.viewer("bob"))
+                .get("/v1/migrations/" + id).then().statusCode(200).extract().asString());
+    }
+
+    static JsonNode plan(String src, String dst) {
+        Response r = given().baseUri(migration.url("")).auth().oauth2(TestTokens.viewer("bob"))
+                .contentType(ContentType.JSON).body(Map.of("vmName", VM, "sourceHostId", src, "destinationHostId", dst))
+                .post("/v1/migrations/plan");
+        assertEquals(200, r.statusCode(), "POST /v1/migrations/plan -> " + r.asString());
+        return read(r.asString());
+    }
+
+    static void putPolicy(String mode) {
+        Response r = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .contentType(ContentType.JSON).body(Map.of("mode", mode)).put("/v1/clusters/" + CLUSTER + "/policy");
+        assertEquals(200, r.statusCode(), "PUT /v1/clusters/lab/policy " + mode + " -> " + r.asString());
+    }
+
+    static JsonNode host(String h) {
+        Response r = given().baseUri(migration.url("")).auth().oauth2(TestTokens.viewer("bob")).get("/v1/hosts/" + h);
+        assertEquals(200, r.statusCode(), "GET /v1/hosts/" + h + " -> " + r.asString());
+        return read(r.asString());
+    }
+
+    static JsonNode certificate(String serial) {
+        Response r = given().baseUri(pki.url("")).auth().oauth2(TestTokens.viewer("bob")).get("/v1/certificates/" + serial);
+        assertEquals(200, r.statusCode(), "GET /v1/certificates/" + serial + " -> " + r.asString());
+        return read(r.asString());
+    }
+
+    static String revokedSerialOf(String h) {
+        Response r = given().baseUri(pki.url("")).auth().oauth2(TestTokens.viewer("bob")).queryParam("hostId", h)
+                .get("/v1/certificates");
+        for (JsonNode c : read(r.asString())) {
+            if ("REVOKED".equals(c.path("status").asText())) {
+                return c.path("serial").asText();
+            }
+        }
+        throw new AssertionError("no revoked certificate of " + h + ": " + r.asString());
+    }
+
+    static JsonNode credentialStatus() {
+        Response r = given().baseUri(credential.url("")).auth().oauth2(TestTokens.viewer("bob"))
+                .get("/v1/clusters/" + CLUSTER + "/credentials");
+        assertEquals(200, r.statusCode(), "GET /v1/clusters/lab/credentials -> " + r.asString());
+        return read(r.asString());
+    }
+
+    static void awaitPosture(String h, Duration timeout) {
+        try {
+            Awaitility.await("posture of " + h + " all PASS and TLS-ready").atMost(timeout)
+                    .pollInterval(Duration.ofSeconds(1))
+                    .until(() -> {
+                        JsonNode v = host(h);
+                        return v.path("posture").path("allPass").asBoolean() && v.path("tlsReady").asBoolean();
+                    });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            fail("posture of " + h + " never all PASS + tlsReady; last GET /v1/hosts/" + h + ": " + host(h)
+                    + "; agent log " + agents.get(h).log());
+        }
+    }
+
+    static void requireAgentsUp() {
+        assumeTrue(enrolled, "the hosts did not reach an all-PASS posture (see the first test)");
+        agents.values().forEach(a -> assertTrue(a.isAlive(), "agent of " + a.host() + " exited; see " + a.log()));
+    }
+
+    static MigrationRequested forged(String src, String dst, String keyName, String signature) {
+        Instant now = Instant.now();
+        return new MigrationRequested(UUID.randomUUID().toString(), VM, CLUSTER, src, dst,
+                "qemu+tcp://" + lab.fqdn(dst) + "/system", List.of("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE"),
+                Map.of(), MigrationMode.TLS_NATIVE, List.of("forged by the e2e test"), "mallory", now,
+                now.plus(Duration.ofMinutes(5)), keyName, signature);
+    }
+
+    static String transitSign(OpenBaoServer bao, String key, byte[] payload) {
+        var r = bao.call("POST", "transit/sign/" + key, "{\"input\":\"" + Base64.getEncoder().encodeToString(payload) + "\"}");
+        return read(r.body()).path("data").path("signature").asText();
+    }
+
+    static JsonNode read(String json) {
+        try {
+            return JSON.readTree(json);
+        } catch (IOException e) {
+            throw new AssertionError("not JSON: " + json, e);
+        }
+    }
+
+    static void writeSummary() throws IOException {
+        StringBuilder s = new StringBuilder("# virtgate end-to-end: two lab hypervisors, secured live migration\n\n");
+        s.append("| host | fqdn | address | posture | certificate serial | certificate expiry |\n|---|---|---|---|---|---|\n");
+        checkRows.stream().filter(r -> r.startsWith("| vg-h")).forEach(r -> s.append(r).append('\n'));
+        s.append("\n| migration | hosts | mode | time s | result | id |\n|---|---|---|---|---|---|\n");
+        migrationRows.forEach(r -> s.append(r).append('\n'));
+        s.append("\n| check | detail | result | | | |\n|---|---|---|---|---|---|\n");
+        checkRows.stream().filter(r -> !r.startsWith("| vg-h")).forEach(r -> s.append(r).append('\n'));
+        Path attacker = WORK.resolve("attacker-table.md");
+        if (Files.exists(attacker)) {
+            s.append("\n## attacker (198.18.42.66)\n\n").append(Files.readString(attacker));
+        }
+        Files.writeString(Path.of("target", "demo-summary.md"), s);
+    }
+}
