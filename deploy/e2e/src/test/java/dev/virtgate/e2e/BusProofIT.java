@@ -1,31 +1,24 @@
 package dev.virtgate.e2e;
 
 import dev.virtgate.contracts.EventCodec;
-import dev.virtgate.contracts.EventEnvelope;
 import dev.virtgate.contracts.Topics;
 import dev.virtgate.contracts.events.HostCapabilities;
 import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
 import io.restassured.http.ContentType;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.UUID;
 
 import static io.restassured.RestAssured.given;
@@ -41,11 +34,11 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 class BusProofIT {
     private static ServiceProcess migration;
     private static ServiceProcess pki;
-    private static BusRecorder bus;
+    private static EventBus.Recorder bus;
 
     @BeforeAll
     static void startServices() {
-        bus = new BusRecorder(KafkaResource.bootstrapServers(), List.of(Topics.HOSTS, Topics.PKI));
+        bus = new EventBus.Recorder(KafkaResource.bootstrapServers(), List.of(Topics.HOSTS, Topics.PKI));
         migration = ServiceProcess.start("migration-service", ServiceProcess.standardEnv("virtgate_migration"));
         pki = ServiceProcess.start("pki-service", ServiceProcess.standardEnv("virtgate_pki"));
     }
@@ -74,7 +67,7 @@ class BusProofIT {
                         "migrationAddresses", List.of()))
                 .post("/v1/hosts").then().statusCode(201).extract().path("enrollmentToken");
 
-        BusRecorder.Seen registered = bus.await("virtgate.host.registered.v1", s -> hostId.equals(s.key()),
+        EventBus.Seen registered = bus.await("virtgate.host.registered.v1", s -> hostId.equals(s.key()),
                 Duration.ofSeconds(30));
         assertCloudEvent(registered, "/virtgate/migration-service", hostId);
         assertFalse(registered.payload().contains(token), "the enrollment token itself never travels");
@@ -84,9 +77,9 @@ class BusProofIT {
                 Csr.pem(key, fqdn, List.of(fqdn), List.of("10.99.0.7")), token,
                 new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls:16514"),
                         UUID.randomUUID().toString(), "e2e"));
-        publish(enrolled);
+        EventBus.publish(KafkaResource.bootstrapServers(), "/virtgate/host-agent/" + hostId, enrolled);
 
-        BusRecorder.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> hostId.equals(s.key()),
+        EventBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> hostId.equals(s.key()),
                 Duration.ofSeconds(60));
         assertCloudEvent(issued, "/virtgate/pki-service", hostId);
         String serial = new EventCodec().mapper().readTree(issued.payload()).get("serial").asText();
@@ -98,7 +91,7 @@ class BusProofIT {
                                 .extract().path("certificate.serial")));
     }
 
-    private static void assertCloudEvent(BusRecorder.Seen seen, String source, String subject) {
+    private static void assertCloudEvent(EventBus.Seen seen, String source, String subject) {
         Map<String, String> h = seen.headers();
         assertEquals("1.0", h.get("ce_specversion"));
         assertEquals(source, h.get("ce_source"));
@@ -106,20 +99,5 @@ class BusProofIT {
         assertNotNull(UUID.fromString(h.get("ce_id")));
         assertNotNull(Instant.parse(h.get("ce_time")));
         assertEquals("application/json", h.get("content-type"));
-    }
-
-    private static void publish(HostEnrolled event) {
-        Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaResource.bootstrapServers());
-        props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props)) {
-            EventEnvelope envelope = EventEnvelope.of("/virtgate/host-agent/" + event.hostId(), event);
-            ProducerRecord<String, byte[]> record = new ProducerRecord<>(Topics.HOSTS, event.subject(),
-                    new EventCodec().encode(event));
-            envelope.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
-            producer.send(record);
-            producer.flush();
-        }
     }
 }
