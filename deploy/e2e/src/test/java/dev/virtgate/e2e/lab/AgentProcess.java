@@ -39,9 +39,11 @@ public final class AgentProcess {
             throw new IllegalStateException("host-agent is not packaged (" + source + "): run mvn package first");
         }
         Path copy = workDir.resolve("host-agent-app");
-        if (Files.isRegularFile(copy.resolve("quarkus-run.jar"))) {
+        if (copiedThisRun && Files.isRegularFile(copy.resolve("quarkus-run.jar"))) {
             return copy;
         }
+        // target/ outlives a run: a copy left by an earlier run would be a stale agent
+        deleteTree(copy);
         try (Stream<Path> files = Files.walk(source)) {
             for (Path p : files.toList()) {
                 Path target = copy.resolve(source.relativize(p).toString());
@@ -54,7 +56,23 @@ public final class AgentProcess {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        copiedThisRun = true;
         return copy;
+    }
+
+    private static boolean copiedThisRun;
+
+    private static void deleteTree(Path dir) {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Environment for the agent of {@code host}: identity, control plane, libvirtd restart, probe interval. */
