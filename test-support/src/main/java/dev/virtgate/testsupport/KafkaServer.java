@@ -2,6 +2,8 @@ package dev.virtgate.testsupport;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import dev.virtgate.contracts.Topics;
 import org.apache.kafka.common.Uuid;
 import org.awaitility.Awaitility;
 
@@ -47,6 +49,7 @@ public final class KafkaServer {
             KafkaServer server = new KafkaServer(Workspace.scratch("kafka"), libs);
             server.format();
             server.start();
+            server.createTopics();
             shared = server;
         }
         return shared;
@@ -99,6 +102,21 @@ public final class KafkaServer {
                     }
                     return ready();
                 });
+    }
+
+    /**
+     * Creates every virtgate topic up front, as an operator would: consumers that subscribe before
+     * the first producer writes would otherwise wait for metadata of a topic that does not exist yet.
+     */
+    private void createTopics() {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        try (Admin admin = Admin.create(props)) {
+            admin.createTopics(Topics.all().stream().map(t -> new NewTopic(t, 3, (short) 1)).toList())
+                    .all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create the virtgate topics on " + bootstrapServers(), e);
+        }
     }
 
     public synchronized void stop() {
