@@ -42,7 +42,7 @@ public interface AgentConfig {
     @WithDefault("16514")
     int tlsPort();
 
-    /** SASL realm libvirtd uses: its lower-cased host name. Defaults to the first label of the fqdn. */
+    /** SASL realm libvirtd uses: its canonical host name (measured: the FQDN). Defaults to the lower-cased fqdn. */
     Optional<String> saslRealm();
 
     /** Single-use enrollment token; when set and the host is not enrolled yet, the agent enrolls at start. */

@@ -18,7 +18,7 @@ public class LibvirtdControl {
     }
 
     public boolean reachable() {
-        return LibvirtClient.attempt(config.libvirtUri(), LibvirtClient.auth(null, null)).connected();
+        return LibvirtClient.attempt(config.libvirtUri()).connected();
     }
 
     public Processes.Result restart() {
@@ -37,6 +37,48 @@ public class LibvirtdControl {
             LockSupport.parkNanos(Duration.ofMillis(200).toNanos());
         }
         return false;
+    }
+
+    /**
+     * Waits until no domain on this host has a job (an incoming migration shows as a job on the
+     * destination, which the source's migration lock does not cover). False on timeout.
+     */
+    public boolean awaitNoDomainJobs(Duration timeout) {
+        Instant deadline = Instant.now().plus(timeout);
+        while (anyDomainJob()) {
+            if (Instant.now().isAfter(deadline)) {
+                return false;
+            }
+            LockSupport.parkNanos(Duration.ofMillis(250).toNanos());
+        }
+        return true;
+    }
+
+    boolean anyDomainJob() {
+        org.libvirt.Connect c = null;
+        try {
+            c = LibvirtClient.open(config.libvirtUri());
+            for (int id : c.listDomains()) {
+                try {
+                    if (c.domainLookupByID(id).getJobInfo().getType() != 0) {
+                        return true;
+                    }
+                } catch (org.libvirt.LibvirtException gone) {
+                    // the domain went away while we looked
+                }
+            }
+            return false;
+        } catch (org.libvirt.LibvirtException e) {
+            return false; // libvirtd down: nothing to protect
+        } finally {
+            if (c != null) {
+                try {
+                    c.close();
+                } catch (org.libvirt.LibvirtException ignored) {
+                    // closing a look-up connection
+                }
+            }
+        }
     }
 
     /** Certificates, key and CRL re-read by the running daemon (libvirt >= 6.2); connections stay open. */

@@ -196,7 +196,7 @@ public class MigrationRunner {
         // Completed-job statistics live with the guest, which is now on the destination.
         Connect dest = null;
         try {
-            dest = new Connect(r.destinationUri(), LibvirtClient.auth(null, null), 0);
+            dest = new Connect(r.destinationUri(), LibvirtClient.fromAuthFileOnly(), 0);
             Map<String, String> s = stats(dest.domainLookupByName(r.vmName()).getJobStats(JOB_STATS_COMPLETED));
             if (num(s, "time_elapsed") > 0) {
                 transferMs = num(s, "time_elapsed");

@@ -49,15 +49,18 @@ public class OpenBaoAccess implements CredentialSource, CommandVerifier {
         return client;
     }
 
-    public synchronized void onAccessGranted(HostAccessGranted e, PrivateKey hostKey) {
-        if (e.wrapExpiresAt().isBefore(Instant.now())) {
-            throw new IllegalStateException("wrapping token expired before it arrived; ask for new access");
+    public void onAccessGranted(HostAccessGranted e, PrivateKey hostKey) {
+        synchronized (this) {
+            if (e.wrapExpiresAt().isBefore(Instant.now())) {
+                throw new IllegalStateException("wrapping token expired before it arrived; ask for new access");
+            }
+            String wrappingToken = Ecies.decrypt(hostKey, e.encryptedWrappingToken());
+            String secretId = client().unwrapSecretId(wrappingToken);
+            SecureFiles.writeAtomically(secretIdFile(), secretId.getBytes(StandardCharsets.UTF_8), "rw-------", null);
+            SecureFiles.writeAtomically(roleIdFile(), e.roleId().getBytes(StandardCharsets.UTF_8), "rw-------", null);
+            token = client().login(e.roleId(), secretId);
         }
-        String wrappingToken = Ecies.decrypt(hostKey, e.encryptedWrappingToken());
-        String secretId = client().unwrapSecretId(wrappingToken);
-        SecureFiles.writeAtomically(secretIdFile(), secretId.getBytes(StandardCharsets.UTF_8), "rw-------", null);
-        SecureFiles.writeAtomically(roleIdFile(), e.roleId().getBytes(StandardCharsets.UTF_8), "rw-------", null);
-        token = client().login(e.roleId(), secretId);
+        // Outside the monitor: a password() lookup holds a map bin while it waits for token().
         passwords.clear();
     }
 
@@ -93,13 +96,22 @@ public class OpenBaoAccess implements CredentialSource, CommandVerifier {
     @Override
     public String password(String kvPath, int kvVersion) {
         String path = kvPath.replaceFirst("^" + config.openbao().kvMount() + "/data/", "");
-        return passwords.computeIfAbsent(path + "#" + kvVersion, k -> withToken(t -> {
+        String key = path + "#" + kvVersion;
+        String cached = passwords.get(key);
+        if (cached != null) {
+            return cached;
+        }
+        // Read outside the map: computeIfAbsent would hold a bin lock while token() waits for the
+        // monitor, and onAccessGranted holds the monitor while clearing the map (deadlock).
+        String password = withToken(t -> {
             JsonNode data = client().kvRead(config.openbao().kvMount(), path, kvVersion, t);
             if (!data.hasNonNull("password")) {
                 throw new IllegalStateException("credential version " + kvVersion + " has no password");
             }
             return data.get("password").asText();
-        }));
+        });
+        passwords.put(key, password);
+        return password;
     }
 
     @Override

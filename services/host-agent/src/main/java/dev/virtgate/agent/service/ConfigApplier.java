@@ -118,6 +118,10 @@ public class ConfigApplier {
             throw new ApplyFailedException("interrupted while waiting for migrations");
         }
         try {
+            if (!libvirtd.awaitNoDomainJobs(config.libvirtd().migrationDrainTimeout())) {
+                restore(files, previous);
+                throw new ApplyFailedException("incoming migrations still running after the drain timeout; change not applied");
+            }
             Processes.Result r = libvirtd.restart();
             if (r.ok() && libvirtd.awaitHealthy(true)) {
                 return;

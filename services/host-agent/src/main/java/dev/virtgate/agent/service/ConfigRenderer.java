@@ -42,7 +42,7 @@ public final class ConfigRenderer {
 
     public String realm() {
         return ConfigValues.realm("sasl-realm", config.saslRealm()
-                .orElse(config.fqdn().split("\\.")[0]).toLowerCase(java.util.Locale.ROOT));
+                .orElse(config.fqdn()).toLowerCase(java.util.Locale.ROOT));
     }
 
     /** Whether SASL over TCP is enabled: only with a credential to authenticate with. */

@@ -56,25 +56,34 @@ public final class SelfProbe {
             checks.add(pass(LIBVIRTD, null));
         }
         checks.add(certificate(state));
-        LibvirtClient.Attempt unauth = LibvirtClient.attempt(tcpUri(), LibvirtClient.auth(null, null));
+        // An empty auth file: the host's own /etc/libvirt/auth.conf (peer migration credentials)
+        // must not make this "no credentials" client authenticate.
+        LibvirtClient.Attempt unauth = LibvirtClient.attempt(LibvirtClient.withAuthFile(tcpUri(), emptyAuthFile()));
         checks.add(unauth.connected() ? fail(UNAUTH_TCP, "a client without credentials connected over TCP")
                 : pass(UNAUTH_TCP, shorten(unauth.error())));
         if (state.certPem == null) {
             checks.add(skipped(FOREIGN_CA, "no certificate yet"));
             checks.add(skipped(OWN_TLS, "no certificate yet"));
         } else {
-            LibvirtClient.Attempt foreign = LibvirtClient.attempt(tlsUri(foreignPkiDir(state)), LibvirtClient.auth(null, null));
+            LibvirtClient.Attempt foreign = LibvirtClient.attempt(
+                    LibvirtClient.withAuthFile(tlsUri(foreignPkiDir(state)), emptyAuthFile()));
             checks.add(foreign.connected() ? fail(FOREIGN_CA, "a certificate from a foreign CA was accepted")
                     : pass(FOREIGN_CA, shorten(foreign.error())));
-            LibvirtClient.Attempt own = LibvirtClient.attempt(tlsUri(ownPkiDir()), LibvirtClient.auth(null, null));
+            LibvirtClient.Attempt own = LibvirtClient.attempt(
+                    LibvirtClient.withAuthFile(tlsUri(ownPkiDir()), emptyAuthFile()));
             checks.add(own.connected() ? pass(OWN_TLS, null) : fail(OWN_TLS, shorten(own.error())));
         }
         if (state.credential == null || clientPassword == null) {
             checks.add(skipped(OWN_SASL, "no SASL credential yet"));
         } else {
-            LibvirtClient.Attempt own = LibvirtClient.attempt(tcpUri(),
-                    LibvirtClient.auth(state.credential.clientUsername(), clientPassword));
-            checks.add(own.connected() ? pass(OWN_SASL, null) : fail(OWN_SASL, shorten(own.error())));
+            Path authFile = ownSaslAuthFile(state.credential.clientUsername(), clientPassword);
+            try {
+                LibvirtClient.Attempt own = LibvirtClient.attempt(LibvirtClient.withAuthFile(tcpUri(), authFile),
+                        LibvirtClient.fromAuthFileOnly());
+                checks.add(own.connected() ? pass(OWN_SASL, null) : fail(OWN_SASL, shorten(own.error())));
+            } finally {
+                SecureFiles.delete(authFile);
+            }
         }
         checks.add(configMatches(state));
         return checks;
@@ -118,6 +127,22 @@ public final class SelfProbe {
 
     public String tlsUri(Path pkiDir) {
         return "qemu+tls://" + host(config.managementAddress()) + ":" + config.tlsPort() + "/system?pkipath=" + pkiDir;
+    }
+
+    Path emptyAuthFile() {
+        SecureFiles.createPrivateDirectory(paths.probeDir());
+        Path file = paths.probeDir().resolve("auth-none.conf");
+        write(file, "# no credentials: the self-probe's unauthenticated client\n");
+        return file;
+    }
+
+    /** The probe's own SASL client credential, 0600, removed after the probe. */
+    Path ownSaslAuthFile(String username, String password) {
+        SecureFiles.createPrivateDirectory(paths.probeDir());
+        Path file = paths.probeDir().resolve("auth-own.conf");
+        SecureFiles.writeAtomically(file, dev.virtgate.agent.conf.AuthConf.render("", username, password)
+                .getBytes(StandardCharsets.UTF_8), "rw-------", null);
+        return file;
     }
 
     /** libvirt's client wants cacert.pem, clientcert.pem and clientkey.pem in one directory. */
