@@ -61,6 +61,8 @@ public final class SimulatedFleet implements AutoCloseable {
         public final String hostId;
         public final String clusterId;
         public volatile boolean online = true;
+        /** Its host is registered: before that a real agent has no enrollment token and is not running. */
+        volatile boolean registered;
         volatile int appliedRank;
         volatile String rotationId;
         volatile List<String> accepted = List.of();
@@ -130,14 +132,20 @@ public final class SimulatedFleet implements AutoCloseable {
 
     /** Adds an agent and registers its host (as migration-service would); returns the enrollment token. */
     public String register(String clusterId, String hostId) {
-        clusters.computeIfAbsent(clusterId, k -> new ConcurrentHashMap<>()).put(hostId, new Agent(hostId, clusterId));
+        expect(clusterId, hostId);
         byte[] bytes = new byte[32];
         RANDOM.nextBytes(bytes);
         String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         String fqdn = hostId + ".lab.virtgate.test";
         send(new HostRegistered(hostId, clusterId, fqdn, List.of(fqdn), List.of("127.0.0.1"), List.of(),
                 EnrollmentTokens.sha256Hex(token), Instant.now().plus(Duration.ofHours(1))));
+        agent(clusterId, hostId).registered = true; // its reports now follow the registration on the partition
         return token;
+    }
+
+    /** Adds an agent that listens from now on, before its host is registered. */
+    public void expect(String clusterId, String hostId) {
+        clusters.computeIfAbsent(clusterId, k -> new ConcurrentHashMap<>()).putIfAbsent(hostId, new Agent(hostId, clusterId));
     }
 
     public void decommission(String clusterId, String hostId) {
@@ -161,6 +169,19 @@ public final class SimulatedFleet implements AutoCloseable {
             ack(agent);
             producer.flush();
         }
+    }
+
+    /** Agents that applied nothing yet report so (what an agent does at start): the service re-announces. */
+    public int reportUnconfigured(String clusterId) {
+        int reported = 0;
+        for (Agent agent : agents(clusterId)) {
+            if (agent.appliedRank == 0) {
+                ack(agent);
+                reported++;
+            }
+        }
+        producer.flush();
+        return reported;
     }
 
     public void send(Event event) {
@@ -253,7 +274,7 @@ public final class SimulatedFleet implements AutoCloseable {
         }
         int rank = Stage.rank(event.version(), event.phase());
         for (Agent agent : agents.values()) {
-            if (agent.online && rank > agent.appliedRank) {
+            if (agent.online && agent.registered && rank > agent.appliedRank) {
                 agent.appliedRank = rank;
                 agent.rotationId = event.rotationId();
                 agent.accepted = List.copyOf(event.acceptedUsernames());
