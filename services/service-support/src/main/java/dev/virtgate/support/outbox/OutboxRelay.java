@@ -64,7 +64,8 @@ public class OutboxRelay {
         executor.execute(this::relayPending);
     }
 
-    @Scheduled(every = "${virtgate.outbox.poll-interval:1s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${virtgate.outbox.poll-interval:1s}", delayed = "${virtgate.outbox.poll-delay:3s}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void poll() {
         if (started.get()) {
             relayPending();
