@@ -9,6 +9,12 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import dev.virtgate.pki.support.PkiState;
 import dev.virtgate.testsupport.OpenBaoServer;
+import dev.virtgate.contracts.CloudEventHeaders;
+import dev.virtgate.contracts.Topics;
+import dev.virtgate.contracts.events.HostRegistered;
+import dev.virtgate.pki.support.Fixtures;
+import dev.virtgate.pki.support.TestBus;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
@@ -33,6 +39,7 @@ class OpenBaoOutageTest {
         var host = IssuanceRestTest.newHost("outage");
         long certs = PkiState.certificateCount();
         OpenBaoServer bao = OpenBaoServer.shared();
+        String enrollmentId;
         bao.stop();
         try {
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
@@ -41,6 +48,17 @@ class OpenBaoOutageTest {
                     .contentType("application/problem+json").header("Retry-After", notNullValue());
             // public CA material is still served from the database
             given().get("/v1/ca").then().statusCode(200);
+
+            // an enrollment arriving now waits for Transit: it is retried, not dead-lettered...
+            String token = Fixtures.token();
+            HostRegistered late = Fixtures.registered(Fixtures.hostId("during-outage"), token);
+            TestBus.publish(late);
+            enrollmentId = TestBus.publish(EnrollmentEventTest.enrolled(late, Fixtures.p256(), token)).id();
+            try (var deadLetters = TestBus.consumer(Topics.deadLetter("pki-service"))) {
+                Awaitility.await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
+                        .until(() -> noneWithId(deadLetters, enrollmentId));
+            }
+            assertThat(PkiState.certificateCount()).isEqualTo(certs);
         } finally {
             bao.start();
         }
@@ -52,5 +70,20 @@ class OpenBaoOutageTest {
                 .contentType("application/problem+json").header("Retry-After", notNullValue());
         assertThat(bao.call("GET", "transit/keys/virtgate-ca", null).statusCode()).isEqualTo(404);
         assertThat(PkiState.certificateCount()).isEqualTo(certs);
+
+        // ...and once it cannot succeed (the wiped dev server lost the CA key) or virtgate.pki.event-retry-for
+        // (15 s in tests) has passed, it is parked on the dead-letter topic: never lost
+        var parked = TestBus.awaitRecord(Topics.deadLetter("pki-service"),
+                r -> enrollmentId.equals(TestBus.header(r, CloudEventHeaders.ID)), Duration.ofSeconds(60));
+        assertThat(parked.key()).isNotNull();
+    }
+
+    private static boolean noneWithId(KafkaConsumer<String, byte[]> consumer, String id) {
+        for (var record : consumer.poll(Duration.ofMillis(200))) {
+            if (id.equals(TestBus.header(record, CloudEventHeaders.ID))) {
+                return false;
+            }
+        }
+        return true;
     }
 }

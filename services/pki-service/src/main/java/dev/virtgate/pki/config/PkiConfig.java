@@ -53,6 +53,13 @@ public interface PkiConfig {
     @WithDefault("64")
     int signBatchSize();
 
+    /**
+     * How long an event consumer keeps retrying while OpenBao Transit is unreachable before it parks
+     * the event on the dead-letter topic. Meanwhile the partition waits: per-host order is kept.
+     */
+    @WithDefault("PT10M")
+    java.time.Duration eventRetryFor();
+
     /** Retry-After sent with 503 while OpenBao is unreachable. */
     @WithDefault("5")
     int retryAfterSeconds();

@@ -12,7 +12,6 @@ import dev.virtgate.support.inbox.InboundEvents;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -36,23 +35,26 @@ public class HostEventsConsumer {
     @Inject
     RevocationService revocation;
 
+    @Inject
+    UntilTransitAnswers untilTransitAnswers;
+
     @Incoming("hosts-in")
     @Blocking
-    @Transactional
     public void on(ConsumerRecord<String, byte[]> record) {
         String ceType = InboundEvents.headers(record).get(CloudEventHeaders.TYPE);
         if (ceType != null && EventType.ofCeType(ceType).isPresent() && !HANDLED.contains(ceType)) {
             return; // another service's event on a shared topic
         }
-        inbound.firstDelivery("hosts-in", record).ifPresent(received -> {
-            if (received.event() instanceof HostRegistered registered) {
-                registry.register(registered);
-            } else if (received.event() instanceof HostDecommissioned decommissioned) {
-                registry.decommission(decommissioned);
-                revocation.revokeAllOf(decommissioned.hostId(), "cessationOfOperation");
-            } else if (received.event() instanceof HostEnrolled enrolled) {
-                issuance.enroll(enrolled);
-            }
-        });
+        untilTransitAnswers.run("event " + record.topic() + "@" + record.offset(), () ->
+                inbound.firstDelivery("hosts-in", record).ifPresent(received -> {
+                    if (received.event() instanceof HostRegistered registered) {
+                        registry.register(registered);
+                    } else if (received.event() instanceof HostDecommissioned decommissioned) {
+                        registry.decommission(decommissioned);
+                        revocation.revokeAllOf(decommissioned.hostId(), "cessationOfOperation");
+                    } else if (received.event() instanceof HostEnrolled enrolled) {
+                        issuance.enroll(enrolled);
+                    }
+                }));
     }
 }

@@ -8,7 +8,6 @@ import dev.virtgate.support.inbox.InboundEvents;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.transaction.Transactional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
@@ -22,19 +21,22 @@ public class PkiEventsConsumer {
     @Inject
     RenewalService renewal;
 
+    @Inject
+    UntilTransitAnswers untilTransitAnswers;
+
     @Incoming("pki-in")
     @Blocking
-    @Transactional
     public void on(ConsumerRecord<String, byte[]> record) {
         String ceType = InboundEvents.headers(record).get(CloudEventHeaders.TYPE);
         if (ceType != null && EventType.ofCeType(ceType).isPresent()
                 && !EventType.CSR_SUBMITTED.ceType().equals(ceType)) {
             return;
         }
-        inbound.firstDelivery("pki-in", record).ifPresent(received -> {
-            if (received.event() instanceof CsrSubmitted submitted) {
-                renewal.onCsrSubmitted(submitted);
-            }
-        });
+        untilTransitAnswers.run("event " + record.topic() + "@" + record.offset(), () ->
+                inbound.firstDelivery("pki-in", record).ifPresent(received -> {
+                    if (received.event() instanceof CsrSubmitted submitted) {
+                        renewal.onCsrSubmitted(submitted);
+                    }
+                }));
     }
 }

@@ -1,0 +1,63 @@
+package dev.virtgate.pki.messaging;
+
+import dev.virtgate.pki.config.PkiConfig;
+import dev.virtgate.pki.pki.TransitUnavailableException;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import org.jboss.logging.Logger;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs an event's handling in its own transaction, again and again with growing pauses while
+ * OpenBao Transit cannot sign: an outage delays enrollments, it does not dead-letter them. Only
+ * after {@link PkiConfig#eventRetryFor()} does the failure propagate (and the event is parked).
+ */
+@ApplicationScoped
+public class UntilTransitAnswers {
+    private static final Logger LOG = Logger.getLogger(UntilTransitAnswers.class);
+    private static final Duration FIRST_PAUSE = Duration.ofMillis(500);
+    private static final Duration LONGEST_PAUSE = Duration.ofSeconds(15);
+
+    @Inject
+    PkiConfig config;
+
+    public void run(String what, Runnable handling) {
+        Instant giveUp = Instant.now().plus(config.eventRetryFor());
+        Duration pause = FIRST_PAUSE;
+        while (true) {
+            try {
+                QuarkusTransaction.requiringNew().run(handling);
+                return;
+            } catch (RuntimeException e) {
+                if (!causedByTransit(e) || Instant.now().plus(pause).isAfter(giveUp)) {
+                    throw e;
+                }
+                LOG.warnf("%s waits for OpenBao Transit (next try in %d ms)", what, pause.toMillis());
+                pauseFor(pause);
+                pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
+            }
+        }
+    }
+
+    private static boolean causedByTransit(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof TransitUnavailableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void pauseFor(Duration pause) {
+        try {
+            TimeUnit.MILLISECONDS.sleep(pause.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for OpenBao Transit", e);
+        }
+    }
+}
