@@ -175,14 +175,9 @@ public final class RotationBench {
         }
     }
 
-    static void waitFor(Duration max, java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.nanoTime() + max.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("timed out after " + max);
-            }
-            Thread.sleep(200); // a bench loop, not a test
-        }
+    static void waitFor(Duration max, java.util.function.BooleanSupplier condition) {
+        org.awaitility.Awaitility.await().atMost(max).pollInterval(Duration.ofMillis(200))
+                .until(condition::getAsBoolean);
     }
 
     static double seconds(long nanos) {
