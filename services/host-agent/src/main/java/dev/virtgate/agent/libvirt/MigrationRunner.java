@@ -103,6 +103,14 @@ public class MigrationRunner {
         return out.toArray(TypedParameter[]::new);
     }
 
+    /**
+     * libvirt-java cannot marshal an empty typed-parameter array (index 0 of a 0-length JNA array);
+     * the guest's own name as destination_name changes nothing and keeps the array non-empty.
+     */
+    static TypedParameter[] nonEmpty(TypedParameter[] params, String vmName) {
+        return params.length > 0 ? params : new TypedParameter[] {new TypedStringParameter("destination_name", vmName)};
+    }
+
     public void start(MigrationRequested r) {
         int flags;
         TypedParameter[] params;
@@ -149,7 +157,7 @@ public class MigrationRunner {
                 return;
             }
             progress = ticker.scheduleAtFixedRate(() -> progress(r, controlDom, t0, last), 1, 1, TimeUnit.SECONDS);
-            dom.migrateToURI(r.destinationUri(), params, flags);
+            dom.migrateToURI(r.destinationUri(), nonEmpty(params, r.vmName()), flags);
             progress.cancel(false);
             long wall = (System.nanoTime() - t0) / 1_000_000;
             sink.publish(completed(r, wall, last));

@@ -125,18 +125,31 @@ public final class ConfigRenderer {
         return List.copyOf(dns);
     }
 
+    /**
+     * The versioned cluster usernames (prefix-v1, prefix-v2, ...) are allowed by one wildcard
+     * pattern, so that a rotation does not change libvirtd.conf: that would restart libvirtd and
+     * break migrations in flight. Who can log in is decided by the SASL database, which the agent
+     * changes in place (new user staged, old user removed when retired).
+     */
     List<String> allowedUsers(AgentState state) {
         List<String> users = new ArrayList<>();
         if (state.credential != null) {
             String realm = realm();
+            java.util.Set<String> names = new java.util.LinkedHashSet<>();
             for (String u : state.credential.acceptedUsernames()) {
                 ConfigValues.username("acceptedUsernames", u);
+                java.util.regex.Matcher m = VERSIONED_USER.matcher(u);
+                names.add(m.matches() ? m.group(1) + "*" : u);
+            }
+            for (String u : names) {
                 users.add(u);
                 users.add(u + "@" + realm);
             }
         }
         return users;
     }
+
+    private static final java.util.regex.Pattern VERSIONED_USER = java.util.regex.Pattern.compile("^([a-z][a-z0-9-]*-v)[0-9]+$");
 
     String qemuConf() {
         Map<String, ConfValue> v = new LinkedHashMap<>();

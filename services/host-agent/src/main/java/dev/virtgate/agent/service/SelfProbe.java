@@ -69,9 +69,13 @@ public final class SelfProbe {
                     LibvirtClient.withAuthFile(tlsUri(foreignPkiDir(state)), emptyAuthFile()));
             checks.add(foreign.connected() ? fail(FOREIGN_CA, "a certificate from a foreign CA was accepted")
                     : pass(FOREIGN_CA, shorten(foreign.error())));
-            LibvirtClient.Attempt own = LibvirtClient.attempt(
-                    LibvirtClient.withAuthFile(tlsUri(ownPkiDir()), emptyAuthFile()));
-            checks.add(own.connected() ? pass(OWN_TLS, null) : fail(OWN_TLS, shorten(own.error())));
+            if (state.ownCertRevoked) {
+                checks.add(skipped(OWN_TLS, "own certificate revoked"));
+            } else {
+                LibvirtClient.Attempt own = LibvirtClient.attempt(
+                        LibvirtClient.withAuthFile(tlsUri(ownPkiDir()), emptyAuthFile()));
+                checks.add(own.connected() ? pass(OWN_TLS, null) : fail(OWN_TLS, shorten(own.error())));
+            }
         }
         if (state.credential == null || clientPassword == null) {
             checks.add(skipped(OWN_SASL, "no SASL credential yet"));
@@ -94,7 +98,9 @@ public final class SelfProbe {
             return skipped(CERT, "no certificate yet");
         }
         if (state.ownCertRevoked) {
-            return fail(CERT, "certificate revoked");
+            // The host's TLS identity is withdrawn and its own DN left the allowed list: TLS is not
+            // offered (the control plane knows from CertRevoked), which is no lockdown failure.
+            return skipped(CERT, "certificate revoked: no TLS identity until a new certificate is issued");
         }
         if (state.certNotAfter != null && state.certNotAfter.isBefore(Instant.now())) {
             return fail(CERT, "certificate expired");
