@@ -46,6 +46,16 @@ final class LabPki {
         return out.toString();
     }
 
+    /**
+     * PKCS#8 ("PRIVATE KEY"): GnuTLS and OpenSSL read it. JcaPEMWriter would write the JDK's EC key
+     * as SEC1 "EC PRIVATE KEY" that neither can parse, so the client would refuse, not the server.
+     */
+    static String privateKeyPem(java.security.PrivateKey key) {
+        String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
+                .encodeToString(key.getEncoded());
+        return "-----BEGIN PRIVATE KEY-----\n" + b64 + "\n-----END PRIVATE KEY-----\n";
+    }
+
     private LabPki() {
     }
 }
