@@ -21,7 +21,8 @@ import java.util.List;
 final class LabPki {
 
     static KeyPair newKey() throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
+        // BouncyCastle's PKCS#8 carries the public point, which GnuTLS requires; the JDK's omits it
+        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC", new org.bouncycastle.jce.provider.BouncyCastleProvider());
         generator.initialize(new ECGenParameterSpec("secp256r1"));
         return generator.generateKeyPair();
     }
@@ -47,8 +48,8 @@ final class LabPki {
     }
 
     /**
-     * PKCS#8 ("PRIVATE KEY"): GnuTLS and OpenSSL read it. JcaPEMWriter would write the JDK's EC key
-     * as SEC1 "EC PRIVATE KEY" that neither can parse, so the client would refuse, not the server.
+     * PKCS#8 ("PRIVATE KEY") with the public point (see {@link #newKey()}): GnuTLS refuses an EC key
+     * without it, and then the attacker's client, not the server, would refuse the connection.
      */
     static String privateKeyPem(java.security.PrivateKey key) {
         String b64 = java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII))
