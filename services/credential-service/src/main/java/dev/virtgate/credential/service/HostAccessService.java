@@ -10,6 +10,7 @@ import dev.virtgate.credential.repository.HostMemberRepository;
 import dev.virtgate.support.outbox.OutboxWriter;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.persistence.LockModeType;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
@@ -83,7 +84,9 @@ public class HostAccessService {
         String encrypted = HostKeys.encrypt(hostKey, wrapped.token().getBytes(StandardCharsets.US_ASCII));
         Instant expires = Instant.now().plusSeconds(wrapped.ttlSeconds());
         QuarkusTransaction.requiringNew().run(() -> {
-            HostMember host = hosts.findById(hostId);
+            // The after-commit follow-up and the reconciler's timer may grant the same host at once:
+            // the row lock makes exactly one of them announce a grant (the other's secret-id expires unused).
+            HostMember host = hosts.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
             if (host == null || host.pendingGrantCsrPem == null || host.decommissioned) {
                 return;
             }
