@@ -7,6 +7,7 @@ import dev.virtgate.contracts.events.HostCapabilities;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationRequested;
+import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.ServiceProcess;
@@ -67,7 +68,7 @@ class EndToEndIT {
     static ServiceProcess pki;
     static ServiceProcess credential;
     static final Map<String, AgentProcess> agents = new LinkedHashMap<>();
-    static LabBus bus;
+    static EventBus.Recorder bus;
     static String where = H1;           // where the guest runs
     static final List<String> migrationRows = new ArrayList<>();
     static final List<String> checkRows = new ArrayList<>();
@@ -85,7 +86,7 @@ class EndToEndIT {
         }
         String kafka = KafkaResource.bootstrapServers();
         OpenBaoServer bao = OpenBaoServer.shared();
-        bus = new LabBus(kafka, List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS,
+        bus = new EventBus.Recorder(kafka, List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS,
                 Topics.MIGRATION_RESULTS));
         migration = ServiceProcess.start("migration-service", ServiceProcess.standardEnv("virtgate_migration"));
         Map<String, String> pkiEnv = new HashMap<>(ServiceProcess.standardEnv("virtgate_pki"));
@@ -249,10 +250,10 @@ class EndToEndIT {
         ownKeyNamed = ownKeyNamed.withSignature(transitSign(bao, "e2e-forger", ownKeyNamed.signingPayload()));
 
         for (MigrationRequested f : List.of(unsigned, wrongKeyClaimingRightName, ownKeyNamed)) {
-            bus.publish(Topics.MIGRATION_COMMANDS, "/virtgate/migration-service", f);
+            EventBus.publish(KafkaResource.bootstrapServers(), "/virtgate/migration-service", f);
         }
         for (MigrationRequested f : List.of(unsigned, wrongKeyClaimingRightName, ownKeyNamed)) {
-            LabBus.Seen refused = bus.await("virtgate.migration.failed.v1",
+            EventBus.Seen refused = bus.await("virtgate.migration.failed.v1",
                     s -> s.payload().contains(f.migrationId()), Duration.ofSeconds(60));
             assertTrue(refused.payload().contains("refused"), "agent refused " + f.migrationId() + ": " + refused.payload());
             checkRows.add("| forged MigrationRequested | " + (f.signature() == null ? "unsigned"
@@ -324,11 +325,11 @@ class EndToEndIT {
                 .post("/v1/hosts");
         assertEquals(201, reg.statusCode(), "POST /v1/hosts intruder -> " + reg.asString());
         KeyPair key = LabPki.newKey();
-        bus.publish(Topics.HOSTS, "/virtgate/host-agent/" + intruder, new HostEnrolled(intruder, "elsewhere", fqdn,
+        EventBus.publish(KafkaResource.bootstrapServers(), "/virtgate/host-agent/" + intruder, new HostEnrolled(intruder, "elsewhere", fqdn,
                 LabPki.csrPem(key, fqdn, List.of(fqdn), List.of(lab.address("attacker"))), reg.path("enrollmentToken"),
                 new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls:16514"),
                         UUID.randomUUID().toString(), "e2e")));
-        LabBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> intruder.equals(s.key()), Duration.ofSeconds(60));
+        EventBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> intruder.equals(s.key()), Duration.ofSeconds(60));
         Path naCert = dir.resolve("not-allowed-cert.pem");
         Path naKey = dir.resolve("not-allowed-key.pem");
         Files.writeString(naCert, JSON.readTree(issued.payload()).path("certificatePem").asText());
@@ -434,7 +435,7 @@ class EndToEndIT {
 
     static List<String> rotationPhasesOnTheBus(int version) {
         List<String> phases = new ArrayList<>();
-        for (LabBus.Seen s : bus.all("virtgate.credential.rotated.v1")) {
+        for (EventBus.Seen s : bus.all("virtgate.credential.rotated.v1")) {
             JsonNode e = read(s.payload());
             if (e.path("clusterId").asText().equals(CLUSTER) && e.path("version").asInt() == version) {
                 phases.add(version + ":" + e.path("phase").asText());

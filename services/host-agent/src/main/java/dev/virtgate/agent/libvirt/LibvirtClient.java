@@ -11,43 +11,6 @@ public final class LibvirtClient {
     public record Attempt(boolean connected, String error) {
     }
 
-    /** Answers SASL prompts with the given credentials, or refuses every prompt when none are given. */
-    public static ConnectAuth auth(String username, String password) {
-        ConnectAuth auth = new ConnectAuth() {
-            @Override
-            public int callback(Credential[] creds) {
-                for (Credential c : creds) {
-                    switch (c.type) {
-                        case VIR_CRED_AUTHNAME, VIR_CRED_USERNAME -> {
-                            if (username == null) {
-                                return -1;
-                            }
-                            c.result = username;
-                        }
-                        case VIR_CRED_PASSPHRASE, VIR_CRED_NOECHOPROMPT -> {
-                            if (password == null) {
-                                return -1;
-                            }
-                            c.result = password;
-                        }
-                        case VIR_CRED_REALM -> c.result = c.defresult;
-                        default -> {
-                            return -1;
-                        }
-                    }
-                }
-                return 0;
-            }
-        };
-        // Without credentials the client announces no type SASL asks for, so libvirt fails before
-        // calling back (a callback refusing with null results makes libvirt-java throw inside JNA).
-        auth.credType = username == null
-                ? new ConnectAuth.CredentialType[] {ConnectAuth.CredentialType.VIR_CRED_EXTERNAL}
-                : new ConnectAuth.CredentialType[] {ConnectAuth.CredentialType.VIR_CRED_AUTHNAME,
-                        ConnectAuth.CredentialType.VIR_CRED_PASSPHRASE, ConnectAuth.CredentialType.VIR_CRED_REALM};
-        return auth;
-    }
-
     /**
      * Opens without a JNA auth callback: libvirt-java hands Java strings to libvirt as callback
      * results, which libvirt later frees (a crash) and which are null for refused prompts. Any

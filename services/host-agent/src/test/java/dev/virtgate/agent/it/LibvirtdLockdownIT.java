@@ -141,9 +141,13 @@ class LibvirtdLockdownIT {
     @Order(3)
     void tcpWithoutCredentialsFailsAndWithThemSucceeds() {
         String tcp = "qemu+tcp://127.0.0.1:" + libvirtd.tcpPort() + "/system";
-        assertThat(LibvirtClient.attempt(tcp, LibvirtClient.auth(null, null)).connected()).isFalse();
-        assertThat(LibvirtClient.attempt(tcp, LibvirtClient.auth("virtgate-v1", "wrong-password-123")).connected()).isFalse();
-        assertThat(LibvirtClient.attempt(tcp, LibvirtClient.auth("virtgate-v1", PASSWORD)).connected()).isTrue();
+        assertThat(LibvirtClient.attempt(LibvirtClient.withAuthFile(tcp, authFile("none", null, null))).connected())
+                .isFalse();
+        assertThat(LibvirtClient.attempt(LibvirtClient.withAuthFile(tcp,
+                authFile("wrong", "virtgate-v1", "wrong-password-123")), LibvirtClient.fromAuthFileOnly()).connected())
+                .isFalse();
+        assertThat(LibvirtClient.attempt(LibvirtClient.withAuthFile(tcp, authFile("right", "virtgate-v1", PASSWORD)),
+                LibvirtClient.fromAuthFileOnly()).connected()).isTrue();
     }
 
     @Test
@@ -151,20 +155,20 @@ class LibvirtdLockdownIT {
     void tlsWithIssuedCertSucceedsForeignCaAndUnlistedDnFail() throws Exception {
         String tls = "qemu+tls://127.0.0.1:" + libvirtd.tlsPort() + "/system?pkipath=";
         assertThat(LibvirtClient.attempt(tls + pkiDir("own", pki.ca.certificatePem(), agent.state().certPem,
-                agent.hostKey().privateKeyPem()), LibvirtClient.auth(null, null)).connected()).isTrue();
+                agent.hostKey().privateKeyPem()), null).connected()).isTrue();
 
         var foreign = new dev.virtgate.agent.pki.MiniCa("intruder");
         KeyPair k = HostKey.generate();
         var fcert = foreign.issue(k.getPublic(), dev.virtgate.agent.pki.Csrs.subject("lab", FQDN), List.of(FQDN),
                 List.of(), Duration.ofHours(1));
         var attempt = LibvirtClient.attempt(tls + pkiDir("foreign", pki.ca.certificatePem() + foreign.certificatePem(),
-                Pem.encode(fcert), Pem.encode(k.getPrivate())), LibvirtClient.auth(null, null));
+                Pem.encode(fcert), Pem.encode(k.getPrivate())), null);
         assertThat(attempt.connected()).isFalse();
 
         KeyPair u = HostKey.generate();
         CertIssued unlisted = pki.issue("vgit-x", "lab", "unlisted.lab.virtgate.test", u.getPublic(), List.of());
         var denied = LibvirtClient.attempt(tls + pkiDir("unlisted", pki.ca.certificatePem(), unlisted.certificatePem(),
-                Pem.encode(u.getPrivate())), LibvirtClient.auth(null, null));
+                Pem.encode(u.getPrivate())), null);
         assertThat(denied.connected()).isFalse();
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(libvirtd.log())
                 .contains("Failed to verify peer's certificate")
@@ -177,7 +181,7 @@ class LibvirtdLockdownIT {
         String pid = libvirtd.ctl("pid");
         Connect open = new Connect("qemu+tls://127.0.0.1:" + libvirtd.tlsPort() + "/system?pkipath="
                 + pkiDir("reload", pki.ca.certificatePem(), agent.state().certPem, agent.hostKey().privateKeyPem()),
-                LibvirtClient.auth(null, null), 0);
+                null, 0);
         try {
             CertIssued renewed = pki.issue(HOST, "lab", FQDN, agent.hostKey().publicKey(), List.of("127.0.0.1"));
             HostConfigured r = agent.onCertIssued(renewed).orElseThrow();
@@ -277,5 +281,23 @@ class LibvirtdLockdownIT {
         Files.writeString(dir.resolve("clientkey.pem"), key, StandardCharsets.US_ASCII);
         Files.setPosixFilePermissions(dir.resolve("clientkey.pem"), PosixFilePermissions.fromString("rw-------"));
         return dir;
+    }
+
+    /**
+     * Client credentials come from a libvirt auth file, never from a JNA callback: libvirt-java
+     * hands libvirt Java-owned strings as callback results and libvirt later frees them (a crash).
+     */
+    private static java.nio.file.Path authFile(String name, String username, String password) {
+        try {
+            java.nio.file.Path dir = java.nio.file.Path.of("target", "it-auth").toAbsolutePath();
+            Files.createDirectories(dir);
+            java.nio.file.Path file = dir.resolve(name + ".conf");
+            Files.writeString(file, username == null ? "# no credentials\n"
+                    : dev.virtgate.agent.conf.AuthConf.render("", username, password));
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            return file;
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 }
