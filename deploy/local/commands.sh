@@ -198,7 +198,26 @@ cmd_logs() {
 cmd_test() {
   "$REPO_ROOT/virtgate" install
   cd "$REPO_ROOT" || exit 1
-  exec mvn -B verify
+  local rc=0
+  mvn -B verify || rc=$?
+  ((rc == 0)) || print_test_failures
+  return "$rc"
+}
+
+# Maven's console cuts a failure down to its outermost exception; CI shows only the tail of the
+# output. So on failure the tail repeats each failing test's cause chain and the test servers' logs.
+print_test_failures() {
+  local report log
+  echo "=== failing tests: cause chains (from surefire/failsafe reports) ==="
+  while IFS= read -r report; do
+    echo "--- ${report#"$REPO_ROOT"/}"
+    grep -E '<<< (FAILURE|ERROR)|^[A-Za-z.$]*(Exception|Error)|^Caused by|AssertionError|ConditionTimeout' "$report" |
+      cut -c1-400 | head -n 40 || true
+  done < <(grep -lE '<<< (FAILURE|ERROR)' "$REPO_ROOT"/{services/*,deploy/e2e,contracts}/target/{surefire,failsafe}-reports/*.txt 2>/dev/null)
+  while IFS= read -r log; do
+    echo "--- last lines of ${log#"$REPO_ROOT"/}"
+    tail -n 15 "$log" | cut -c1-300 || true
+  done < <(find "$REPO_ROOT"/services/*/target/test-servers -name '*.log' -newer "$REPO_ROOT/pom.xml" 2>/dev/null | head -n 12)
 }
 
 # The end-to-end proof as a demo: Kafka, OpenBao, PostgreSQL and the services as processes, two

@@ -46,11 +46,18 @@ public final class KafkaServer {
             if (!Files.isDirectory(libs)) {
                 throw new IllegalStateException(Workspace.missingPrerequisite("Kafka (" + libs + ")"));
             }
-            KafkaServer server = new KafkaServer(Workspace.scratch("kafka"), libs);
-            server.format();
-            server.start();
-            server.createTopics();
-            shared = server;
+            shared = StartRetry.once("Kafka", () -> {
+                KafkaServer server = new KafkaServer(Workspace.scratch("kafka"), libs);
+                try {
+                    server.format();
+                    server.start();
+                    server.createTopics();
+                    return server;
+                } catch (RuntimeException e) {
+                    server.stop();
+                    throw e;
+                }
+            });
         }
         return shared;
     }

@@ -39,9 +39,17 @@ public final class OpenBaoServer {
 
     public static synchronized OpenBaoServer shared() {
         if (shared == null) {
-            OpenBaoServer server = new OpenBaoServer(Workspace.scratch("openbao"), locateBao());
-            server.start();
-            shared = server;
+            String bao = locateBao();
+            shared = StartRetry.once("OpenBao", () -> {
+                OpenBaoServer server = new OpenBaoServer(Workspace.scratch("openbao"), bao);
+                try {
+                    server.start();
+                    return server;
+                } catch (RuntimeException e) {
+                    server.stop();
+                    throw e;
+                }
+            });
         }
         return shared;
     }

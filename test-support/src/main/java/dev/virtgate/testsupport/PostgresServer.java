@@ -42,10 +42,18 @@ public final class PostgresServer {
 
     public static synchronized PostgresServer shared() {
         if (shared == null) {
-            PostgresServer server = new PostgresServer(Workspace.scratch("postgres"), locateBin());
-            server.init();
-            server.start();
-            shared = server;
+            Path bin = locateBin();
+            shared = StartRetry.once("PostgreSQL", () -> {
+                PostgresServer server = new PostgresServer(Workspace.scratch("postgres"), bin);
+                try {
+                    server.init();
+                    server.start();
+                    return server;
+                } catch (RuntimeException e) {
+                    server.stop();
+                    throw e;
+                }
+            });
         }
         return shared;
     }

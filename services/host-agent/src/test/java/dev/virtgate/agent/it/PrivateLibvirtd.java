@@ -1,7 +1,8 @@
 package dev.virtgate.agent.it;
 
+import dev.virtgate.testsupport.Net;
+
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -29,8 +30,8 @@ public final class PrivateLibvirtd implements AutoCloseable {
     public PrivateLibvirtd(Path root, String hostname) throws IOException {
         this.root = root.toAbsolutePath();
         this.hostname = hostname;
-        this.tcpPort = freePort();
-        this.tlsPort = freePort();
+        this.tcpPort = Net.freePort();
+        this.tlsPort = Net.freePort();
         this.ctl = this.root.resolve("libvirtd-ctl.sh");
     }
 
@@ -158,12 +159,6 @@ public final class PrivateLibvirtd implements AutoCloseable {
         holder.destroy();
         if (!holder.waitFor(10, TimeUnit.SECONDS)) {
             holder.destroyForcibly();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }
