@@ -1,7 +1,6 @@
 package dev.virtgate.pki.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.pki.config.CaKeyType;
 import dev.virtgate.pki.pki.BatchingTransitSigner;
 import dev.virtgate.pki.pki.CaSigner;
@@ -13,14 +12,15 @@ import dev.virtgate.pki.pki.TransitKeys;
 import dev.virtgate.pki.support.Fixtures;
 import dev.virtgate.testsupport.OpenBaoServer;
 import io.quarkus.vault.client.VaultClient;
-import io.quarkus.vault.client.http.jdk.JDKVaultHttpClient;
+import io.quarkus.vault.client.common.VaultJSONResultExtractor;
+import io.quarkus.vault.client.common.VaultRequest;
+import io.quarkus.vault.client.http.vertx.VertxVaultHttpClient;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.client.WebClient;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.cert.X509CertificateHolder;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,6 +31,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
@@ -41,8 +42,6 @@ import java.util.function.Function;
  * Run by services/pki-service/bench.sh.
  */
 public final class IssuanceBench {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     record Csr(String hostId, String fqdn, String ip, String pem) {
     }
 
@@ -62,9 +61,10 @@ public final class IssuanceBench {
     }
 
     static void run(OpenBaoServer bao, int count, int[] concurrencies) throws Exception {
-        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        // The HTTP stack the service itself uses (quarkus-vault's Vert.x client), for both engines.
+        Vertx vertx = Vertx.vertx();
         VaultClient vault = VaultClient.builder().baseUrl(bao.address()).clientToken(bao.rootToken())
-                .executor(new JDKVaultHttpClient(http)).build();
+                .executor(new VertxVaultHttpClient(WebClient.create(vertx))).build();
 
         // virtgate CA: non-exportable Transit key + self-signed root built with BouncyCastle
         TransitKeys keys = new TransitKeys(vault, "transit", "bench-ca", CaKeyType.ECDSA_P256);
@@ -96,7 +96,7 @@ public final class IssuanceBench {
 
         Function<Csr, String> transitBatched = csr -> viaTransit(batched, issuer, csr);
         Function<Csr, String> transitSingle = csr -> viaTransit(unbatched, issuer, csr);
-        Function<Csr, String> pkiEngine = csr -> viaPki(http, bao, csr);
+        Function<Csr, String> pkiEngine = csr -> viaPki(vault, csr);
 
         // warm-up (JIT, connections)
         measure("warm-up", 8, csrs.subList(0, Math.min(100, count)), transitBatched);
@@ -109,6 +109,7 @@ public final class IssuanceBench {
             rows.add(measure("OpenBao PKI pki/sign/:role", concurrency, csrs, pkiEngine));
         }
         batching.close();
+        vertx.close();
 
         System.out.println();
         System.out.printf("%-32s %5s %6s %12s %9s %9s%n", "engine", "conc", "certs", "certs/s", "p50 ms", "p99 ms");
@@ -138,20 +139,15 @@ public final class IssuanceBench {
         return Pem.write(cert);
     }
 
-    static String viaPki(HttpClient http, OpenBaoServer bao, Csr csr) {
+    static String viaPki(VaultClient vault, Csr csr) {
+        VaultRequest<JsonNode> request = VaultRequest.<JsonNode>post("PKI sign").path("pki", "sign", "bench")
+                .body(Map.of("csr", csr.pem(), "common_name", csr.fqdn(), "ip_sans", csr.ip(), "ttl", "720h"))
+                .expectOkStatus().build(VaultJSONResultExtractor.of(JsonNode.class));
         try {
-            String body = JSON.writeValueAsString(Map.of("csr", csr.pem(), "common_name", csr.fqdn(),
-                    "ip_sans", csr.ip(), "ttl", "720h"));
-            HttpRequest request = HttpRequest.newBuilder(URI.create(bao.address() + "/v1/pki/sign/bench"))
-                    .header("X-Vault-Token", bao.rootToken()).POST(HttpRequest.BodyPublishers.ofString(body)).build();
-            HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("pki/sign -> " + response.statusCode() + " " + response.body());
-            }
-            JsonNode json = JSON.readTree(response.body());
-            return json.path("data").path("certificate").asText();
+            return vault.execute(request).toCompletableFuture().get(30, TimeUnit.SECONDS).getResult()
+                    .path("data").path("certificate").asText();
         } catch (Exception e) {
-            throw new IllegalStateException(e);
+            throw new IllegalStateException("pki/sign failed", e);
         }
     }
 
