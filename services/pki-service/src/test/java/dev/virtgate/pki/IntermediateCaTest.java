@@ -1,0 +1,197 @@
+package dev.virtgate.pki;
+
+import dev.virtgate.contracts.events.HostRegistered;
+import dev.virtgate.pki.pki.Pem;
+import dev.virtgate.pki.support.Certs;
+import dev.virtgate.pki.support.Fixtures;
+import dev.virtgate.pki.support.PkiState;
+import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.OpenBaoResource;
+import dev.virtgate.testsupport.OpenBaoServer;
+import dev.virtgate.testsupport.PostgresResource;
+import dev.virtgate.testsupport.TestTokens;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.ResourceArg;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.restassured.http.ContentType;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+import java.math.BigInteger;
+import java.security.KeyPair;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static io.restassured.RestAssured.given;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+import static org.hamcrest.Matchers.containsString;
+
+/**
+ * Intermediate mode with a P-384 Transit key: the service exports a CSR, an operator signs it with
+ * an offline root (made here with BouncyCastle) and imports it; bad imports change nothing; then
+ * leaves chain up to the offline root.
+ */
+@QuarkusTest
+@TestProfile(IntermediateCaTest.Intermediate.class)
+@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = OpenBaoResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = PostgresResource.class, initArgs = @ResourceArg(name = "database", value = "virtgate_pki"))
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class IntermediateCaTest {
+    // A constant: the profile is instantiated in another class loader than the test.
+    static final String KEY = "virtgate-ca-intermediate";
+    static final KeyPair OFFLINE_ROOT_KEY = Fixtures.ec("secp384r1");
+    static final X500Name OFFLINE_ROOT = new X500Name("CN=Example Corp offline root,O=Example Corp");
+    static X509CertificateHolder offlineRoot;
+
+    public static class Intermediate implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("virtgate.pki.mode", "intermediate", "virtgate.pki.key-name", KEY,
+                    "virtgate.pki.key-type", "ecdsa-p384",
+                    "virtgate.pki.ca-subject", "CN=virtgate issuing CA,O=virtgate");
+        }
+    }
+
+    static String operator() {
+        return TestTokens.operator("alice");
+    }
+
+    static PKCS10CertificationRequest pendingCsr() {
+        String pem = given().auth().oauth2(operator()).get("/v1/ca/csr").then().statusCode(200).extract().asString();
+        return Pem.csr(pem);
+    }
+
+    static X509CertificateHolder sign(PKCS10CertificationRequest csr, KeyPair issuerKey, X500Name issuer, boolean ca)
+            throws Exception {
+        Instant now = Instant.now();
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(issuer, BigInteger.valueOf(now.toEpochMilli()),
+                Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(365))), csr.getSubject(),
+                csr.getSubjectPublicKeyInfo());
+        builder.addExtension(Extension.basicConstraints, true, ca ? new BasicConstraints(0) : new BasicConstraints(false));
+        builder.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign
+                : KeyUsage.digitalSignature));
+        return builder.build(new JcaContentSignerBuilder("SHA384withECDSA").build(issuerKey.getPrivate()));
+    }
+
+    static X509CertificateHolder offlineRoot() throws Exception {
+        if (offlineRoot == null) {
+            Instant now = Instant.now();
+            var builder = new JcaX509v3CertificateBuilder(OFFLINE_ROOT, BigInteger.ONE, Date.from(now.minusSeconds(60)),
+                    Date.from(now.plus(Duration.ofDays(3650))), OFFLINE_ROOT, OFFLINE_ROOT_KEY.getPublic());
+            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+            offlineRoot = builder.build(new JcaContentSignerBuilder("SHA384withECDSA").build(OFFLINE_ROOT_KEY.getPrivate()));
+        }
+        return offlineRoot;
+    }
+
+    static io.restassured.response.ValidatableResponse importCa(String certificatePem, List<String> chainPem) {
+        return given().auth().oauth2(operator()).contentType(ContentType.JSON)
+                .body(chainPem == null ? Map.of("certificatePem", certificatePem)
+                        : Map.of("certificatePem", certificatePem, "chainPem", chainPem))
+                .post("/v1/ca/certificate").then();
+    }
+
+    @Test
+    @Order(1)
+    void beforeImportTheServiceOffersACsrForTheTransitKeyAndIssuesNothing() throws Exception {
+        given().get("/v1/ca").then().statusCode(404).contentType("application/problem+json");
+        given().get("/q/health/ready").then().statusCode(503);
+        given().auth().oauth2(TestTokens.viewer("bob")).get("/v1/ca/csr").then().statusCode(403);
+
+        PKCS10CertificationRequest csr = pendingCsr();
+        assertThat(csr.getSubject().toString()).contains("virtgate issuing CA");
+        assertThat(csr.isSignatureValid(dev.virtgate.pki.pki.Verifiers.builder().build(csr.getSubjectPublicKeyInfo())))
+                .isTrue();
+        String transitKey = OpenBaoServer.shared().call("GET", "transit/keys/" + KEY, null).body();
+        assertThat(transitKey).contains("\"type\":\"ecdsa-p384\"").contains("\"exportable\":false");
+        assertThat(Pem.x509(offlineRoot()).getPublicKey()).isNotNull();
+        String transitPublic = new com.fasterxml.jackson.databind.ObjectMapper().readTree(transitKey)
+                .path("data").path("keys").path("1").path("public_key").asText();
+        assertThat(Pem.publicKey(transitPublic).getEncoded()).isEqualTo(csr.getSubjectPublicKeyInfo().getEncoded());
+    }
+
+    @Test
+    @Order(2)
+    void badImportsAreRefusedAndTheCsrStaysPending() throws Exception {
+        PKCS10CertificationRequest csr = pendingCsr();
+        String root = Pem.write(offlineRoot());
+        // someone else's key
+        KeyPair other = Fixtures.ec("secp384r1");
+        PKCS10CertificationRequest foreign = Fixtures.csrObject(other, "intruder CA", List.of(), List.of());
+        importCa(Pem.write(sign(foreign, OFFLINE_ROOT_KEY, OFFLINE_ROOT, true)), List.of(root)).statusCode(422)
+                .contentType("application/problem+json").body("detail", containsString("not the Transit CA key"));
+        // not a CA
+        importCa(Pem.write(sign(csr, OFFLINE_ROOT_KEY, OFFLINE_ROOT, false)), List.of(root)).statusCode(422)
+                .body("detail", containsString("not a CA certificate"));
+        // no issuer given
+        importCa(Pem.write(sign(csr, OFFLINE_ROOT_KEY, OFFLINE_ROOT, true)), null).statusCode(400);
+        // a chain that did not sign it
+        KeyPair impostorKey = Fixtures.ec("secp384r1");
+        importCa(Pem.write(sign(csr, impostorKey, OFFLINE_ROOT, true)), List.of(root)).statusCode(422)
+                .body("detail", containsString("not signed by the first chain entry"));
+        importCa("not a certificate", List.of(root)).statusCode(400);
+
+        given().get("/v1/ca").then().statusCode(404);
+        assertThat(pendingCsr().getEncoded()).isEqualTo(csr.getEncoded());
+    }
+
+    @Test
+    @Order(3)
+    void importedIntermediateIssuesLeavesThatChainToTheOfflineRoot() throws Exception {
+        X509CertificateHolder intermediate = sign(pendingCsr(), OFFLINE_ROOT_KEY, OFFLINE_ROOT, true);
+        String rootPem = Pem.write(offlineRoot());
+        importCa(Pem.write(intermediate), List.of(rootPem)).statusCode(200);
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
+
+        String served = given().get("/v1/ca").then().statusCode(200).extract().asString();
+        assertThat(Certs.parseAll(served)).extracting(c -> c.getSubjectX500Principal().getName())
+                .containsExactly("O=virtgate,CN=virtgate issuing CA", "O=Example Corp,CN=Example Corp offline root");
+        given().auth().oauth2(operator()).get("/v1/ca/csr").then().statusCode(404);
+
+        String token = Fixtures.token();
+        HostRegistered host = Fixtures.registered(Fixtures.hostId("inter"), token);
+        PkiState.register(host);
+        String csr = Fixtures.csr(Fixtures.p256(), host.fqdn(), List.of(host.fqdn()), List.of());
+        var issued = given().auth().oauth2(operator()).contentType(ContentType.JSON)
+                .body(Map.of("hostId", host.hostId(), "csrPem", csr, "enrollmentToken", token))
+                .post("/v1/certificates").then().statusCode(201).extract().jsonPath();
+        String leaf = issued.getString("certificatePem");
+        assertThat(issued.getList("chainPem", String.class)).hasSize(2);
+
+        // openssl: only the offline root is trusted, the intermediate comes as untrusted chain material
+        Certs.Result openssl = Certs.openssl("verify", "-purpose", "sslserver", "-CAfile", Certs.file(rootPem).toString(),
+                "-untrusted", Certs.file(Pem.write(intermediate)).toString(), Certs.file(leaf).toString());
+        assertThat(openssl.ok()).as(openssl.output()).isTrue();
+        // Java's PKIX validator, same trust
+        PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(Pem.x509(offlineRoot()), null)));
+        params.setRevocationEnabled(false);
+        CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509")
+                .generateCertPath(List.of(Pem.x509(leaf), Pem.x509(intermediate))), params);
+        // and the CA in intermediate mode is rotated by importing a new one, not by minting a root
+        given().auth().oauth2(operator()).post("/v1/ca/rotate").then().statusCode(409);
+    }
+}
