@@ -72,6 +72,16 @@ public final class ManagedProcess {
         return name;
     }
 
+    /** SIGKILL, as a crash or an OOM kill would end it: no shutdown hooks, nothing flushed. */
+    public synchronized void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     public synchronized void stop() {
         if (!process.isAlive()) {
             return;

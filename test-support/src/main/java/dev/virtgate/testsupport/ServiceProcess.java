@@ -101,6 +101,15 @@ public final class ServiceProcess {
         return process.log();
     }
 
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Ends the service with SIGKILL (a crash): nothing is flushed or committed on the way out. */
+    public void kill() {
+        process.kill();
+    }
+
     public void stop() {
         process.stop();
     }

@@ -190,17 +190,52 @@ class CredentialServiceTest {
 
     @Test
     @Order(3)
-    void decommissionedHostStopsBlocking() {
+    void decommissionedHostStopsBlockingAndLosesItsOpenBaoAccess() throws Exception {
         String c = cluster("decom");
         List<String> hosts = settledCluster(c, 3);
-        fleet.setOnline(c, hosts.get(0), false);
+        String gone = hosts.get(0);
+        String token = fleet.register(c, gone); // a fresh enrollment token for it
+        TestCsr csr = new TestCsr(gone + ".lab.virtgate.test", c);
+        fleet.send(new HostEnrolled(gone, c, gone + ".lab.virtgate.test", csr.pem, token, capabilities()));
+        fleet.flush();
+        await().atMost(WAIT).until(() -> !fleet.grants(gone).isEmpty());
+        HostAccessGranted grant = fleet.grants(gone).get(0);
+        String role = "auth/approle/role/virtgate-host-" + gone;
+        String policy = "sys/policies/acl/virtgate-host-" + gone;
+        String ownPath = "secret/data/virtgate/clusters/" + c + "/libvirt-sasl";
+        OpenBaoServer bao = OpenBaoServer.shared();
+        assertEquals(200, bao.call("GET", role, null).statusCode());
+        assertEquals(200, bao.call("GET", policy, null).statusCode());
+        String secretId = JSON.readTree(bao.call("POST", "sys/wrapping/unwrap", null,
+                csr.decrypt(grant.encryptedWrappingToken())).body()).path("data").path("secret_id").asText();
+        String login = JSON.writeValueAsString(java.util.Map.of("role_id", grant.roleId(), "secret_id", secretId));
+        HttpResponse<String> loggedIn = bao.call("POST", "auth/approle/login", login, null);
+        assertEquals(200, loggedIn.statusCode());
+        String hostToken = JSON.readTree(loggedIn.body()).path("auth").path("client_token").asText();
+        assertEquals(200, bao.call("GET", ownPath, null, hostToken).statusCode());
+
+        fleet.setOnline(c, gone, false);
         rotate(c);
         await().atMost(WAIT).untilAsserted(() -> status(c).then().body("phase", is("STAGED"))
-                .body("acknowledgedHosts.size()", is(2)));
-        fleet.decommission(c, hosts.get(0));
+                .body("acknowledgedHosts.size()", is(2)).body("laggards[0].hostId", is(gone)));
+        fleet.decommission(c, gone);
         fleet.flush();
         await().atMost(WAIT).untilAsserted(() -> status(c).then().body("phase", is("RETIRED"))
                 .body("members", is(2)));
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertEquals(404, bao.call("GET", role, null).statusCode(), "AppRole deleted");
+            assertEquals(404, bao.call("GET", policy, null).statusCode(), "policy deleted");
+        });
+        assertEquals(403, bao.call("GET", ownPath, null, hostToken).statusCode(),
+                "a token issued before decommissioning lost its policy");
+        assertNotEquals(200, bao.call("POST", "auth/approle/login", login, null).statusCode(),
+                "the secret-id no longer logs in");
+        assertTrue(fleet.violations().isEmpty(), fleet.violations().toString());
+    }
+
+    static HostCapabilities capabilities() {
+        return new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("digest-md5"), List.of("tcp:16509"),
+                UUID.randomUUID().toString(), "test");
     }
 
     @Test
@@ -215,8 +250,7 @@ class CredentialServiceTest {
         await().atMost(WAIT).untilAsserted(() -> status(a).then().body("version", is(1)));
         int announcedBefore = fleet.rotated(a).size();
         TestCsr csr = new TestCsr(host + ".lab.virtgate.test", a);
-        HostCapabilities caps = new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("digest-md5"),
-                List.of("tcp:16509"), UUID.randomUUID().toString(), "test");
+        HostCapabilities caps = capabilities();
         fleet.send(new HostEnrolled(host, a, host + ".lab.virtgate.test", csr.pem, "x" + token.substring(1), caps));
         fleet.send(new HostEnrolled(host, a, host + ".lab.virtgate.test", csr.pem, token, caps));
         fleet.send(new HostEnrolled(host, a, host + ".lab.virtgate.test", csr.pem, token, caps)); // replay

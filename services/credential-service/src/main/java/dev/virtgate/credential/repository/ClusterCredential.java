@@ -42,6 +42,10 @@ public class ClusterCredential extends PanacheEntityBase {
 
     public Instant rotationStartedAt;
 
+    /** Who started the current rotation: an operator, or the schedule; null for the first credential. */
+    @Column(length = 255)
+    public String rotationRequestedBy;
+
     public Instant phaseEnteredAt;
 
     /** Last time the current phase went on the bus; debounces re-announcements for laggards. */

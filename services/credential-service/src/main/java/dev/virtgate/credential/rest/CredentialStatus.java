@@ -16,6 +16,7 @@ public record CredentialStatus(
         String previousUsername,
         List<String> acceptedUsernames,
         Instant rotationStartedAt,
+        String rotationRequestedBy,
         Instant phaseEnteredAt,
         int members,
         List<String> acknowledgedHosts,

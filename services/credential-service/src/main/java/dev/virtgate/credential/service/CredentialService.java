@@ -83,6 +83,7 @@ public class CredentialService {
             }
             RotationState staged = current.begin(newRotationId(nextVersion), kvVersion);
             enter(cluster, staged);
+            cluster.rotationRequestedBy = requestedBy;
             LOG.infof("cluster %s: rotation %s to v%d staged by %s", clusterId, staged.rotationId(), nextVersion,
                     requestedBy);
             advance(cluster);

@@ -87,6 +87,11 @@ public class HostAccessService {
             // The after-commit follow-up and the reconciler's timer may grant the same host at once:
             // the row lock makes exactly one of them announce a grant (the other's secret-id expires unused).
             HostMember host = hosts.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
+            if (host != null && host.decommissioned && !host.accessGranted) {
+                // Decommissioned while the AppRole was being written: nobody else knows it exists.
+                host.accessRevokePending = true;
+                return;
+            }
             if (host == null || host.pendingGrantCsrPem == null || host.decommissioned) {
                 return;
             }

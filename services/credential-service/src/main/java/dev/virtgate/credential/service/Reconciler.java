@@ -20,6 +20,8 @@ import java.util.List;
  */
 @ApplicationScoped
 public class Reconciler {
+    /** The requester named for rotations the schedule starts. */
+    public static final String SCHEDULER = "scheduler";
 
     @Inject
     ClusterCredentialRepository clusters;
@@ -75,7 +77,7 @@ public class Reconciler {
         Duration interval = config.rotation().interval().get();
         List<String> due = QuarkusTransaction.requiringNew().call(() -> clusters.idleWithCredential().stream()
                 .filter(c -> !lastRotation(c).plus(interval).isAfter(now)).map(c -> c.clusterId).toList());
-        due.forEach(c -> FollowUpRunner.attempt("scheduled rotation of " + c, () -> credentials.rotate(c, "schedule")));
+        due.forEach(c -> FollowUpRunner.attempt("scheduled rotation of " + c, () -> credentials.rotate(c, SCHEDULER)));
         return due;
     }
 

@@ -61,6 +61,8 @@ public final class SimulatedFleet implements AutoCloseable {
         public final String hostId;
         public final String clusterId;
         public volatile boolean online = true;
+        /** The highest stage it still applies; it ignores later phases as if it were offline. */
+        volatile int applyUpTo = Integer.MAX_VALUE;
         /** Its host is registered: before that a real agent has no enrollment token and is not running. */
         volatile boolean registered;
         volatile int appliedRank;
@@ -166,9 +168,15 @@ public final class SimulatedFleet implements AutoCloseable {
         Agent agent = agent(clusterId, hostId);
         agent.online = online;
         if (online) {
+            agent.applyUpTo = Integer.MAX_VALUE;
             ack(agent);
             producer.flush();
         }
+    }
+
+    /** The agent applies phases up to this one and misses every later one, until it is set online. */
+    public void stopAfter(String clusterId, String hostId, int version, CredentialPhase phase) {
+        agent(clusterId, hostId).applyUpTo = Stage.rank(version, phase);
     }
 
     /** Agents that applied nothing yet report so (what an agent does at start): the service re-announces. */
@@ -274,7 +282,7 @@ public final class SimulatedFleet implements AutoCloseable {
         }
         int rank = Stage.rank(event.version(), event.phase());
         for (Agent agent : agents.values()) {
-            if (agent.online && agent.registered && rank > agent.appliedRank) {
+            if (agent.online && agent.registered && rank > agent.appliedRank && rank <= agent.applyUpTo) {
                 agent.appliedRank = rank;
                 agent.rotationId = event.rotationId();
                 agent.accepted = List.copyOf(event.acceptedUsernames());

@@ -1,0 +1,173 @@
+package dev.virtgate.credential.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtgate.contracts.events.CredentialPhase;
+import dev.virtgate.credential.agents.SimulatedFleet;
+import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.ServiceProcess;
+import dev.virtgate.testsupport.TestTokens;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The packaged service killed (SIGKILL, no shutdown hooks) in the middle of two rotations, one
+ * held in STAGED and one in ACTIVE by agents that stopped applying, then started again as a new
+ * process on the same database and broker. Only what was persisted survives; both rotations must
+ * finish once the agents are back, without any agent ever using a username a peer does not accept.
+ */
+class RestartMidRotationIT {
+    private static final String SERVICE = "credential-service";
+    private static final Duration WAIT = Duration.ofSeconds(90);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static Map<String, String> env;
+    private static ServiceProcess service;
+    private static SimulatedFleet fleet;
+
+    @BeforeAll
+    static void start() {
+        env = new HashMap<>(ServiceProcess.standardEnv("virtgate_credential_restart"));
+        env.put("VIRTGATE_CREDENTIAL_ROTATION_CHECK_EVERY", "1s");
+        // A killed consumer never leaves its group: the broker drops it after the session timeout
+        // (default 45 s), and only then does the new process get the partitions.
+        env.put("JAVA_TOOL_OPTIONS", "-Dmp.messaging.incoming.hosts-in.session.timeout.ms=6000"
+                + " -Dmp.messaging.incoming.hosts-in.heartbeat.interval.ms=1000");
+        service = ServiceProcess.start(SERVICE, env);
+        fleet = new SimulatedFleet(KafkaResource.bootstrapServers(), false);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (fleet != null) {
+            fleet.close();
+        }
+        if (service != null) {
+            service.stop();
+        }
+    }
+
+    @Test
+    void rotationsHeldInStagedAndActiveResumeAfterTheProcessIsKilled() {
+        String staged = settledCluster("held-staged", 3);
+        String active = settledCluster("held-active", 3);
+        String stagedLaggard = staged + "-h2";
+        String activeLaggard = active + "-h2";
+
+        fleet.setOnline(staged, stagedLaggard, false);
+        fleet.stopAfter(active, activeLaggard, 2, CredentialPhase.STAGED);
+        rotate(staged);
+        rotate(active);
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertHeld(status(staged), "STAGED", stagedLaggard, 1, "ACTIVE");
+            assertHeld(status(active), "ACTIVE", activeLaggard, 2, "STAGED");
+        });
+        String stagedRotation = status(staged).path("rotationId").asText();
+        String activeRotation = status(active).path("rotationId").asText();
+
+        long killed = service.pid();
+        service.kill();
+        service = ServiceProcess.start(SERVICE, env);
+        assertThat(service.pid()).isNotEqualTo(killed);
+
+        // The new process knows both rotations from the database alone.
+        JsonNode stagedAfter = status(staged);
+        assertThat(stagedAfter.path("phase").asText()).isEqualTo("STAGED");
+        assertThat(stagedAfter.path("rotationId").asText()).isEqualTo(stagedRotation);
+        assertThat(status(active).path("phase").asText()).isEqualTo("ACTIVE");
+
+        fleet.setOnline(staged, stagedLaggard, true);
+        fleet.setOnline(active, activeLaggard, true);
+        await().atMost(WAIT).untilAsserted(() -> {
+            assertRetired(status(staged), stagedRotation);
+            assertRetired(status(active), activeRotation);
+        });
+        for (String cluster : List.of(staged, active)) {
+            assertThat(fleet.agents(cluster)).allSatisfy(a -> assertThat(a.client()).isEqualTo("virtgate-v2"));
+            assertThat(fleet.rotated(cluster)).extracting(e -> e.version() + "/" + e.phase())
+                    .containsSubsequence("2/STAGED", "2/ACTIVE", "2/RETIRED");
+        }
+        assertThat(fleet.violations()).isEmpty();
+    }
+
+    private static void assertHeld(JsonNode status, String phase, String laggard, int ackedVersion, String ackedPhase) {
+        assertThat(status.path("version").asInt()).isEqualTo(2);
+        assertThat(status.path("phase").asText()).isEqualTo(phase);
+        assertThat(status.path("acknowledgedHosts")).hasSize(2);
+        assertThat(status.path("laggards")).hasSize(1);
+        JsonNode held = status.path("laggards").get(0);
+        assertThat(held.path("hostId").asText()).isEqualTo(laggard);
+        assertThat(held.path("ackedVersion").asInt()).isEqualTo(ackedVersion);
+        assertThat(held.path("ackedPhase").asText()).isEqualTo(ackedPhase);
+    }
+
+    private static void assertRetired(JsonNode status, String rotationId) {
+        assertThat(status.path("version").asInt()).isEqualTo(2);
+        assertThat(status.path("rotationId").asText()).isEqualTo(rotationId);
+        assertThat(status.path("phase").asText()).isEqualTo("RETIRED");
+        assertThat(status.path("acknowledgedHosts")).hasSize(3);
+        assertThat(status.path("laggards")).isEmpty();
+    }
+
+    private static String settledCluster(String prefix, int hosts) {
+        String clusterId = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
+        for (int i = 0; i < hosts; i++) {
+            fleet.register(clusterId, clusterId + "-h" + i);
+        }
+        fleet.flush();
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+            fleet.reportUnconfigured(clusterId); // an agent that reported before its registration was processed
+            JsonNode status = status(clusterId);
+            assertThat(status.path("version").asInt()).isEqualTo(1);
+            assertThat(status.path("acknowledgedHosts")).hasSize(hosts);
+        });
+        return clusterId;
+    }
+
+    private static void rotate(String clusterId) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(
+                service.url("/v1/clusters/" + clusterId + "/credentials/rotate")))
+                .POST(HttpRequest.BodyPublishers.noBody()));
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    }
+
+    private static JsonNode status(String clusterId) {
+        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(
+                service.url("/v1/clusters/" + clusterId + "/credentials"))).GET());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        try {
+            return JSON.readTree(response.body());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request) {
+        try {
+            return HTTP.send(request.header("Authorization", "Bearer " + TestTokens.operator("alice")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
