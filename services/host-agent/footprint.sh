@@ -8,8 +8,11 @@ cd "$(dirname "$0")"
 IDLE=${1:-30}
 APP=target/quarkus-app/quarkus-run.jar
 [[ -f $APP ]] || (cd ../.. && mvn -B -q -o -pl services/host-agent package -DskipTests)
-RECOMMENDED="-Xms16m -Xmx64m -Xss512k -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=32m -Djava.net.preferIPv4Stack=true"
+# Small young generation and a low free ratio: Serial GC gives the heap back after a collection
+# instead of keeping the high-water mark committed. MALLOC_ARENA_MAX bounds glibc's per-thread arenas.
+RECOMMENDED="-Xms8m -Xmx64m -Xmn6m -XX:MaxHeapFreeRatio=20 -XX:MinHeapFreeRatio=5 -Xss512k -XX:+UseSerialGC -XX:MaxMetaspaceSize=96m -XX:ReservedCodeCacheSize=32m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=32m -Djava.net.preferIPv4Stack=true"
 JAVA_OPTS=${JAVA_OPTS:-$RECOMMENDED}
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 ROOT=$(mktemp -d /tmp/vg-agent-footprint.XXXXXX)
 PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LOG=$ROOT/agent.log
@@ -37,6 +40,7 @@ rss_idle=$(awk '/VmRSS/ {print $2}' "/proc/$PID/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$PID/status")
 threads=$(awk '/Threads/ {print $2}' "/proc/$PID/status")
 printf '%-34s %s\n' "JAVA_OPTS" "$JAVA_OPTS"
+printf '%-34s %s\n' "MALLOC_ARENA_MAX" "$MALLOC_ARENA_MAX"
 printf '%-34s %s\n' "kafka" "${KAFKA_BOOTSTRAP:-127.0.0.1:19092}"
 printf '%-34s %s ms\n' "start -> /q/health/live answers" "$ready_ms"
 printf '%-34s %s s\n' "Quarkus 'started in'" "$quarkus_s"
