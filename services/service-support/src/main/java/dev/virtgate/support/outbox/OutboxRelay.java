@@ -4,6 +4,7 @@ import dev.virtgate.contracts.CloudEventHeaders;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
+import io.quarkus.scheduler.ScheduledExecution;
 import io.smallrye.mutiny.Uni;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.MutinyEmitter;
@@ -11,6 +12,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
 import jakarta.inject.Inject;
+import jakarta.inject.Singleton;
 import jakarta.persistence.LockModeType;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -51,24 +53,35 @@ public class OutboxRelay {
     @ConfigProperty(name = "virtgate.outbox.retention", defaultValue = "P1D")
     Duration retention;
 
-    private final AtomicBoolean started = new AtomicBoolean();
     private final AtomicBoolean running = new AtomicBoolean();
     private final AtomicBoolean again = new AtomicBoolean();
-
-    /** The timer may fire before reactive messaging has wired the emitter: wait for start-up. */
-    void onStart(@Observes StartupEvent event) {
-        started.set(true);
-    }
 
     void afterCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) OutboxWritten written) {
         executor.execute(this::relayPending);
     }
 
     @Scheduled(every = "${virtgate.outbox.poll-interval:1s}", delayed = "${virtgate.outbox.poll-delay:3s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = UntilStarted.class)
     void poll() {
-        if (started.get()) {
-            relayPending();
+        relayPending();
+    }
+
+    /**
+     * The timer may fire before reactive messaging has wired the {@code outbox} channel (a slow start):
+     * calling {@link #poll()} would then create this bean and fail to inject the emitter. So the timer
+     * is skipped, without touching this bean, until the application has started.
+     */
+    @Singleton
+    public static class UntilStarted implements Scheduled.SkipPredicate {
+        private volatile boolean started;
+
+        void onStart(@Observes StartupEvent event) {
+            started = true;
+        }
+
+        @Override
+        public boolean test(ScheduledExecution execution) {
+            return !started;
         }
     }
 
