@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Issuance benchmark: virtgate (BouncyCastle + OpenBao Transit, batched) vs OpenBao's PKI engine,
 # same CSRs, same OpenBao dev server (started here, stopped at the end). Prints a table.
-#   services/pki-service/bench.sh [count]      (default 600 CSRs per row)
+#   services/pki-service/bench.sh [count]      (default 400 CSRs per cell, 3 rounds; -Dbench.rounds via BENCH_ROUNDS)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-count="${1:-600}"
+count="${1:-400}"
 cd "$root"
 mvn -B -q -o -pl services/pki-service test-compile
 mvn -B -q -o -pl services/pki-service dependency:build-classpath -Dmdep.outputFile="$here/target/bench.classpath" \
   -Dmdep.includeScope=test >/dev/null
 cp="$here/target/test-classes:$here/target/classes:$(cat "$here/target/bench.classpath")"
-exec java -Xmx512m -Dbench.count="$count" -cp "$cp" dev.virtgate.pki.bench.IssuanceBench
+exec java -Xmx512m -Dbench.count="$count" -Dbench.rounds="${BENCH_ROUNDS:-3}" -cp "$cp" dev.virtgate.pki.bench.IssuanceBench

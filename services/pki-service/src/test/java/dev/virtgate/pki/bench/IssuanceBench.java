@@ -42,6 +42,8 @@ import java.util.function.Function;
  * Run by services/pki-service/bench.sh.
  */
 public final class IssuanceBench {
+    static final String BATCHED = "virtgate Transit (batched)";
+    static final String PKI = "OpenBao PKI pki/sign/:role";
     record Csr(String hostId, String fqdn, String ip, String pem) {
     }
 
@@ -49,18 +51,19 @@ public final class IssuanceBench {
     }
 
     public static void main(String[] args) throws Exception {
-        int count = Integer.getInteger("bench.count", 600);
+        int count = Integer.getInteger("bench.count", 400);
+        int rounds = Integer.getInteger("bench.rounds", 3);
         int[] concurrencies = {1, 8, 32};
         OpenBaoServer bao = OpenBaoServer.shared();
         try {
-            run(bao, count, concurrencies);
+            run(bao, count, rounds, concurrencies);
         } finally {
             bao.stop();
         }
         System.exit(0);
     }
 
-    static void run(OpenBaoServer bao, int count, int[] concurrencies) throws Exception {
+    static void run(OpenBaoServer bao, int count, int rounds, int[] concurrencies) throws Exception {
         // The HTTP stack the service itself uses (quarkus-vault's Vert.x client), for both engines.
         Vertx vertx = Vertx.vertx();
         VaultClient vault = VaultClient.builder().baseUrl(bao.address()).clientToken(bao.rootToken())
@@ -99,34 +102,59 @@ public final class IssuanceBench {
         Function<Csr, String> pkiEngine = csr -> viaPki(vault, csr);
 
         // warm-up (JIT, connections)
-        measure("warm-up", 8, csrs.subList(0, Math.min(100, count)), transitBatched);
-        measure("warm-up", 8, csrs.subList(0, Math.min(100, count)), pkiEngine);
+        for (int warmUp : new int[] {8, 1}) {
+            for (Function<Csr, String> engine : List.of(transitBatched, transitSingle, pkiEngine)) {
+                measure("warm-up", warmUp, csrs.subList(0, Math.min(200, count)), engine);
+            }
+        }
 
-        List<Row> rows = new ArrayList<>();
+        // Rounds with the engines in rotating order, medians per cell: one engine's unlucky second
+        // (a GC, OpenBao's storage growing) must not decide the comparison.
+        Map<String, Function<Csr, String>> engines = new java.util.LinkedHashMap<>();
+        engines.put(BATCHED, transitBatched);
+        engines.put("virtgate Transit (1 sign/call)", transitSingle);
+        engines.put(PKI, pkiEngine);
+        List<String> names = new ArrayList<>(engines.keySet());
+        Map<String, List<Row>> cells = new java.util.LinkedHashMap<>();
         for (int concurrency : concurrencies) {
-            rows.add(measure("virtgate Transit (batched)", concurrency, csrs, transitBatched));
-            rows.add(measure("virtgate Transit (1 sign/call)", concurrency, csrs, transitSingle));
-            rows.add(measure("OpenBao PKI pki/sign/:role", concurrency, csrs, pkiEngine));
+            names.forEach(name -> cells.put(name + "@" + concurrency, new ArrayList<>()));
+        }
+        for (int round = 0; round < rounds; round++) {
+            for (int concurrency : concurrencies) {
+                for (int i = 0; i < names.size(); i++) {
+                    String name = names.get((i + round) % names.size());
+                    cells.get(name + "@" + concurrency).add(measure(name, concurrency, csrs, engines.get(name)));
+                }
+            }
         }
         batching.close();
         vertx.close();
 
         System.out.println();
-        System.out.printf("%-32s %5s %6s %12s %9s %9s%n", "engine", "conc", "certs", "certs/s", "p50 ms", "p99 ms");
-        System.out.println("-".repeat(78));
-        for (Row r : rows) {
-            System.out.printf("%-32s %5d %6d %12.1f %9.2f %9.2f%n", r.engine(), r.concurrency(), r.count(),
-                    r.count() / r.seconds(), r.p50(), r.p99());
+        System.out.printf("medians of %d rounds of %d CSRs per cell%n", rounds, count);
+        System.out.printf("%-32s %5s %12s %9s %9s%n", "engine", "conc", "certs/s", "p50 ms", "p99 ms");
+        System.out.println("-".repeat(71));
+        for (int concurrency : concurrencies) {
+            for (String name : names) {
+                List<Row> runs = cells.get(name + "@" + concurrency);
+                System.out.printf("%-32s %5d %12.1f %9.2f %9.2f%n", name, concurrency,
+                        median(runs.stream().map(r -> r.count() / r.seconds()).toList()),
+                        median(runs.stream().map(Row::p50).toList()), median(runs.stream().map(Row::p99).toList()));
+            }
         }
         System.out.println();
         for (int concurrency : concurrencies) {
-            Row transit = rows.stream().filter(r -> r.concurrency() == concurrency && r.engine().contains("batched"))
-                    .findFirst().orElseThrow();
-            Row pki = rows.stream().filter(r -> r.concurrency() == concurrency && r.engine().contains("PKI"))
-                    .findFirst().orElseThrow();
-            System.out.printf("concurrency %2d: Transit(batched)/PKI throughput ratio %.2f%n", concurrency,
-                    (transit.count() / transit.seconds()) / (pki.count() / pki.seconds()));
+            double transit = median(cells.get(BATCHED + "@" + concurrency).stream().map(r -> r.count() / r.seconds()).toList());
+            double pki = median(cells.get(PKI + "@" + concurrency).stream().map(r -> r.count() / r.seconds()).toList());
+            System.out.printf("concurrency %2d: Transit(batched)/PKI throughput ratio %.2f%n", concurrency, transit / pki);
         }
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
     }
 
     /** What the service does per request, minus the database: check the CSR, build, sign via Transit. */
