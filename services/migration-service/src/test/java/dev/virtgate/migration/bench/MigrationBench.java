@@ -57,7 +57,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MigrationBench {
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     static final String TOKEN = TestTokens.operator("bench");
     static final int HOSTS = 10;
 
@@ -77,8 +78,14 @@ public final class MigrationBench {
         }
         int port = Net.freePort();
         Path log = Path.of("target/bench-service.log");
-        Process service = new ProcessBuilder(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xmx512m",
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m"));
+        // e.g. -Dbench.service-jvm-args=-XX:StartFlightRecording=filename=/tmp/service.jfr to profile the service
+        String extra = System.getProperty("bench.service-jvm-args", "");
+        if (!extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of(
                 "-Dquarkus.http.port=" + port,
                 "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
                 "-Dquarkus.vault.url=" + bao.address(),
@@ -88,7 +95,8 @@ public final class MigrationBench {
                 "-Dquarkus.datasource.password=" + PostgresServer.PASSWORD,
                 "-Dmp.jwt.verify.publickey.location=file:" + publicKey,
                 "-Dquarkus.log.category.\"virtgate.audit\".level=WARN",
-                "-jar", jar.toString()))
+                "-jar", jar.toString()));
+        Process service = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         String base = "http://127.0.0.1:" + port;
         try {
@@ -110,7 +118,8 @@ public final class MigrationBench {
             ensureTopic(kafka.bootstrapServers(), Topics.MIGRATION_COMMANDS);
             CommandWatcher watcher = new CommandWatcher(kafka.bootstrapServers());
             watcher.start();
-            run(base, hosts, "warm", Math.min(200, requests), concurrency, watcher); // JIT, connections, pools
+            // JIT (C2 needs thousands of calls), connections, pools: measured requests see a warm service
+            run(base, hosts, "warm", Integer.getInteger("bench.warmup", 2000), concurrency, watcher);
             Result r = run(base, hosts, "run", requests, concurrency, watcher);
             watcher.stop();
             long[] sign = transitSign(bao, 1000);
