@@ -16,7 +16,9 @@ import java.util.Map;
 public class OpenBaoClient {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String address;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    // Built on first use: an HttpClient loads the JDK's default TLS context (cacerts) at creation,
+    // start-up time an agent that is not enrolled yet has no use for.
+    private HttpClient http;
 
     public static class OpenBaoException extends RuntimeException {
         private final int status;
@@ -73,7 +75,7 @@ public class OpenBaoClient {
             }
             b.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                     : HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
-            HttpResponse<byte[]> resp = http.send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
+            HttpResponse<byte[]> resp = http().send(b.build(), HttpResponse.BodyHandlers.ofByteArray());
             if (resp.statusCode() / 100 != 2) {
                 // the body may echo request data; only the status is reported
                 throw new OpenBaoException("OpenBao " + method + " " + path.replaceAll("\\?.*", "") + " answered "
@@ -86,5 +88,12 @@ public class OpenBaoClient {
             Thread.currentThread().interrupt();
             throw new OpenBaoException("interrupted", 0);
         }
+    }
+
+    private synchronized HttpClient http() {
+        if (http == null) {
+            http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        }
+        return http;
     }
 }

@@ -39,8 +39,11 @@ public final class SelfProbe {
     private final AgentConfig config;
     private final AgentPaths paths;
     private final LibvirtdControl libvirtd;
-    private final MiniCa foreignCa = new MiniCa("virtgate-probe-foreign");
-    private final KeyPair foreignKey = HostKey.generate();
+    /** Made on the first probe, not at start-up: key generation and signing cost a few hundred ms. */
+    private record ForeignIdentity(MiniCa ca, KeyPair key) {
+    }
+
+    private ForeignIdentity foreign;
 
     public SelfProbe(AgentConfig config, AgentPaths paths, LibvirtdControl libvirtd) {
         this.config = config;
@@ -166,6 +169,9 @@ public final class SelfProbe {
         Path dir = paths.probeDir().resolve("foreign");
         SecureFiles.createPrivateDirectory(paths.probeDir());
         SecureFiles.createPrivateDirectory(dir);
+        ForeignIdentity foreign = foreignIdentity();
+        MiniCa foreignCa = foreign.ca();
+        KeyPair foreignKey = foreign.key();
         var cert = foreignCa.issue(foreignKey.getPublic(), new X500Name("O=virtgate,OU=" + config.clusterId()
                 + ",CN=" + config.fqdn()), List.of(config.fqdn()), List.of(), Duration.ofHours(1));
         String bundle = String.join("", state.caBundlePem.stream().map(p -> p.strip() + "\n").toList())
@@ -174,6 +180,13 @@ public final class SelfProbe {
         write(dir.resolve("clientcert.pem"), Pem.encode(cert));
         write(dir.resolve("clientkey.pem"), Pem.encode(foreignKey.getPrivate()));
         return dir;
+    }
+
+    private synchronized ForeignIdentity foreignIdentity() {
+        if (foreign == null) {
+            foreign = new ForeignIdentity(new MiniCa("virtgate-probe-foreign"), HostKey.generate());
+        }
+        return foreign;
     }
 
     private void copy(String logical, Path to) {
