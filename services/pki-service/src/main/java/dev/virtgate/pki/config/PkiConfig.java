@@ -34,6 +34,14 @@ public interface PkiConfig {
     @WithDefault("P30D")
     Duration leafValidity();
 
+    /** Life of an API client certificate when the request names none. */
+    @WithDefault("P7D")
+    Duration clientCertValidity();
+
+    /** Longest life an API client certificate may be given: they are not renewed, only re-requested. */
+    @WithDefault("P30D")
+    Duration clientCertMaxValidity();
+
     /** Life of each CRL; it is re-signed {@link #crlRefreshMargin()} before its nextUpdate. */
     @WithDefault("P1D")
     Duration crlValidity();

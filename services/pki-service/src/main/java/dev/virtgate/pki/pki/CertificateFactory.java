@@ -85,6 +85,24 @@ public final class CertificateFactory {
         return signAndCheck(builder, issuer.keyVersion(), issuer.certificate().getSubjectPublicKeyInfo());
     }
 
+    /**
+     * An API client's leaf: clientAuth only, so it cannot serve TLS, and exactly one URI SAN (the
+     * role); no DNS or IP names, so it cannot pass for a host either.
+     */
+    public X509CertificateHolder clientLeaf(Issuer issuer, ClientIdentity client, SubjectPublicKeyInfo publicKey,
+            BigInteger serial, Instant notBefore, Instant notAfter) {
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(issuer.certificate().getSubject(), serial,
+                Date.from(notBefore), Date.from(notAfter), client.subject(), publicKey);
+        add(builder, Extension.basicConstraints, true, new BasicConstraints(false));
+        add(builder, Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+        add(builder, Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+        add(builder, Extension.subjectAlternativeName, false,
+                new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, client.roleUri())));
+        add(builder, Extension.subjectKeyIdentifier, false, EXTENSIONS.createSubjectKeyIdentifier(publicKey));
+        add(builder, Extension.authorityKeyIdentifier, false, authorityKeyId(issuer.certificate()));
+        return signAndCheck(builder, issuer.keyVersion(), issuer.certificate().getSubjectPublicKeyInfo());
+    }
+
     /** A self-signed root whose key is Transit key version {@code keyVersion}. */
     public X509CertificateHolder selfSignedCa(X500Name subject, SubjectPublicKeyInfo caKey, int keyVersion,
             Duration validity) {

@@ -2,6 +2,7 @@ package dev.virtgate.pki.service;
 
 import dev.virtgate.contracts.events.CertRenewalRequested;
 import dev.virtgate.contracts.events.CsrSubmitted;
+import dev.virtgate.pki.pki.ClientIdentity;
 import dev.virtgate.pki.pki.CsrInspector;
 import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.repository.CaCertificate;
@@ -33,6 +34,8 @@ public class RenewalService {
     private static final Logger LOG = Logger.getLogger(RenewalService.class);
     public static final String LIFETIME = "LIFETIME";
     public static final String CA_ROTATION = "CA_ROTATION";
+    /** API client certificates have no host to ask for a CSR: their holders request new ones. */
+    private static final String CLIENTS = ClientIdentity.ID_PREFIX + "%";
 
     @Inject
     IssuanceService issuance;
@@ -48,7 +51,8 @@ public class RenewalService {
     public int requestDue() {
         Instant now = Instant.now();
         List<IssuedCertificate> due = IssuedCertificate.list("renewAfter <= ?1 and renewalRequestedAt is null "
-                + "and revokedAt is null and supersededBy is null and notAfter > ?1", now);
+                + "and revokedAt is null and supersededBy is null and notAfter > ?1 and hostId not like ?2", now,
+                CLIENTS);
         due.forEach(cert -> request(cert, LIFETIME, now));
         return due.size();
     }
@@ -58,7 +62,8 @@ public class RenewalService {
     public int requestReissueUnder(CaCertificate current) {
         Instant now = Instant.now();
         List<IssuedCertificate> old = IssuedCertificate.list("caId <> ?1 and revokedAt is null and supersededBy is null "
-                + "and notAfter > ?2 and (renewalReason is null or renewalReason <> ?3)", current.id, now, CA_ROTATION);
+                + "and notAfter > ?2 and (renewalReason is null or renewalReason <> ?3) and hostId not like ?4",
+                current.id, now, CA_ROTATION, CLIENTS);
         old.forEach(cert -> request(cert, CA_ROTATION, now));
         return old.size();
     }

@@ -1,6 +1,7 @@
 package dev.virtgate.pki.service;
 
 import dev.virtgate.contracts.events.CertRevoked;
+import dev.virtgate.pki.pki.ClientIdentity;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CrlRecord;
 import dev.virtgate.pki.repository.IssuedCertificate;
@@ -15,7 +16,7 @@ import org.jboss.logging.Logger;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 
-/** Revokes a certificate, re-signs its CA's CRL and emits CertRevoked carrying that CRL. */
+/** Revokes a certificate, re-signs its CA's CRL and, for a host certificate, emits CertRevoked carrying that CRL. */
 @ApplicationScoped
 public class RevocationService {
     private static final Logger LOG = Logger.getLogger(RevocationService.class);
@@ -48,8 +49,11 @@ public class RevocationService {
         cert.revocationReason = reason;
         CaCertificate issuer = CaCertificate.findById(cert.caId);
         CrlRecord crl = crls.regenerate(issuer);
-        outbox.write(new CertRevoked(cert.hostId, cert.clusterId, cert.serial, cert.libvirtDn, reason,
-                cert.revokedAt, crl.crlPem));
+        // CertRevoked is about hosts (its schema admits host ids only); a client's revocation is in the CRL
+        if (!ClientIdentity.isClientId(cert.hostId)) {
+            outbox.write(new CertRevoked(cert.hostId, cert.clusterId, cert.serial, cert.libvirtDn, reason,
+                    cert.revokedAt, crl.crlPem));
+        }
         LOG.infof("certificate %s of host %s revoked (%s); CRL #%d", cert.serial, cert.hostId, reason, crl.crlNumber);
         return cert;
     }

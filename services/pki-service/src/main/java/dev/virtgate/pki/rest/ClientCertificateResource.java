@@ -1,0 +1,40 @@
+package dev.virtgate.pki.rest;
+
+import dev.virtgate.pki.repository.CaCertificate;
+import dev.virtgate.pki.repository.IssuedCertificate;
+import dev.virtgate.pki.service.CaService;
+import dev.virtgate.pki.service.ClientCertificateService;
+import dev.virtgate.support.rest.ProblemException;
+import jakarta.annotation.security.RolesAllowed;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/**
+ * mTLS client certificates for API users, role in a {@code urn:virtgate:role:*} URI SAN. Listed,
+ * fetched and revoked through /v1/certificates like host certificates (hostId {@code client:<name>}).
+ */
+@Path("/v1/client-certificates")
+@Produces(MediaType.APPLICATION_JSON)
+public class ClientCertificateResource {
+
+    @Inject
+    ClientCertificateService clients;
+
+    @Inject
+    CaService ca;
+
+    @POST
+    @RolesAllowed("operator")
+    public Response issue(ClientCertificateRequest request) {
+        if (request == null) {
+            throw ProblemException.badRequest("body", "missing");
+        }
+        IssuedCertificate issued = clients.issue(request.name(), request.role(), request.csrPem(), request.validity());
+        CaCertificate issuer = CaCertificate.findById(issued.caId);
+        return Response.status(201).entity(CertificateView.of(issued, ca.chain(issuer), ca.bundle())).build();
+    }
+}

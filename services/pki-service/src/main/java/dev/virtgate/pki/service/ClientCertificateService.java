@@ -1,0 +1,132 @@
+package dev.virtgate.pki.service;
+
+import dev.virtgate.pki.config.PkiConfig;
+import dev.virtgate.pki.pki.CertificateFactory;
+import dev.virtgate.pki.pki.ClientIdentity;
+import dev.virtgate.pki.pki.CsrInspector;
+import dev.virtgate.pki.pki.Pem;
+import dev.virtgate.pki.repository.CaCertificate;
+import dev.virtgate.pki.repository.IssuedCertificate;
+import dev.virtgate.support.rest.ProblemException;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.transaction.Transactional;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.jboss.logging.Logger;
+
+import java.math.BigInteger;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+
+/**
+ * Issues mTLS client certificates for API users (role operator or viewer). They are short-lived and
+ * never renewed by the host renewal flow; no event is emitted, since no host consumes them.
+ */
+@ApplicationScoped
+public class ClientCertificateService {
+    private static final Logger LOG = Logger.getLogger(ClientCertificateService.class);
+    private static final Duration BACKDATE = Duration.ofMinutes(5);
+    public static final String REASON = "CLIENT";
+
+    @Inject
+    PkiConfig config;
+
+    @Inject
+    CaService ca;
+
+    @Inject
+    TransitCa transit;
+
+    @Transactional
+    public IssuedCertificate issue(String name, String role, String csrPem, String validity) {
+        ClientIdentity client = new ClientIdentity(checkName(name), checkRole(role));
+        Duration life = checkValidity(validity);
+        CsrInspector.CsrFacts csr = CsrInspector.inspect(csrPem);
+        checkCsrNames(client, csr);
+        ca.requireReady();
+        CaCertificate issuingCa = CaCertificate.current()
+                .orElseThrow(() -> ProblemException.unavailable("no active CA", config.retryAfterSeconds()));
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        Instant notBefore = now.minus(BACKDATE);
+        Instant notAfter = now.plus(life);
+        BigInteger serial = CertificateFactory.newSerial();
+        X509CertificateHolder cert = transit.certificates().clientLeaf(ca.issuer(issuingCa), client,
+                csr.publicKeyInfo(), serial, notBefore, notAfter);
+
+        IssuedCertificate issued = new IssuedCertificate();
+        issued.serial = serial.toString(16);
+        issued.hostId = client.id();
+        issued.clusterId = ClientIdentity.ORGANIZATIONAL_UNIT;
+        issued.subjectDn = client.subjectDn();
+        issued.libvirtDn = client.libvirtDn();
+        issued.certificatePem = Pem.write(cert);
+        issued.caId = issuingCa.id;
+        issued.notBefore = notBefore;
+        issued.notAfter = notAfter;
+        // never due: renewal queries also skip client ids explicitly
+        issued.renewAfter = notAfter;
+        issued.issuedAt = now;
+        issued.reason = REASON;
+        issued.persist();
+        LOG.infof("client certificate %s issued to %s (role %s, until %s)", issued.serial, client.name(),
+                client.role().value(), notAfter);
+        return issued;
+    }
+
+    static String checkName(String name) {
+        if (name == null || name.isBlank()) {
+            throw ProblemException.badRequest("name", "missing");
+        }
+        if (!ClientIdentity.NAME.matcher(name).matches()) {
+            throw ProblemException.badRequest("name", "must match " + ClientIdentity.NAME.pattern());
+        }
+        return name;
+    }
+
+    static ClientIdentity.Role checkRole(String role) {
+        if (role == null || role.isBlank()) {
+            throw ProblemException.badRequest("role", "missing");
+        }
+        ClientIdentity.Role parsed = ClientIdentity.Role.parse(role);
+        if (parsed == null) {
+            throw ProblemException.badRequest("role", "must be operator or viewer");
+        }
+        return parsed;
+    }
+
+    Duration checkValidity(String validity) {
+        if (validity == null) {
+            return within(config.clientCertValidity());
+        }
+        Duration life;
+        try {
+            life = Duration.parse(validity);
+        } catch (DateTimeParseException e) {
+            throw ProblemException.badRequest("validity", "not an ISO-8601 duration such as P7D");
+        }
+        if (life.isNegative() || life.isZero()) {
+            throw ProblemException.badRequest("validity", "must be positive");
+        }
+        return within(life);
+    }
+
+    private Duration within(Duration life) {
+        if (life.compareTo(config.clientCertMaxValidity()) > 0) {
+            throw ProblemException.unprocessable("validity", "longer than the maximum " + config.clientCertMaxValidity());
+        }
+        return life;
+    }
+
+    /** The CA decides the names; a CSR asking for others is refused rather than silently rewritten. */
+    static void checkCsrNames(ClientIdentity client, CsrInspector.CsrFacts csr) {
+        if (csr.commonName() != null && !csr.commonName().equals(client.name())) {
+            throw ProblemException.unprocessable("csrPem.subject.CN", "must be absent or equal to name");
+        }
+        if (!csr.dnsNames().isEmpty() || !csr.ipAddresses().isEmpty()) {
+            throw ProblemException.unprocessable("csrPem.subjectAltName",
+                    "client certificates carry no DNS or IP names");
+        }
+    }
+}
