@@ -1,11 +1,8 @@
 package dev.virtgate.pki.service;
 
 import dev.virtgate.pki.config.PkiConfig;
-import dev.virtgate.pki.pki.CertificateFactory;
 import dev.virtgate.pki.pki.ClientIdentity;
 import dev.virtgate.pki.pki.CsrInspector;
-import dev.virtgate.pki.pki.Pem;
-import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,11 +11,8 @@ import jakarta.transaction.Transactional;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.jboss.logging.Logger;
 
-import java.math.BigInteger;
 import java.time.Duration;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.time.temporal.ChronoUnit;
 
 /**
  * Issues mTLS client certificates for API users (role operator or viewer). They are short-lived and
@@ -27,7 +21,6 @@ import java.time.temporal.ChronoUnit;
 @ApplicationScoped
 public class ClientCertificateService {
     private static final Logger LOG = Logger.getLogger(ClientCertificateService.class);
-    private static final Duration BACKDATE = Duration.ofMinutes(5);
     public static final String REASON = "CLIENT";
 
     @Inject
@@ -46,32 +39,14 @@ public class ClientCertificateService {
         CsrInspector.CsrFacts csr = CsrInspector.inspect(csrPem);
         checkCsrNames(client, csr);
         ca.requireReady();
-        CaCertificate issuingCa = CaCertificate.current()
-                .orElseThrow(() -> ProblemException.unavailable("no active CA", config.retryAfterSeconds()));
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Instant notBefore = now.minus(BACKDATE);
-        Instant notAfter = now.plus(life);
-        BigInteger serial = CertificateFactory.newSerial();
-        X509CertificateHolder cert = transit.certificates().clientLeaf(ca.issuer(issuingCa), client,
-                csr.publicKeyInfo(), serial, notBefore, notAfter);
-
-        IssuedCertificate issued = new IssuedCertificate();
-        issued.serial = serial.toString(16);
-        issued.hostId = client.id();
-        issued.clusterId = ClientIdentity.ORGANIZATIONAL_UNIT;
-        issued.subjectDn = client.subjectDn();
-        issued.libvirtDn = client.libvirtDn();
-        issued.certificatePem = Pem.write(cert);
-        issued.caId = issuingCa.id;
-        issued.notBefore = notBefore;
-        issued.notAfter = notAfter;
-        // never due: renewal queries also skip client ids explicitly
-        issued.renewAfter = notAfter;
-        issued.issuedAt = now;
-        issued.reason = REASON;
-        issued.persist();
+        LeafTerms terms = LeafTerms.startingNow(life, config.retryAfterSeconds());
+        X509CertificateHolder cert = transit.certificates().clientLeaf(ca.issuer(terms.ca()), client,
+                csr.publicKeyInfo(), terms.serial(), terms.notBefore(), terms.notAfter());
+        // Renewal and CA-rotation re-issue skip client ids: their holders request new certificates.
+        IssuedCertificate issued = terms.record(cert, client.id(), ClientIdentity.ORGANIZATIONAL_UNIT,
+                client.subjectDn(), client.libvirtDn(), REASON);
         LOG.infof("client certificate %s issued to %s (role %s, until %s)", issued.serial, client.name(),
-                client.role().value(), notAfter);
+                client.role().value(), terms.notAfter());
         return issued;
     }
 

@@ -5,8 +5,6 @@ import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.pki.config.PkiConfig;
 import dev.virtgate.pki.pki.CsrInspector;
 import dev.virtgate.pki.pki.HostIdentity;
-import dev.virtgate.pki.pki.Pem;
-import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.pki.repository.RegisteredHost;
 import dev.virtgate.support.outbox.OutboxWriter;
@@ -18,13 +16,10 @@ import jakarta.transaction.Transactional;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.jboss.logging.Logger;
 
-import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.HexFormat;
 import java.util.HashSet;
 import java.util.Set;
@@ -36,8 +31,6 @@ import java.util.Set;
 @ApplicationScoped
 public class IssuanceService {
     private static final Logger LOG = Logger.getLogger(IssuanceService.class);
-    /** Tolerates hosts whose clocks run slightly behind. */
-    private static final Duration BACKDATE = Duration.ofMinutes(5);
 
     @Inject
     PkiConfig config;
@@ -123,33 +116,15 @@ public class IssuanceService {
     public IssuedCertificate issue(RegisteredHost host, CsrInspector.CsrFacts csr, String reason) {
         HostIdentity identity = identity(host);
         checkNames(identity, csr);
-        CaCertificate issuingCa = CaCertificate.current()
-                .orElseThrow(() -> ProblemException.unavailable("no active CA", config.retryAfterSeconds()));
-        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Instant notAfter = now.plus(config.leafValidity());
-        Instant notBefore = now.minus(BACKDATE);
-        BigInteger serial = dev.virtgate.pki.pki.CertificateFactory.newSerial();
-        X509CertificateHolder cert = transit.certificates().leaf(ca.issuer(issuingCa), identity,
-                csr.publicKeyInfo(), serial, notBefore, notAfter);
-
-        IssuedCertificate issued = new IssuedCertificate();
-        issued.serial = serial.toString(16);
-        issued.hostId = host.hostId;
-        issued.clusterId = host.clusterId;
-        issued.subjectDn = identity.subjectDn();
-        issued.libvirtDn = identity.libvirtDn();
-        issued.certificatePem = Pem.write(cert);
-        issued.caId = issuingCa.id;
-        issued.notBefore = notBefore;
-        issued.notAfter = notAfter;
-        issued.renewAfter = notBefore.plus(Duration.between(notBefore, notAfter).multipliedBy(2).dividedBy(3));
-        issued.issuedAt = now;
-        issued.reason = reason;
-        issued.persist();
+        LeafTerms terms = LeafTerms.startingNow(config.leafValidity(), config.retryAfterSeconds());
+        X509CertificateHolder cert = transit.certificates().leaf(ca.issuer(terms.ca()), identity,
+                csr.publicKeyInfo(), terms.serial(), terms.notBefore(), terms.notAfter());
+        IssuedCertificate issued = terms.record(cert, host.hostId, host.clusterId, identity.subjectDn(),
+                identity.libvirtDn(), reason);
 
         outbox.write(new CertIssued(issued.hostId, issued.clusterId, issued.serial, issued.subjectDn,
-                issued.libvirtDn, issued.certificatePem, ca.chain(issuingCa), ca.bundle(), notBefore, notAfter,
-                reason));
+                issued.libvirtDn, issued.certificatePem, ca.chain(terms.ca()), ca.bundle(), terms.notBefore(),
+                terms.notAfter(), reason));
         return issued;
     }
 
