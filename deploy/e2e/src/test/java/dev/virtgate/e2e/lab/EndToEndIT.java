@@ -365,11 +365,22 @@ class EndToEndIT {
     static Outcome migrate(String src, String dst, String label) {
         long before = lab.counter(src, VM);
         Instant t0 = Instant.now();
-        Response r = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
-                .contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString())
-                .body(Map.of("vmName", VM, "sourceHostId", src, "destinationHostId", dst))
-                .post("/v1/migrations");
-        assertEquals(202, r.statusCode(), "POST /v1/migrations " + src + "->" + dst + " -> " + r.asString());
+        // While an agent applies a renewed certificate, negotiation refuses the pair (409: "runs
+        // certificate X, not the current Y") until the agent's HostConfigured reports the new serial;
+        // only that refusal is waited out, any other answer must be 202 at once.
+        Response r = Awaitility.await("POST /v1/migrations " + src + "->" + dst + " once certificates are applied")
+                .atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
+                .until(() -> given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                        .contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString())
+                        .body(Map.of("vmName", VM, "sourceHostId", src, "destinationHostId", dst))
+                        .post("/v1/migrations"), resp -> {
+                            boolean rollingOver = resp.statusCode() == 409 && resp.asString().contains(", not the current ");
+                            if (!rollingOver) {
+                                assertEquals(202, resp.statusCode(),
+                                        "POST /v1/migrations " + src + "->" + dst + " -> " + resp.asString());
+                            }
+                            return !rollingOver;
+                        });
         String id = r.path("id");
         JsonNode view = Awaitility.await("migration " + id + " " + src + "->" + dst).atMost(Duration.ofMinutes(3))
                 .pollInterval(Duration.ofMillis(500))
