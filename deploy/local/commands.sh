@@ -216,8 +216,14 @@ print_test_failures() {
   done < <(grep -lE '<<< (FAILURE|ERROR)' "$REPO_ROOT"/{services/*,deploy/e2e,contracts}/target/{surefire,failsafe}-reports/*.txt 2>/dev/null)
   while IFS= read -r log; do
     echo "--- last lines of ${log#"$REPO_ROOT"/}"
-    tail -n 15 "$log" | cut -c1-300 || true
+    tail -n 15 "$log" | cut -c1-300 | redact_secrets || true
   done < <(find "$REPO_ROOT"/services/*/target/test-servers -name '*.log' -newer "$REPO_ROOT/pom.xml" 2>/dev/null | head -n 12)
+}
+
+# Test servers' logs hold throw-away secrets (an OpenBao dev server prints its root token and
+# unseal key); CI output is kept, so they are blanked all the same.
+redact_secrets() {
+  sed -E 's/((Root Token|Unseal Key|[Tt]oken|[Pp]assword|[Ss]ecret(-id)?)"?[:=] *"?)[^ ",]+/\1[redacted]/g'
 }
 
 # The end-to-end proof as a demo: Kafka, OpenBao, PostgreSQL and the services as processes, two

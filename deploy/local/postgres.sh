@@ -5,6 +5,10 @@
 PG_DIR="$VIRTGATE_HOME/postgres"
 PG_DATA="$PG_DIR/data"
 PG_SOCKET_DIR="$PG_DIR/socket"
+# A Unix socket path must fit in 107 bytes; a deep VIRTGATE_HOME gets a short directory in /tmp instead.
+if (( ${#PG_SOCKET_DIR} > 90 )); then
+  PG_SOCKET_DIR="/tmp/virtgate-pg-$(printf '%s' "$VIRTGATE_HOME" | cksum | cut -d' ' -f1)"
+fi
 PG_LOG="$LOG_DIR/postgres.log"
 PG_ROLE=virtgate
 PG_PASSWORD=virtgate # local development only

@@ -27,6 +27,7 @@ public final class PostgresServer {
     private static PostgresServer shared;
 
     private final Path dir;
+    private final Path socketDir;
     private final Path bin;
     private final int port;
     private final boolean asRoot;
@@ -35,9 +36,12 @@ public final class PostgresServer {
 
     private PostgresServer(Path dir, Path bin) {
         this.dir = dir;
+        this.socketDir = Workspace.socketDir("pg");
         this.bin = bin;
         this.port = Net.freePort();
         this.asRoot = "root".equals(System.getProperty("user.name"));
+        // the socket directory lives outside target/, so it goes when the JVM does
+        Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "stop-postgres-" + port));
     }
 
     public static synchronized PostgresServer shared() {
@@ -81,6 +85,7 @@ public final class PostgresServer {
             if (asRoot) {
                 UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
                 Files.setOwner(dir, users.lookupPrincipalByName("postgres"));
+                Files.setOwner(socketDir, users.lookupPrincipalByName("postgres"));
             }
             Files.writeString(dir.resolve("pwfile"), "postgres\n");
             if (asRoot) {
@@ -101,7 +106,7 @@ public final class PostgresServer {
             return;
         }
         process = ManagedProcess.start("postgres", command(bin.resolve("postgres").toString(),
-                "-D", dir.resolve("data").toString(), "-p", String.valueOf(port), "-k", dir.toString(),
+                "-D", dir.resolve("data").toString(), "-p", String.valueOf(port), "-k", socketDir.toString(),
                 "-c", "listen_addresses=" + Net.LOOPBACK, "-c", "fsync=off", "-c", "synchronous_commit=off",
                 "-c", "full_page_writes=off", "-c", "max_connections=200"), dir, dir.resolve("postgres.log"), Map.of());
         Awaitility.await("PostgreSQL on port " + port + " (log: " + process.log() + ")")
@@ -110,7 +115,7 @@ public final class PostgresServer {
                     if (!process.isAlive()) {
                         throw new IllegalStateException("PostgreSQL exited; see " + process.log());
                     }
-                    return Net.accepts(Net.LOOPBACK, port) && Files.exists(dir.resolve(".s.PGSQL." + port));
+                    return Net.accepts(Net.LOOPBACK, port) && Files.exists(socketDir.resolve(".s.PGSQL." + port));
                 });
         if (databases.isEmpty()) {
             psql("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
@@ -121,10 +126,11 @@ public final class PostgresServer {
         if (process != null) {
             process.stop();
         }
+        Workspace.deleteTree(socketDir);
     }
 
     private void psql(String sql) {
-        ManagedProcess.run("psql", command(bin.resolve("psql").toString(), "-h", dir.toString(), "-p",
+        ManagedProcess.run("psql", command(bin.resolve("psql").toString(), "-h", socketDir.toString(), "-p",
                 String.valueOf(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql), dir,
                 dir.resolve("psql.log"), Duration.ofSeconds(60));
     }

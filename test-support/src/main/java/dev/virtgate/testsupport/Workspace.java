@@ -39,6 +39,33 @@ public final class Workspace {
         }
     }
 
+    /**
+     * A fresh directory for Unix-domain sockets under {@code /tmp}. A socket's path must fit in
+     * {@code sun_path} (107 bytes), which a scratch directory deep inside a checkout does not
+     * always do: a clone at a longer path made PostgreSQL refuse to start. The caller deletes it.
+     */
+    public static Path socketDir(String name) {
+        try {
+            return Files.createTempDirectory(Path.of("/tmp"), "vg-" + name + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Deletes a directory tree, ignoring what is already gone. */
+    public static void deleteTree(Path dir) {
+        if (dir == null || !Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     public static Optional<String> env(String name) {
         String value = System.getenv(name);
         if (value == null || value.isBlank()) {

@@ -1,6 +1,7 @@
 package dev.virtgate.agent.it;
 
 import dev.virtgate.testsupport.Net;
+import dev.virtgate.testsupport.Workspace;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,6 +26,8 @@ public final class PrivateLibvirtd implements AutoCloseable {
     private final int tcpPort;
     private final int tlsPort;
     private final Path ctl;
+    private final Path socketLinkDir;
+    private final Path sockets;
     private Process holder;
 
     public PrivateLibvirtd(Path root, String hostname) throws IOException {
@@ -33,6 +36,9 @@ public final class PrivateLibvirtd implements AutoCloseable {
         this.tcpPort = Net.freePort();
         this.tlsPort = Net.freePort();
         this.ctl = this.root.resolve("libvirtd-ctl.sh");
+        // libvirtd's sockets are reached through a short link: root may be too deep for sun_path
+        this.socketLinkDir = Workspace.socketDir("libvirt");
+        this.sockets = Files.createSymbolicLink(socketLinkDir.resolve("run"), this.root.resolve("run/libvirt"));
     }
 
     public static boolean available() {
@@ -134,11 +140,11 @@ public final class PrivateLibvirtd implements AutoCloseable {
     }
 
     public String libvirtUri() {
-        return "qemu:///system?socket=" + root.resolve("run/libvirt/libvirt-sock");
+        return "qemu:///system?socket=" + sockets.resolve("libvirt-sock");
     }
 
     public String adminUri() {
-        return "libvirtd:///system?socket=" + root.resolve("run/libvirt/libvirt-admin-sock");
+        return "libvirtd:///system?socket=" + sockets.resolve("libvirt-admin-sock");
     }
 
     public String log() throws IOException {
@@ -148,6 +154,7 @@ public final class PrivateLibvirtd implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        Workspace.deleteTree(socketLinkDir);
         if (holder == null) {
             return;
         }
