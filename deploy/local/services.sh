@@ -75,8 +75,14 @@ launch_service() {
       export QUARKUS_DATASOURCE_USERNAME="$PG_ROLE"
       export QUARKUS_DATASOURCE_PASSWORD="$PG_PASSWORD"
     fi
-    # shellcheck disable=SC2086 # SERVICE_JAVA_OPTS is a list of JVM flags
-    start_daemon "$svc" "$LOG_DIR/$svc.log" java $SERVICE_JAVA_OPTS -jar "$(service_jar "$svc")"
+    if [[ $svc == host-agent ]]; then
+      # the agent's own launcher: its recommended flags and the start-up CDS archive made at packaging
+      VIRTGATE_AGENT_APP_DIR="$(dirname "$(service_jar "$svc")")" \
+        start_daemon "$svc" "$LOG_DIR/$svc.log" "$REPO_ROOT/services/host-agent/src/main/sh/virtgate-agent"
+    else
+      # shellcheck disable=SC2086 # SERVICE_JAVA_OPTS is a list of JVM flags
+      start_daemon "$svc" "$LOG_DIR/$svc.log" java $SERVICE_JAVA_OPTS -jar "$(service_jar "$svc")"
+    fi
   )
 }
 

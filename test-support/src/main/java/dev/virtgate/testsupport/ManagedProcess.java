@@ -37,8 +37,15 @@ public final class ManagedProcess {
 
     /** Runs a short command to completion; fails with its output file named. */
     public static void run(String name, List<String> command, Path workDir, Path log, Duration timeout) {
+        run(name, command, workDir, log, timeout, Map.of());
+    }
+
+    /** The same, with these variables added to the environment. */
+    public static void run(String name, List<String> command, Path workDir, Path log, Duration timeout,
+            Map<String, String> env) {
         ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        builder.environment().putAll(env);
         try {
             Process p = builder.start();
             if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {

@@ -43,36 +43,35 @@ public final class AgentProcess {
             return copy;
         }
         // target/ outlives a run: a copy left by an earlier run would be a stale agent
-        deleteTree(copy);
+        Workspace.deleteTree(copy);
         try (Stream<Path> files = Files.walk(source)) {
             for (Path p : files.toList()) {
                 Path target = copy.resolve(source.relativize(p).toString());
                 if (Files.isDirectory(p)) {
                     Files.createDirectories(target);
-                } else {
+                } else if (!p.getFileName().toString().endsWith(".jsa")) { // an archive is valid only where it was made
                     Files.copy(p, target, StandardCopyOption.REPLACE_EXISTING);
                 }
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        // the agents start the way operators start them: launcher, recommended flags, CDS archive
+        ManagedProcess.run("virtgate-agent train", List.of("bash", launcher().toString(), "train"), workDir,
+                workDir.resolve("virtgate-agent-train.log"), Duration.ofMinutes(3),
+                Map.of("VIRTGATE_AGENT_APP_DIR", copy.toString(), "JAVA", java()));
         copiedThisRun = true;
         return copy;
     }
 
     private static boolean copiedThisRun;
 
-    private static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+    private static Path launcher() {
+        return Workspace.repositoryRoot().resolve("services/host-agent/src/main/sh/virtgate-agent");
+    }
+
+    private static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     /** Environment for the agent of {@code host}: identity, control plane, libvirtd restart, probe interval. */
@@ -109,11 +108,12 @@ public final class AgentProcess {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> cmd = List.of("nsenter", "-t", String.valueOf(lab.holderPid(host)), "-n", "-m", "-u", "--",
-                java, "-Xmx192m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-jar",
-                app.resolve("quarkus-run.jar").toString());
-        ManagedProcess p = ManagedProcess.start("host-agent-" + host, cmd, dir, dir.resolve("host-agent.log"), env);
+                "bash", launcher().toString());
+        Map<String, String> launch = new HashMap<>(env);
+        launch.put("VIRTGATE_AGENT_APP_DIR", app.toString());
+        launch.put("JAVA", java());
+        ManagedProcess p = ManagedProcess.start("host-agent-" + host, cmd, dir, dir.resolve("host-agent.log"), launch);
         AgentProcess agent = new AgentProcess(host, p);
         Awaitility.await("host-agent in " + host + " started (log " + p.log() + ")")
                 .atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
