@@ -23,6 +23,13 @@ import java.util.concurrent.TimeUnit;
  * stopped and started again on the same ports and data (for broker-restart tests).
  */
 public final class KafkaServer {
+    /** System property with the broker's JVM flags; benchmarks set {@link #SHIPPED_JVM_OPTS}. */
+    public static final String JVM_OPTS = "virtgate.kafka.jvm-opts";
+    /** Tests: a quick start (C1 only, Serial GC) matters more than throughput. */
+    static final String TEST_JVM_OPTS = "-Xms128m -Xmx512m -XX:+UseSerialGC -XX:TieredStopAtLevel=1";
+    /** What kafka-server-start.sh runs with (its KAFKA_JVM_PERFORMANCE_OPTS), heap halved. */
+    public static final String SHIPPED_JVM_OPTS = "-Xms512m -Xmx512m -XX:+UseG1GC -XX:MaxGCPauseMillis=20 "
+            + "-XX:InitiatingHeapOccupancyPercent=35 -XX:+ExplicitGCInvokesConcurrent";
     private static KafkaServer shared;
 
     private final Path dir;
@@ -98,8 +105,10 @@ public final class KafkaServer {
         if (process != null && process.isAlive()) {
             return;
         }
-        process = ManagedProcess.start("kafka", List.of(java(), "-Xms128m", "-Xmx512m", "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-cp", libs + "/*", "kafka.Kafka", "server.properties"), dir,
+        List<String> command = new java.util.ArrayList<>(List.of(java()));
+        command.addAll(List.of(System.getProperty(JVM_OPTS, TEST_JVM_OPTS).trim().split("\\s+")));
+        command.addAll(List.of("-cp", libs + "/*", "kafka.Kafka", "server.properties"));
+        process = ManagedProcess.start("kafka", command, dir,
                 dir.resolve("kafka.log"), Map.of());
         Awaitility.await("Kafka on " + bootstrapServers() + " (log: " + process.log() + ")")
                 .atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(300))

@@ -31,9 +31,11 @@ import org.jboss.logging.Logger;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 /** Plans, requests, cancels and tracks migrations. */
 @ApplicationScoped
@@ -78,14 +80,21 @@ public class MigrationService {
             }
             fingerprint = EnrollmentTokens.sha256Hex(requestedBy + "\n" + request.vmName() + "\n"
                     + request.sourceHostId() + "\n" + request.destinationHostId() + "\n" + request.bandwidthMiBps());
-            Optional<Accepted> replay = replay(idempotencyKey, fingerprint);
+        }
+        // One read for both the earlier use of the key and a migration of this VM still under way:
+        // every round trip on the hot path is one more chance to wait for a busy database.
+        List<MigrationEntity> related = idempotencyKey == null
+                ? MigrationEntity.list("activeVm", request.vmName())
+                : MigrationEntity.list("idempotencyKey = ?1 or activeVm = ?2", idempotencyKey, request.vmName());
+        if (idempotencyKey != null) {
+            Optional<Accepted> replay = replay(related, idempotencyKey, fingerprint);
             if (replay.isPresent()) {
                 return replay.get();
             }
         }
         Instant now = Instant.now();
         Pair pair = negotiate(request, now);
-        refuseIfMigrating(request.vmName());
+        refuseIfMigrating(related, request.vmName());
         MigrationPlan plan = pair.plan();
         if (!plan.allowed()) {
             throw ProblemException.conflict("the cluster policy forbids every migration mode for this pair: "
@@ -105,13 +114,15 @@ public class MigrationService {
                 em.flush();
             });
         } catch (RuntimeException e) {
+            // lost a race on a unique index: answer as if that other request had been seen first
             if (idempotencyKey != null) {
-                Optional<Accepted> replay = replay(idempotencyKey, fingerprint);
+                Optional<Accepted> replay = replay(MigrationEntity.list("idempotencyKey", idempotencyKey),
+                        idempotencyKey, fingerprint);
                 if (replay.isPresent()) {
                     return replay.get();
                 }
             }
-            refuseIfMigrating(request.vmName());
+            refuseIfMigrating(MigrationEntity.list("activeVm", request.vmName()), request.vmName());
             throw e;
         }
         String what = "migration=" + command.migrationId() + " vm=" + command.vmName() + " source="
@@ -245,16 +256,19 @@ public class MigrationService {
         if (request.sourceHostId().equals(request.destinationHostId())) {
             throw ProblemException.unprocessable("destinationHostId", "must differ from sourceHostId");
         }
-        HostEntity source = activeHost("sourceHostId", request.sourceHostId());
-        HostEntity destination = activeHost("destinationHostId", request.destinationHostId());
+        Map<String, HostEntity> hosts = HostEntity.<HostEntity>list("id in ?1",
+                List.of(request.sourceHostId(), request.destinationHostId())).stream()
+                .collect(Collectors.toMap(h -> h.id, h -> h));
+        HostEntity source = activeHost("sourceHostId", request.sourceHostId(), hosts);
+        HostEntity destination = activeHost("destinationHostId", request.destinationHostId(), hosts);
         ClusterPolicy policy = policies.policyOf(source.clusterId);
         MigrationPlan plan = new Negotiator(config.postureMaxAge()).negotiate(HostRegistry.state(source),
                 HostRegistry.state(destination), policy, now, request.bandwidthMiBps());
         return new Pair(source, destination, policy, plan);
     }
 
-    private static HostEntity activeHost(String field, String hostId) {
-        HostEntity host = HostEntity.findById(hostId);
+    private static HostEntity activeHost(String field, String hostId, Map<String, HostEntity> hosts) {
+        HostEntity host = hosts.get(hostId);
         if (host == null) {
             throw ProblemException.unprocessable(field, "unknown host " + hostId);
         }
@@ -264,16 +278,16 @@ public class MigrationService {
         return host;
     }
 
-    private static void refuseIfMigrating(String vmName) {
-        MigrationEntity active = MigrationEntity.find("activeVm", vmName).firstResult();
+    private static void refuseIfMigrating(List<MigrationEntity> related, String vmName) {
+        MigrationEntity active = related.stream().filter(m -> vmName.equals(m.activeVm)).findFirst().orElse(null);
         if (active != null) {
             throw ProblemException.conflict("vm " + vmName + " is already migrating (" + active.id + ", "
                     + active.state + ")", List.of(new Problem.InvalidParam("vmName", "already migrating: " + active.id)));
         }
     }
 
-    private static Optional<Accepted> replay(String key, String fingerprint) {
-        MigrationEntity existing = MigrationEntity.find("idempotencyKey", key).firstResult();
+    private static Optional<Accepted> replay(List<MigrationEntity> related, String key, String fingerprint) {
+        MigrationEntity existing = related.stream().filter(m -> key.equals(m.idempotencyKey)).findFirst().orElse(null);
         if (existing == null) {
             return Optional.empty();
         }

@@ -37,6 +37,7 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
@@ -67,6 +68,8 @@ public final class MigrationBench {
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         Path jar = Path.of(args.length > 2 ? args[2] : "target/quarkus-app/quarkus-run.jar");
 
+        // the broker as Kafka ships it (C2, G1), not the quick-start flags the tests use
+        System.setProperty(KafkaServer.JVM_OPTS, System.getProperty(KafkaServer.JVM_OPTS, KafkaServer.SHIPPED_JVM_OPTS));
         KafkaServer kafka = KafkaServer.shared();
         OpenBaoServer bao = OpenBaoServer.shared();
         PostgresServer pg = PostgresServer.shared();
@@ -81,7 +84,9 @@ public final class MigrationBench {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx512m"));
         // e.g. -Dbench.service-jvm-args=-XX:StartFlightRecording=filename=/tmp/service.jfr to profile the service
-        String extra = System.getProperty("bench.service-jvm-args", "");
+        // (or the environment variable BENCH_SERVICE_JVM_ARGS, which keeps its spaces through bench.sh)
+        String extra = System.getProperty("bench.service-jvm-args",
+                Objects.requireNonNullElse(System.getenv("BENCH_SERVICE_JVM_ARGS"), ""));
         if (!extra.isBlank()) {
             command.addAll(List.of(extra.trim().split("\\s+")));
         }
@@ -172,15 +177,12 @@ public final class MigrationBench {
                             + "\",\"destinationHostId\":\"" + dst[0] + "\"}";
                     long start = System.nanoTime();
                     started.put(vm, start);
-                    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/v1/migrations"))
-                            .header("Authorization", "Bearer " + TOKEN).header("Content-Type", "application/json")
-                            .header("Idempotency-Key", vm).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
-                            HttpResponse.BodyHandlers.ofString());
+                    String[] response = LoadClient.post(base, "/v1/migrations", body, vm);
                     post[i] = System.nanoTime() - start;
-                    if (response.statusCode() == 202) {
+                    if (response[0].equals("202")) {
                         accepted.incrementAndGet();
                     } else {
-                        System.err.println("POST " + vm + " -> " + response.statusCode() + " " + response.body());
+                        System.err.println("POST " + vm + " -> " + response[0] + " " + response[1]);
                     }
                 }
                 return null;
@@ -200,6 +202,30 @@ public final class MigrationBench {
         return new Result(post, bus, accepted.get() / seconds, accepted.get(), duplicates);
     }
 
+    /**
+     * The measured POSTs go through Vert.x's HTTP client (keep-alive, TCP_NODELAY), the stack the
+     * services use themselves: the JDK's HttpClient added ~4 ms and a good share of a core per
+     * request on this 2-core machine, time and CPU that are the load driver's, not the service's.
+     */
+    static final class LoadClient {
+        static final io.vertx.core.Vertx VERTX = io.vertx.core.Vertx.vertx();
+        static final io.vertx.core.http.HttpClient CLIENT = VERTX.createHttpClient(
+                new io.vertx.core.http.HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+                new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
+
+        /** {status, body} */
+        static String[] post(String base, String path, String body, String idempotencyKey) throws Exception {
+            URI uri = URI.create(base);
+            return CLIENT.request(io.vertx.core.http.HttpMethod.POST, uri.getPort(), uri.getHost(), path)
+                    .compose(request -> request.putHeader("Authorization", "Bearer " + TOKEN)
+                            .putHeader("Content-Type", "application/json").putHeader("Idempotency-Key", idempotencyKey)
+                            .send(body))
+                    .compose(response -> response.body().map(b -> new String[] {
+                            String.valueOf(response.statusCode()), b.toString()}))
+                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        }
+    }
+
     /** A plain consumer on the commands topic noting when each VM's MigrationRequested arrived. */
     static final class CommandWatcher {
         final Map<String, Long> arrivals = new ConcurrentHashMap<>();
@@ -211,7 +237,8 @@ public final class MigrationBench {
             Properties props = new Properties();
             props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + System.nanoTime());
-            props.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "5");
+            // The broker answers a waiting fetch as soon as a record arrives: the default long poll
+            // (500 ms) adds no latency, while a short one burnt CPU the service under test needs.
             KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
                     new ByteArrayDeserializer());
             List<TopicPartition> partitions = consumer.partitionsFor(Topics.MIGRATION_COMMANDS, Duration.ofSeconds(30))
