@@ -74,6 +74,21 @@ public final class Fleet {
         awaitTlsReady(host, true);
     }
 
+    /** pki-service renewed the host's certificate; returns the new serial. The agent has not applied it yet. */
+    public static String renew(Host host) {
+        String serial = Long.toHexString(System.nanoTime());
+        Instant now = Instant.now();
+        Bus.publish(new CertIssued(host.id(), host.cluster(), serial, "CN=" + host.fqdn() + ",OU=" + host.cluster()
+                + ",O=virtgate", "O=virtgate,OU=" + host.cluster() + ",CN=" + host.fqdn(), CERT, List.of(),
+                List.of(CERT), now.minusSeconds(60), now.plus(Duration.ofDays(30)), "RENEWAL"));
+        return serial;
+    }
+
+    public static void revoke(Host host, String serial) {
+        Bus.publish(new CertRevoked(host.id(), host.cluster(), serial, "O=virtgate,CN=" + host.fqdn(),
+                "superseded", Instant.now().minusSeconds(5), "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n"));
+    }
+
     public static void configured(Host host, String serial, boolean tls, boolean sasl, boolean nativeTls,
             CheckStatus check) {
         Bus.publish(new HostConfigured(host.id(), host.cluster(), serial, Instant.now().plus(Duration.ofDays(30)),

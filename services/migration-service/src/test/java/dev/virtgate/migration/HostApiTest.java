@@ -135,6 +135,25 @@ class HostApiTest {
     }
 
     @Test
+    void duringRenewalTheHostStaysTlsReadyOnItsValidPreviousCertificate() {
+        Fleet.Host h = Fleet.register("reg-renew");
+        Fleet.makeTlsReady(h, true);
+        String previous = Fleet.operator().get("/v1/hosts/" + h.id()).then().extract().path("certificate.serial");
+        String renewed = Fleet.renew(h);
+        Awaitility.await("renewal seen").atMost(Duration.ofSeconds(30)).until(() -> renewed.equals(
+                Fleet.operator().get("/v1/hosts/" + h.id()).then().extract().path("certificate.serial")));
+        // libvirtd still runs the previous certificate, which is neither revoked nor expired
+        Fleet.operator().get("/v1/hosts/" + h.id()).then().body("tlsReady", is(true))
+                .body("certificate.appliedSerial", is(previous));
+        Fleet.revoke(h, previous);
+        Fleet.awaitTlsReady(h, false);
+        Fleet.operator().get("/v1/hosts/" + h.id()).then()
+                .body("tlsProblems", hasItem("host libvirtd runs certificate " + previous + ", not the current " + renewed));
+        Fleet.configured(h, renewed, true, true, true, CheckStatus.PASS);
+        Fleet.awaitTlsReady(h, true);
+    }
+
+    @Test
     void enrolmentWithAWrongTokenDoesNotTouchTheRegistry() {
         Fleet.Host h = Fleet.register("reg-tok");
         Fleet.Host impostor = new Fleet.Host(h.id(), h.cluster(), h.fqdn(), "x".repeat(43), null);

@@ -10,6 +10,7 @@ import java.time.Instant;
  * @param appliedCertSerial  serial the agent says libvirtd runs with (HostConfigured)
  * @param postureAllPass     every self-probe of the latest report passed
  * @param nativeTlsMigration QEMU can encrypt the migration stream itself
+ * @param previousCert       the certificate the current one replaced, while libvirtd may still run it
  */
 public record HostState(
         String hostId,
@@ -27,5 +28,14 @@ public record HostState(
         Integer credentialVersion,
         Boolean postureAllPass,
         String failedCheck,
-        Instant probedAt) {
+        Instant probedAt,
+        PreviousCertificate previousCert) {
+
+    /** A renewed host's earlier certificate: still good for TLS until it expires or is revoked. */
+    public record PreviousCertificate(String serial, Instant notAfter, Instant revokedAt) {
+
+        public boolean stillValidAt(Instant now) {
+            return revokedAt == null && notAfter != null && now.isBefore(notAfter);
+        }
+    }
 }

@@ -86,6 +86,15 @@ public final class Negotiator {
                 params(null, null, bandwidthMiBps), reasons, false);
     }
 
+    /**
+     * During a renewal libvirtd keeps its previous certificate until the agent has applied the new
+     * one; that certificate is as good for TLS as the new one while it is neither revoked nor expired.
+     */
+    private static boolean runsValidPreviousCertificate(HostState host, Instant now) {
+        HostState.PreviousCertificate previous = host.previousCert();
+        return previous != null && host.appliedCertSerial().equals(previous.serial()) && previous.stillValidAt(now);
+    }
+
     /** Empty when the host is TLS-ready: current certificate, TLS listener, fresh posture that passes. */
     public List<String> tlsProblems(String side, HostState host, Instant now) {
         List<String> problems = new ArrayList<>();
@@ -98,7 +107,8 @@ public final class Negotiator {
             problems.add(side + " certificate expired " + HumanTime.ago(host.certNotAfter(), now));
         } else if (host.certNotBefore() != null && now.isBefore(host.certNotBefore())) {
             problems.add(side + " certificate is not valid until " + HumanTime.until(host.certNotBefore(), now));
-        } else if (host.appliedCertSerial() != null && !host.appliedCertSerial().equals(host.certSerial())) {
+        } else if (host.appliedCertSerial() != null && !host.appliedCertSerial().equals(host.certSerial())
+                && !runsValidPreviousCertificate(host, now)) {
             problems.add(side + " libvirtd runs certificate " + host.appliedCertSerial() + ", not the current "
                     + host.certSerial());
         }

@@ -69,6 +69,12 @@ public class HostEntity extends PanacheEntityBase {
     public Instant certNotAfter;
     public Instant certRevokedAt;
 
+    /** The certificate the current one replaced (renewal overlap): libvirtd may still run it. */
+    @Column(length = 64)
+    public String previousCertSerial;
+    public Instant previousCertNotAfter;
+    public Instant previousCertRevokedAt;
+
     @Column(length = 64)
     public String appliedCertSerial;
     public Integer credentialVersion;

@@ -143,6 +143,11 @@ public class HostRegistry {
                 && !event.serial().equals(host.certSerial)) {
             return; // an older certificate arriving late
         }
+        if (host.certSerial != null && !host.certSerial.equals(event.serial())) {
+            host.previousCertSerial = host.certSerial;
+            host.previousCertNotAfter = host.certNotAfter;
+            host.previousCertRevokedAt = host.certRevokedAt;
+        }
         host.certSerial = event.serial();
         host.certNotBefore = event.notBefore();
         host.certNotAfter = event.notAfter();
@@ -153,6 +158,8 @@ public class HostRegistry {
         HostEntity host = known(event.hostId(), event.clusterId(), "CertRevoked");
         if (host != null && event.serial().equals(host.certSerial)) {
             host.certRevokedAt = event.revokedAt();
+        } else if (host != null && event.serial().equals(host.previousCertSerial)) {
+            host.previousCertRevokedAt = event.revokedAt();
         }
     }
 
@@ -188,7 +195,9 @@ public class HostRegistry {
     public static HostState state(HostEntity h) {
         return new HostState(h.id, h.clusterId, h.fqdn, h.migrationAddress(), h.certSerial, h.certNotBefore,
                 h.certNotAfter, h.certRevokedAt, h.appliedCertSerial, h.tlsListening, h.saslListening,
-                h.nativeTlsMigration, h.credentialVersion, h.postureAllPass, h.failedCheck, h.probedAt);
+                h.nativeTlsMigration, h.credentialVersion, h.postureAllPass, h.failedCheck, h.probedAt,
+                h.previousCertSerial == null ? null : new HostState.PreviousCertificate(h.previousCertSerial,
+                        h.previousCertNotAfter, h.previousCertRevokedAt));
     }
 
     HostView view(HostEntity h, Instant now) {

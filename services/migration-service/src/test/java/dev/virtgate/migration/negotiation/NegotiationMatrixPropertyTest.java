@@ -158,6 +158,6 @@ class NegotiationMatrixPropertyTest {
         String id = "h" + Math.abs((cert + "" + posture + tls + sasl + nativeTls).hashCode() % 1000);
         return new HostState(id, cluster, id + ".lab.test", migrationNet ? "10.78.0.2" : null, serial,
                 notBefore, notAfter, revoked, applied, tls, sasl, nativeTls, credential ? 3 : null, allPass,
-                posture == Posture.FRESH_FAIL ? "unauthenticated-tcp-refused" : null, probedAt);
+                posture == Posture.FRESH_FAIL ? "unauthenticated-tcp-refused" : null, probedAt, null);
     }
 }

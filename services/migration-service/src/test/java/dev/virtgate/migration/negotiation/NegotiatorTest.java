@@ -15,13 +15,45 @@ class NegotiatorTest {
 
     static HostState ready(String id, boolean nativeTls, String migrationAddress) {
         return new HostState(id, "c1", id + ".lab.test", migrationAddress, "0af3", NOW.minusSeconds(3600),
-                NOW.plusSeconds(86_400), null, "0af3", true, true, nativeTls, 1, true, null, NOW.minusSeconds(30));
+                NOW.plusSeconds(86_400), null, "0af3", true, true, nativeTls, 1, true, null, NOW.minusSeconds(30), null);
     }
 
     static HostState expiredCert(HostState h, Duration ago) {
         return new HostState(h.hostId(), h.clusterId(), h.fqdn(), h.migrationAddress(), h.certSerial(),
                 h.certNotBefore(), NOW.minus(ago), null, h.appliedCertSerial(), h.tlsListening(), h.saslListening(),
-                h.nativeTlsMigration(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(), h.probedAt());
+                h.nativeTlsMigration(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(), h.probedAt(),
+                h.previousCert());
+    }
+
+    /** Renewed to 0af3 while libvirtd still runs {@code applied}; 0aa0 is the certificate 0af3 replaced. */
+    static HostState renewing(HostState h, String applied, HostState.PreviousCertificate previous) {
+        return new HostState(h.hostId(), h.clusterId(), h.fqdn(), h.migrationAddress(), h.certSerial(),
+                h.certNotBefore(), h.certNotAfter(), null, applied, h.tlsListening(), h.saslListening(),
+                h.nativeTlsMigration(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(), h.probedAt(),
+                previous);
+    }
+
+    @Test
+    void duringRenewalTheValidPreviousCertificateStillCounts() {
+        HostState.PreviousCertificate valid = new HostState.PreviousCertificate("0aa0", NOW.plusSeconds(600), null);
+        MigrationPlan plan = negotiator.negotiate(renewing(ready("a", true, null), "0aa0", valid),
+                ready("b", true, null), ClusterPolicy.DEFAULT, NOW, null);
+        assertThat(plan.mode()).isEqualTo(MigrationMode.TLS_NATIVE);
+
+        HostState.PreviousCertificate revoked = new HostState.PreviousCertificate("0aa0", NOW.plusSeconds(600),
+                NOW.minusSeconds(60));
+        HostState.PreviousCertificate expired = new HostState.PreviousCertificate("0aa0", NOW.minusSeconds(1), null);
+        for (HostState.PreviousCertificate bad : java.util.List.of(revoked, expired)) {
+            MigrationPlan refused = negotiator.negotiate(renewing(ready("a", true, null), "0aa0", bad),
+                    ready("b", true, null), ClusterPolicy.DEFAULT, NOW, null);
+            assertThat(refused.allowed()).as(bad.toString()).isFalse();
+            assertThat(refused.reasons()).contains("source libvirtd runs certificate 0aa0, not the current 0af3");
+        }
+        // a serial that is neither the current nor the replaced one is never accepted
+        MigrationPlan unknown = negotiator.negotiate(renewing(ready("a", true, null), "0bb0", valid),
+                ready("b", true, null), ClusterPolicy.DEFAULT, NOW, null);
+        assertThat(unknown.allowed()).isFalse();
+        assertThat(unknown.reasons()).contains("source libvirtd runs certificate 0bb0, not the current 0af3");
     }
 
     @Test
@@ -74,7 +106,7 @@ class NegotiatorTest {
     @Test
     void insecureOnlyInsideAnOpenWindow() {
         HostState legacy = new HostState("b", "c1", "b.lab.test", "10.78.0.2", null, null, null, null, null, false,
-                false, false, null, null, null, null);
+                false, false, null, null, null, null, null);
         MigrationPlan open = negotiator.negotiate(ready("a", true, null), legacy,
                 new ClusterPolicy(PolicyMode.UPGRADE_WINDOW, NOW.plus(Duration.ofHours(3))), NOW, null);
         assertThat(open.mode()).isEqualTo(MigrationMode.INSECURE);
@@ -92,7 +124,7 @@ class NegotiatorTest {
     void stalePostureAndRevokedCertificateAreExplained() {
         HostState stale = new HostState("a", "c1", "a.lab.test", null, "0af3", NOW.minusSeconds(3600),
                 NOW.plusSeconds(86_400), NOW.minus(Duration.ofMinutes(5)), "0af3", true, true, true, 1, true, null,
-                NOW.minus(Duration.ofMinutes(7)));
+                NOW.minus(Duration.ofMinutes(7)), null);
         MigrationPlan plan = negotiator.negotiate(stale, ready("b", true, null), ClusterPolicy.DEFAULT, NOW, null);
         assertThat(plan.reasons()).contains("source certificate 0af3 was revoked 5m ago",
                 "source posture is stale: last report 7m ago (max age 3m)");
