@@ -81,6 +81,9 @@ class AgentFlowTest {
     @Inject
     OpenBaoAccess openBao;
 
+    @Inject
+    KafkaEventSink sink;
+
     @BeforeAll
     static void clients() {
         Properties p = new Properties();
@@ -191,6 +194,29 @@ class AgentFlowTest {
         send(after);
         await().atMost(Duration.ofSeconds(30)).until(() -> seen.stream().anyMatch(r -> r.topic().equals("virtgate.dlq.host-agent")));
         await().atMost(Duration.ofSeconds(30)).until(() -> find(MigrationFailed.class, f -> f.migrationId().equals("m-after-poison")) != null);
+    }
+
+    @Test
+    @Order(5)
+    void migrationResultsGoThroughTheSpoolAndWhatAnEarlierRunLeftIsSentAgain() {
+        // the MigrationFailed results of the tests above were spooled, acknowledged, and their files deleted
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink.spool().size() == 0);
+
+        // a result an earlier run of the agent spooled but the broker never acknowledged
+        MigrationFailed left = new MigrationFailed("m-left-by-earlier-run", "vm-x", HOST, "qt-h2",
+                "libvirt error", "Unable to read from monitor", 1, false);
+        EventEnvelope env = EventEnvelope.of("virtgate/host-agent/" + HOST, left);
+        EventSpool.Pending pending = sink.spool().write(new EventSpool.Entry(env.type().topic(), left.subject(),
+                env.headers(), new String(CODEC.encode(left), StandardCharsets.UTF_8)));
+        sink.spool().release(pending);
+        assertThat(sink.spool().size()).isEqualTo(1);
+
+        sink.resendSpooled();
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> find(MigrationFailed.class, f -> f.migrationId().equals("m-left-by-earlier-run")) != null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> sink.spool().size() == 0);
+        assertThat(seen.stream().filter(r -> r.headers().lastHeader("ce_id") != null && env.id().equals(
+                new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8)))).hasSize(1);
     }
 
     static MigrationRequested command(String id, String source, Instant notAfter, String key) {
