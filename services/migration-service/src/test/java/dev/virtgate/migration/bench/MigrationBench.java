@@ -136,6 +136,7 @@ public final class MigrationBench {
             System.out.println("|------------------------------------------|---------:|---------:|---------:|");
             row("POST /v1/migrations -> 202 (ms)", r.post);
             row("POST start -> MigrationRequested on bus (ms)", r.bus);
+            row("  of which 202 -> on bus: outbox relay (ms)", r.relay);
             row("Transit sign round trip alone (ms)", sign);
             System.out.printf("| accepted/s                               | %8.1f |          |          |%n", r.acceptedPerSecond);
             System.out.printf("| accepted / received on bus / duplicates  | %d / %d / %d%n", r.accepted, r.bus.length,
@@ -154,7 +155,7 @@ public final class MigrationBench {
         }
     }
 
-    record Result(long[] post, long[] bus, double acceptedPerSecond, int accepted, int duplicates) {
+    record Result(long[] post, long[] bus, long[] relay, double acceptedPerSecond, int accepted, int duplicates) {
     }
 
     static Result run(String base, List<String[]> hosts, String prefix, int n, int concurrency,
@@ -199,7 +200,14 @@ public final class MigrationBench {
                 .toArray();
         int duplicates = (int) watcher.duplicates.entrySet().stream()
                 .filter(e -> e.getKey().startsWith(prefix + "-")).count();
-        return new Result(post, bus, accepted.get() / seconds, accepted.get(), duplicates);
+        Map<String, Long> answered = new java.util.HashMap<>();
+        for (int i = 0; i < n; i++) {
+            String vm = prefix + "-vm-" + i;
+            answered.put(vm, started.get(vm) + post[i]);
+        }
+        long[] relay = answered.entrySet().stream().mapToLong(e -> watcher.arrivals.get(e.getKey()) - e.getValue())
+                .toArray();
+        return new Result(post, bus, relay, accepted.get() / seconds, accepted.get(), duplicates);
     }
 
     /**
