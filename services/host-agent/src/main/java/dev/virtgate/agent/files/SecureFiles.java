@@ -61,6 +61,16 @@ public final class SecureFiles {
         }
     }
 
+    /** Renames {@code from} over {@code to} atomically (same directory) and syncs the directory. */
+    public static void replace(Path from, Path to) {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fsyncDirectory(to.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot replace " + to, e);
+        }
+    }
+
     public static void createPrivateDirectory(Path dir) {
         try {
             Files.createDirectories(dir.getParent());

@@ -11,6 +11,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Optional;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -40,6 +41,21 @@ public final class HostKey {
         SecureFiles.writeAtomically(file, Pem.encode(kp.getPrivate()).getBytes(StandardCharsets.US_ASCII),
                 "rw-------", null);
         return new HostKey(kp);
+    }
+
+    /**
+     * Makes {@code next} the host key: rename over {@code current}, then the directory synced. The
+     * caller has already persisted the certificate issued for it, so a crash in between leaves a
+     * state whose certificate matches the next key, which {@link #matches} lets the agent finish.
+     */
+    public static HostKey promote(Path next, Path current) {
+        HostKey key = load(next);
+        SecureFiles.replace(next, current);
+        return key;
+    }
+
+    public static Optional<HostKey> loadIfPresent(Path file) {
+        return Files.exists(file) ? Optional.of(load(file)) : Optional.empty();
     }
 
     public static KeyPair generate() {

@@ -84,6 +84,11 @@ public final class AgentPaths {
         return stateDir.resolve("host-key.pem");
     }
 
+    /** The key a renewal CSR was made for, until its certificate arrives and it replaces the host key. */
+    public Path nextHostKeyFile() {
+        return stateDir.resolve("host-key.next.pem");
+    }
+
     public Path tokenFile() {
         return stateDir.resolve("openbao-token");
     }

@@ -102,6 +102,23 @@ public class AgentService {
         if (Files.exists(paths.hostKeyFile())) {
             hostKey = HostKey.loadOrCreate(paths.hostKeyFile());
         }
+        finishKeyRotation();
+    }
+
+    /**
+     * A crash between saving a renewed certificate and promoting the key it was issued for leaves
+     * the state's certificate matching the next key: promote it now, before anything is rendered.
+     */
+    private void finishKeyRotation() {
+        if (state.certPem == null || !Files.exists(paths.nextHostKeyFile())) {
+            return;
+        }
+        X509Certificate cert = Pem.certificate(state.certPem);
+        if ((hostKey == null || !hostKey.matches(cert))
+                && HostKey.loadIfPresent(paths.nextHostKeyFile()).filter(k -> k.matches(cert)).isPresent()) {
+            hostKey = HostKey.promote(paths.nextHostKeyFile(), paths.hostKeyFile());
+            LOG.infof("finished a host key rotation interrupted by a restart (certificate %s)", state.certSerial);
+        }
     }
 
     /** QEMU's TLS key files: group qemu (Fedora/RHEL), libvirt-qemu (Debian), else root. */
@@ -186,7 +203,10 @@ public class AgentService {
             return onPeerCertIssued(e);
         }
         X509Certificate cert = Pem.certificate(e.certificatePem());
-        if (hostKey == null || !hostKey.matches(cert)) {
+        // a renewal's certificate is for the next key; any other key is refused
+        boolean forNextKey = (hostKey == null || !hostKey.matches(cert))
+                && HostKey.loadIfPresent(paths.nextHostKeyFile()).filter(k -> k.matches(cert)).isPresent();
+        if (!forNextKey && (hostKey == null || !hostKey.matches(cert))) {
             LOG.warnf("refusing certificate %s: it does not match this host's key", e.serial());
             return Optional.of(report(List.of(SelfProbe.fail("certificate-matches-key",
                     "refused certificate " + e.serial() + ": public key is not this host's"))));
@@ -209,6 +229,10 @@ public class AgentService {
         state.libvirtDn = dn;
         state.ownCertRevoked = false;
         save();
+        if (forNextKey) {
+            hostKey = HostKey.promote(paths.nextHostKeyFile(), paths.hostKeyFile());
+            LOG.infof("host key rotated with certificate %s", state.certSerial);
+        }
         return Optional.of(applyAndReport());
     }
 
@@ -269,7 +293,11 @@ public class AgentService {
         return state.certPem == null ? Optional.empty() : Optional.of(applyAndReport());
     }
 
-    /** Renewal with the same host key: a new CSR and a possession signature by the current key. */
+    /**
+     * Renewal: a CSR for a fresh key (kept in the state directory until its certificate arrives;
+     * a second request before then reuses it) and a possession signature by the current key, which
+     * is how pki-service knows the request comes from the holder of the current certificate.
+     */
     public synchronized Optional<CsrSubmitted> onRenewalRequested(CertRenewalRequested e) {
         if (!config.hostId().equals(e.hostId()) || hostKey == null || state.certSerial == null) {
             return Optional.empty();
@@ -279,7 +307,8 @@ public class AgentService {
             config.migrationAddress().filter(a -> !ips.contains(a)).ifPresent(ips::add);
             List<String> dns = new ArrayList<>(List.of(config.fqdn()));
             dns.addAll(config.extraNames().orElse(List.of()));
-            var csr = Csrs.build(hostKey.keyPair(), config.clusterId(), config.fqdn(), dns, ips);
+            HostKey next = HostKey.loadOrCreate(paths.nextHostKeyFile());
+            var csr = Csrs.build(next.keyPair(), config.clusterId(), config.fqdn(), dns, ips);
             Signature sig = Signature.getInstance("SHA256withECDSA");
             sig.initSign(hostKey.privateKey());
             sig.update(csr.getEncoded());

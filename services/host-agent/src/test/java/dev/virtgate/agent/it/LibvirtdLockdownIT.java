@@ -1,5 +1,11 @@
 package dev.virtgate.agent.it;
 
+import java.time.Instant;
+import java.util.Base64;
+import java.security.Signature;
+import java.security.PublicKey;
+import dev.virtgate.contracts.events.CertRenewalRequested;
+import dev.virtgate.contracts.events.CsrSubmitted;
 import dev.virtgate.agent.conf.ConfigRejectedException;
 import dev.virtgate.agent.libvirt.LibvirtClient;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
@@ -259,6 +265,45 @@ class LibvirtdLockdownIT {
 
     @Test
     @Order(10)
+    void renewalRotatesTheHostKeyAndLibvirtdServesTheNewOne() throws Exception {
+        PublicKey before = agent.hostKey().publicKey();
+        CsrSubmitted csr = agent.onRenewalRequested(new CertRenewalRequested(HOST, "lab", agent.state().certSerial,
+                Instant.now().plus(Duration.ofDays(10)), "RENEWAL")).orElseThrow();
+        PublicKey next = TestPki.csrKey(csr.csrPem());
+        assertThat(next.getEncoded()).isNotEqualTo(before.getEncoded());
+        // proof of possession: the current key signs the CSR, as pki-service checks
+        var der = new org.bouncycastle.pkcs.PKCS10CertificationRequest(
+                new org.bouncycastle.util.io.pem.PemReader(new java.io.StringReader(csr.csrPem())).readPemObject().getContent());
+        Signature verifier = Signature.getInstance("SHA256withECDSA");
+        verifier.initVerify(before);
+        verifier.update(der.getEncoded());
+        assertThat(verifier.verify(Base64.getDecoder().decode(csr.possessionSignature()))).isTrue();
+        assertThat(mode("var/lib/virtgate-agent/host-key.next.pem")).isEqualTo("rw-------");
+        // a second request before the certificate arrives reuses the pending key
+        CsrSubmitted again = agent.onRenewalRequested(new CertRenewalRequested(HOST, "lab", agent.state().certSerial,
+                Instant.now().plus(Duration.ofDays(10)), "RENEWAL")).orElseThrow();
+        assertThat(TestPki.csrKey(again.csrPem()).getEncoded()).isEqualTo(next.getEncoded());
+
+        CertIssued renewed = pki.issue(HOST, "lab", FQDN, next, List.of("127.0.0.1"));
+        HostConfigured r = agent.onCertIssued(renewed).orElseThrow();
+        assertThat(r.appliedCertSerial()).isEqualTo(renewed.serial());
+        assertThat(r.posture()).as(r.posture().toString()).allMatch(c -> c.status() == CheckStatus.PASS);
+        assertThat(agent.hostKey().publicKey().getEncoded()).isEqualTo(next.getEncoded());
+        assertThat(libvirtd.root().resolve("var/lib/virtgate-agent/host-key.next.pem")).doesNotExist();
+        assertThat(Files.readString(libvirtd.root().resolve("etc/pki/libvirt/private/serverkey.pem")))
+                .isEqualTo(agent.hostKey().privateKeyPem());
+        // libvirtd now proves the new key: a TLS client trusting only the CA connects with the new pair
+        assertThat(LibvirtClient.attempt("qemu+tls://127.0.0.1:" + libvirtd.tlsPort() + "/system?pkipath="
+                + pkiDir("rotated", pki.ca.certificatePem(), agent.state().certPem, agent.hostKey().privateKeyPem()))
+                .connected()).isTrue();
+        // and a certificate for the retired key is refused like any other foreign key
+        CertIssued stale = pki.issue(HOST, "lab", FQDN, before, List.of("127.0.0.1"));
+        assertThat(check(agent.onCertIssued(stale).orElseThrow(), "certificate-matches-key").status())
+                .isEqualTo(CheckStatus.FAIL);
+    }
+
+    @Test
+    @Order(11)
     void secretsNeverAppearInEvents() {
         String all = events.stream().map(Object::toString).collect(Collectors.joining("\n"));
         assertThat(all).doesNotContain(PASSWORD).doesNotContain("PRIVATE KEY");
