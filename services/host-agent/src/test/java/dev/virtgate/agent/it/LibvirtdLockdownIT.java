@@ -12,6 +12,7 @@ import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.pki.HostKey;
 import dev.virtgate.agent.pki.Pem;
 import dev.virtgate.agent.service.AgentService;
+import dev.virtgate.agent.service.AgentState;
 import dev.virtgate.agent.service.SelfProbe;
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.events.CertIssued;
@@ -304,6 +305,25 @@ class LibvirtdLockdownIT {
 
     @Test
     @Order(11)
+    void aRestartBetweenSavingTheRenewedCertificateAndPromotingItsKeyFinishesTheRotation() throws Exception {
+        CsrSubmitted csr = agent.onRenewalRequested(new CertRenewalRequested(HOST, "lab", agent.state().certSerial,
+                Instant.now().plus(Duration.ofDays(10)), "RENEWAL")).orElseThrow();
+        PublicKey next = TestPki.csrKey(csr.csrPem());
+        CertIssued renewed = pki.issue(HOST, "lab", FQDN, next, List.of("127.0.0.1"));
+        // the crash: the certificate reached state.json, the key rename did not happen
+        Path stateFile = libvirtd.root().resolve("var/lib/virtgate-agent/state.json");
+        AgentState saved = AgentState.load(stateFile);
+        saved.certPem = renewed.certificatePem();
+        saved.certSerial = renewed.serial();
+        saved.save(stateFile);
+        AgentService restarted = newAgent(settings);
+        assertThat(restarted.hostKey().publicKey().getEncoded()).isEqualTo(next.getEncoded());
+        assertThat(libvirtd.root().resolve("var/lib/virtgate-agent/host-key.next.pem")).doesNotExist();
+        assertThat(mode("var/lib/virtgate-agent/host-key.pem")).isEqualTo("rw-------");
+    }
+
+    @Test
+    @Order(12)
     void secretsNeverAppearInEvents() {
         String all = events.stream().map(Object::toString).collect(Collectors.joining("\n"));
         assertThat(all).doesNotContain(PASSWORD).doesNotContain("PRIVATE KEY");
