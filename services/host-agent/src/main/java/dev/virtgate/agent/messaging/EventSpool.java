@@ -3,6 +3,7 @@ package dev.virtgate.agent.messaging;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.agent.files.SecureFiles;
+import dev.virtgate.contracts.CloudEventHeaders;
 import org.jboss.logging.Logger;
 
 import java.io.IOException;
@@ -51,7 +52,7 @@ public final class EventSpool {
         SecureFiles.createPrivateDirectory(dir);
         // time first, then a per-process sequence: file names sort in the order events were produced
         String name = String.format("%016d-%08d-%s.json", System.currentTimeMillis(), SEQUENCE.incrementAndGet(),
-                entry.headers().getOrDefault("ce_id", "event").replaceAll("[^A-Za-z0-9-]", "_"));
+                entry.headers().getOrDefault(CloudEventHeaders.ID, "event").replaceAll("[^A-Za-z0-9-]", "_"));
         Path file = dir.resolve(name);
         try {
             SecureFiles.writeAtomically(file, JSON.writeValueAsBytes(entry), "rw-------", null);
@@ -64,26 +65,19 @@ public final class EventSpool {
 
     /** Spooled entries nobody is sending right now, oldest first; each returned entry is claimed. */
     public List<Pending> claimPending() {
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
         List<Pending> claimed = new ArrayList<>();
-        try (Stream<Path> files = Files.list(dir)) {
-            for (Path file : files.filter(f -> f.getFileName().toString().matches("\\d{16}-.*\\.json")).sorted().toList()) {
-                if (!inFlight.add(file)) {
-                    continue;
-                }
-                try {
-                    claimed.add(new Pending(file, JSON.readValue(Files.readString(file, StandardCharsets.UTF_8),
-                            Entry.class)));
-                } catch (IOException e) {
-                    inFlight.remove(file);
-                    LOG.errorf("spooled event %s is unreadable (%s); left in place for an operator", file,
-                            e.getClass().getSimpleName());
-                }
+        for (Path file : spooledFiles()) {
+            if (!inFlight.add(file)) {
+                continue;
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            try {
+                claimed.add(new Pending(file, JSON.readValue(Files.readString(file, StandardCharsets.UTF_8),
+                        Entry.class)));
+            } catch (IOException e) {
+                inFlight.remove(file);
+                LOG.errorf("spooled event %s is unreadable (%s); left in place for an operator", file,
+                        e.getClass().getSimpleName());
+            }
         }
         return claimed;
     }
@@ -100,11 +94,16 @@ public final class EventSpool {
     }
 
     public int size() {
+        return spooledFiles().size();
+    }
+
+    /** The spool's files in the order they were written (their names start with time and sequence). */
+    private List<Path> spooledFiles() {
         if (!Files.isDirectory(dir)) {
-            return 0;
+            return List.of();
         }
         try (Stream<Path> files = Files.list(dir)) {
-            return (int) files.filter(f -> f.getFileName().toString().matches("\\d{16}-.*\\.json")).count();
+            return files.filter(f -> f.getFileName().toString().matches("\\d{16}-.*\\.json")).sorted().toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

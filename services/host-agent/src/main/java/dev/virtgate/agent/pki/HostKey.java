@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -21,6 +20,7 @@ import java.security.PublicKey;
 import java.security.interfaces.ECPrivateKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.ECPublicKeySpec;
+import java.util.Optional;
 
 /**
  * The host's EC P-256 key pair. Generated here, stored 0600 in the state directory (created with
@@ -41,17 +41,6 @@ public final class HostKey {
         SecureFiles.writeAtomically(file, Pem.encode(kp.getPrivate()).getBytes(StandardCharsets.US_ASCII),
                 "rw-------", null);
         return new HostKey(kp);
-    }
-
-    /**
-     * Makes {@code next} the host key: rename over {@code current}, then the directory synced. The
-     * caller has already persisted the certificate issued for it, so a crash in between leaves a
-     * state whose certificate matches the next key, which {@link #matches} lets the agent finish.
-     */
-    public static HostKey promote(Path next, Path current) {
-        HostKey key = load(next);
-        SecureFiles.replace(next, current);
-        return key;
     }
 
     public static Optional<HostKey> loadIfPresent(Path file) {

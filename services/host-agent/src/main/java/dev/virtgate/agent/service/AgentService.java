@@ -113,12 +113,23 @@ public class AgentService {
         if (state.certPem == null || !Files.exists(paths.nextHostKeyFile())) {
             return;
         }
-        X509Certificate cert = Pem.certificate(state.certPem);
-        if ((hostKey == null || !hostKey.matches(cert))
-                && HostKey.loadIfPresent(paths.nextHostKeyFile()).filter(k -> k.matches(cert)).isPresent()) {
-            hostKey = HostKey.promote(paths.nextHostKeyFile(), paths.hostKeyFile());
+        nextKeyFor(Pem.certificate(state.certPem)).ifPresent(next -> {
+            promote(next);
             LOG.infof("finished a host key rotation interrupted by a restart (certificate %s)", state.certSerial);
+        });
+    }
+
+    /** The pending renewal key, when this certificate was issued for it rather than for the current key. */
+    private Optional<HostKey> nextKeyFor(X509Certificate cert) {
+        if (hostKey != null && hostKey.matches(cert)) {
+            return Optional.empty();
         }
+        return HostKey.loadIfPresent(paths.nextHostKeyFile()).filter(k -> k.matches(cert));
+    }
+
+    private void promote(HostKey next) {
+        SecureFiles.replace(paths.nextHostKeyFile(), paths.hostKeyFile());
+        hostKey = next;
     }
 
     /** QEMU's TLS key files: group qemu (Fedora/RHEL), libvirt-qemu (Debian), else root. */
@@ -204,9 +215,8 @@ public class AgentService {
         }
         X509Certificate cert = Pem.certificate(e.certificatePem());
         // a renewal's certificate is for the next key; any other key is refused
-        boolean forNextKey = (hostKey == null || !hostKey.matches(cert))
-                && HostKey.loadIfPresent(paths.nextHostKeyFile()).filter(k -> k.matches(cert)).isPresent();
-        if (!forNextKey && (hostKey == null || !hostKey.matches(cert))) {
+        Optional<HostKey> nextKey = nextKeyFor(cert);
+        if (nextKey.isEmpty() && (hostKey == null || !hostKey.matches(cert))) {
             LOG.warnf("refusing certificate %s: it does not match this host's key", e.serial());
             return Optional.of(report(List.of(SelfProbe.fail("certificate-matches-key",
                     "refused certificate " + e.serial() + ": public key is not this host's"))));
@@ -229,10 +239,10 @@ public class AgentService {
         state.libvirtDn = dn;
         state.ownCertRevoked = false;
         save();
-        if (forNextKey) {
-            hostKey = HostKey.promote(paths.nextHostKeyFile(), paths.hostKeyFile());
+        nextKey.ifPresent(next -> {
+            promote(next);
             LOG.infof("host key rotated with certificate %s", state.certSerial);
-        }
+        });
         return Optional.of(applyAndReport());
     }
 

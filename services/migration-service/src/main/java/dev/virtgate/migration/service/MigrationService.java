@@ -81,11 +81,7 @@ public class MigrationService {
             fingerprint = EnrollmentTokens.sha256Hex(requestedBy + "\n" + request.vmName() + "\n"
                     + request.sourceHostId() + "\n" + request.destinationHostId() + "\n" + request.bandwidthMiBps());
         }
-        // One read for both the earlier use of the key and a migration of this VM still under way:
-        // every round trip on the hot path is one more chance to wait for a busy database.
-        List<MigrationEntity> related = idempotencyKey == null
-                ? MigrationEntity.list("activeVm", request.vmName())
-                : MigrationEntity.list("idempotencyKey = ?1 or activeVm = ?2", idempotencyKey, request.vmName());
+        List<MigrationEntity> related = related(idempotencyKey, request.vmName());
         if (idempotencyKey != null) {
             Optional<Accepted> replay = replay(related, idempotencyKey, fingerprint);
             if (replay.isPresent()) {
@@ -115,14 +111,14 @@ public class MigrationService {
             });
         } catch (RuntimeException e) {
             // lost a race on a unique index: answer as if that other request had been seen first
+            List<MigrationEntity> winner = related(idempotencyKey, request.vmName());
             if (idempotencyKey != null) {
-                Optional<Accepted> replay = replay(MigrationEntity.list("idempotencyKey", idempotencyKey),
-                        idempotencyKey, fingerprint);
+                Optional<Accepted> replay = replay(winner, idempotencyKey, fingerprint);
                 if (replay.isPresent()) {
                     return replay.get();
                 }
             }
-            refuseIfMigrating(MigrationEntity.list("activeVm", request.vmName()), request.vmName());
+            refuseIfMigrating(winner, request.vmName());
             throw e;
         }
         String what = "migration=" + command.migrationId() + " vm=" + command.vmName() + " source="
@@ -276,6 +272,15 @@ public class MigrationService {
             throw ProblemException.unprocessable(field, "host " + hostId + " is decommissioned");
         }
         return host;
+    }
+
+    /**
+     * One read for both the earlier use of the idempotency key and a migration of this VM still under
+     * way: every round trip on the hot path is one more chance to wait for a busy database.
+     */
+    private static List<MigrationEntity> related(String idempotencyKey, String vmName) {
+        return idempotencyKey == null ? MigrationEntity.list("activeVm", vmName)
+                : MigrationEntity.list("idempotencyKey = ?1 or activeVm = ?2", idempotencyKey, vmName);
     }
 
     private static void refuseIfMigrating(List<MigrationEntity> related, String vmName) {
