@@ -119,10 +119,28 @@ install_kafka_jars() {
   kafka_pom_digest >"$KAFKA_LIBS_MARKER"
 }
 
+# libvirtd looks the libvirt-qemu user up before it reads qemu.conf and refuses to start without it;
+# Debian creates it in libvirt-daemon-system, which we do not install (systemd units, polkit).
+# The tests' private libvirtd hosts and the lab need it; the lab's helper is the one definition.
+install_qemu_user() {
+  if getent passwd libvirt-qemu >/dev/null; then
+    info "  libvirt-qemu user: present"
+    return 0
+  fi
+  ((EUID == 0)) || die "the libvirt-qemu user is missing: run ./virtgate install as root"
+  info "  creating the libvirt-qemu system user (groups kvm, libvirt-qemu)"
+  (
+    # shellcheck source=deploy/lab/lib/common.sh
+    source "$REPO_ROOT/deploy/lab/lib/common.sh"
+    ensure_qemu_user
+  ) || die "cannot create the libvirt-qemu user"
+}
+
 cmd_install() {
   take_lock
   info "virtgate install (state in $VIRTGATE_HOME)"
   install_apt_packages
+  install_qemu_user
   install_openbao
   install_kafka_jars
   info "install: done"

@@ -49,6 +49,9 @@ public final class PrivateLibvirtd implements AutoCloseable {
     public PrivateLibvirtd start() throws Exception {
         for (String d : BIND) {
             Files.createDirectories(root.resolve(d.substring(1)));
+            // a bind mount needs its mount point: a fresh machine has no /etc/pki or /etc/sasl2 (left empty
+            // afterwards, as deploy/lab does: another namespace may still mount over it)
+            Files.createDirectories(Path.of(d));
         }
         Files.createDirectories(root.resolve("etc/libvirt/qemu"));
         Files.createDirectories(root.resolve("etc/pki/CA"));
