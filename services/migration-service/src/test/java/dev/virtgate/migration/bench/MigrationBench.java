@@ -56,7 +56,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * requests start once the service's JIT compiler has settled ({@link #warmUp}); the simulated agents
  * report their posture every minute, as real ones do.
  *
- * Run with services/migration-service/bench.sh [requests] [clients,clients,...] (default 1000 1,4).
+ * Run with services/migration-service/bench.sh [requests] [loads] (default 1000 1,@100,4).
  */
 public final class MigrationBench {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -64,12 +64,14 @@ public final class MigrationBench {
             .connectTimeout(Duration.ofSeconds(5)).build();
     static final String TOKEN = TestTokens.operator("bench");
     static final int HOSTS = 10;
+    static final String DEFAULT_LOADS = "1,@100,4";
 
     public static void main(String[] args) throws Exception {
         int requests = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        // one measured run per entry: 1 client shows the latency of a request alone, more show the throughput
-        List<Integer> concurrencies = Arrays.stream((args.length > 1 ? args[1] : "1,4").split(","))
-                .map(String::trim).map(Integer::valueOf).toList();
+        // One measured run per entry: "1" one client (a request alone), "@100" 100 requests/s whatever the
+        // answers take (open loop), "4" four clients back to back (the throughput of this machine).
+        List<Load> loads = Arrays.stream((args.length > 1 ? args[1] : DEFAULT_LOADS).split(",")).map(Load::parse)
+                .toList();
         Path jar = Path.of(args.length > 2 ? args[2] : "target/quarkus-app/quarkus-run.jar");
 
         // the broker as Kafka ships it (C2, G1), not the quick-start flags the tests use
@@ -135,12 +137,14 @@ public final class MigrationBench {
             CommandWatcher watcher = new CommandWatcher(kafka.bootstrapServers());
             watcher.start();
             ProcessCpu cpu = new ProcessCpu(service.pid());
-            int warmedWith = warmUp(base, hosts, concurrencies.get(0), watcher, cpu);
+            int warmedWith = warmUp(base, hosts, loads.get(0), watcher, cpu);
             List<Result> results = new ArrayList<>();
-            for (int concurrency : concurrencies) {
+            for (Load load : loads) {
+                // code paths that only concurrency takes (contention, batching) get compiled here, not measured
+                run(base, hosts, "settle" + results.size(), Integer.getInteger("bench.warmup-round", 1000), load, watcher);
                 ProcessCpu.Sample before = cpu.sample();
-                Result r = run(base, hosts, "run" + concurrency, requests, concurrency, watcher);
-                results.add(r.withCpu(concurrency, cpu.sample().minus(before)));
+                Result r = run(base, hosts, "run" + results.size(), requests, load, watcher);
+                results.add(r.withCpu(cpu.sample().minus(before)));
             }
             watcher.stop();
             long[] sign = transitSign(bao, 1000);
@@ -148,23 +152,24 @@ public final class MigrationBench {
             System.out.println();
             System.out.printf("migration-service benchmark: %d requests per run, %d hosts, loopback, after %d warm-up "
                     + "requests%n", requests, HOSTS, warmedWith);
-            System.out.println("| clients | metric                                       |      p50 |      p99 |      max |");
-            System.out.println("|--------:|----------------------------------------------|---------:|---------:|---------:|");
+            System.out.println("| load       | metric                                       |      p50 |      p99 |      max |");
+            System.out.println("|------------|----------------------------------------------|---------:|---------:|---------:|");
             for (Result r : results) {
-                row(r.clients, "POST /v1/migrations -> 202 (ms)", r.post);
-                row(r.clients, "POST start -> MigrationRequested on bus (ms)", r.bus);
-                row(r.clients, "  of which 202 -> on bus: outbox relay (ms)", r.relay);
-                row(r.clients, "POST start -> record created (1 ms res.)", r.toProducer);
-                row(r.clients, "record created -> consumer (1 ms res.)", r.producerToConsumer);
+                String load = r.load.label();
+                row(load, "POST /v1/migrations -> 202 (ms)", r.post);
+                row(load, "POST start -> MigrationRequested on bus (ms)", r.bus);
+                row(load, "  of which 202 -> on bus: outbox relay (ms)", r.relay);
+                row(load, "POST start -> record created (1 ms res.)", r.toProducer);
+                row(load, "record created -> consumer (1 ms res.)", r.producerToConsumer);
             }
-            row(0, "Transit sign round trip alone (ms)", sign);
+            row("", "Transit sign round trip alone (ms)", sign);
             System.out.println();
-            System.out.println("| clients | accepted/s | accepted / on bus / duplicates | service CPU ms/request | of which JIT "
+            System.out.println("| load       | accepted/s | accepted / on bus / duplicates | service CPU ms/request | of which JIT "
                     + "| p99 POST->bus <= 50 ms |");
-            System.out.println("|--------:|-----------:|--------------------------------|-----------------------:|-------------:"
+            System.out.println("|------------|-----------:|--------------------------------|-----------------------:|-------------:"
                     + "|------------------------|");
             for (Result r : results) {
-                System.out.printf("| %7d | %10.1f | %-30s | %22.2f | %10.0f %% | %-22s |%n", r.clients,
+                System.out.printf("| %-10s | %10.1f | %-30s | %22.2f | %10.0f %% | %-22s |%n", r.load.label(),
                         r.acceptedPerSecond, r.accepted + " / " + r.bus.length + " / " + r.duplicates,
                         r.cpu.totalNanos() / 1e6 / requests, 100 * r.cpu.jitShare(),
                         percentile(r.bus, 99) <= 50_000_000L ? "MET" : "NOT MET");
@@ -188,7 +193,7 @@ public final class MigrationBench {
      * state. Warms up in rounds until the compiler's share of a round is under bench.jit-quiet (0.10),
      * at least bench.warmup (2000) and at most bench.warmup-max (20000) requests; prints each round.
      */
-    static int warmUp(String base, List<String[]> hosts, int concurrency, CommandWatcher watcher, ProcessCpu cpu)
+    static int warmUp(String base, List<String[]> hosts, Load load, CommandWatcher watcher, ProcessCpu cpu)
             throws Exception {
         int round = Integer.getInteger("bench.warmup-round", 1000);
         int min = Integer.getInteger("bench.warmup", 2000);
@@ -197,7 +202,7 @@ public final class MigrationBench {
         int done = 0;
         while (done < max) {
             ProcessCpu.Sample before = cpu.sample();
-            run(base, hosts, "warm" + done, round, concurrency, watcher);
+            run(base, hosts, "warm" + done, round, load, watcher);
             done += round;
             ProcessCpu.Sample spent = cpu.sample().minus(before);
             System.out.printf("warm-up %5d requests: service CPU %.2f ms per request, JIT compiler %.0f %%%n", done,
@@ -210,64 +215,91 @@ public final class MigrationBench {
     }
 
     record Result(long[] post, long[] bus, long[] relay, long[] toProducer, long[] producerToConsumer,
-            double acceptedPerSecond, int accepted, int duplicates, int clients, ProcessCpu.Sample cpu) {
-        Result withCpu(int clients, ProcessCpu.Sample cpu) {
+            double acceptedPerSecond, int accepted, int duplicates, Load load, ProcessCpu.Sample cpu) {
+        Result withCpu(ProcessCpu.Sample cpu) {
             return new Result(post, bus, relay, toProducer, producerToConsumer, acceptedPerSecond, accepted, duplicates,
-                    clients, cpu);
+                    load, cpu);
         }
     }
 
-    static Result run(String base, List<String[]> hosts, String prefix, int n, int concurrency,
+    /** Closed loop (N clients, each sending its next request when the last is answered) or open loop (a fixed rate). */
+    record Load(int clients, int perSecond) {
+        static Load parse(String spec) {
+            String s = spec.trim();
+            return s.startsWith("@") ? new Load(0, Integer.parseInt(s.substring(1))) : new Load(Integer.parseInt(s), 0);
+        }
+
+        String label() {
+            return perSecond > 0 ? perSecond + "/s" : clients + (clients == 1 ? " client" : " clients");
+        }
+    }
+
+    static Result run(String base, List<String[]> hosts, String prefix, int n, Load load,
             CommandWatcher watcher) throws Exception {
         Map<String, Long> started = new ConcurrentHashMap<>();
         Map<String, Long> startedMillis = new ConcurrentHashMap<>();
         long[] post = new long[n];
         AtomicInteger accepted = new AtomicInteger();
-        AtomicInteger next = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        java.util.function.BiConsumer<Integer, String[]> answered = (i, response) -> {
+            post[i] = System.nanoTime() - started.get(prefix + "-vm-" + i);
+            if (response[0].equals("202")) {
+                accepted.incrementAndGet();
+            } else {
+                System.err.println("POST " + prefix + "-vm-" + i + " -> " + response[0] + " " + response[1]);
+            }
+        };
         long t0 = System.nanoTime();
-        List<Future<?>> futures = new ArrayList<>();
-        for (int c = 0; c < concurrency; c++) {
-            futures.add(pool.submit(() -> {
-                int i;
-                while ((i = next.getAndIncrement()) < n) {
-                    String vm = prefix + "-vm-" + i;
-                    String[] src = hosts.get(i % hosts.size());
-                    String[] dst = hosts.get((i + 1) % hosts.size());
-                    String body = "{\"vmName\":\"" + vm + "\",\"sourceHostId\":\"" + src[0]
-                            + "\",\"destinationHostId\":\"" + dst[0] + "\"}";
-                    long start = System.nanoTime();
-                    started.put(vm, start);
-                    startedMillis.put(vm, System.currentTimeMillis());
-                    String[] response = LoadClient.post(base, "/v1/migrations", body, vm);
-                    post[i] = System.nanoTime() - start;
-                    if (response[0].equals("202")) {
-                        accepted.incrementAndGet();
-                    } else {
-                        System.err.println("POST " + vm + " -> " + response[0] + " " + response[1]);
-                    }
+        if (load.perSecond() > 0) {
+            // Timed from when each request was due, not when it went out: a stalled service is not let off
+            // by the driver waiting for it (no coordinated omission).
+            List<java.util.concurrent.CompletableFuture<String[]>> sent = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                long due = t0 + i * 1_000_000_000L / load.perSecond();
+                for (long wait = due - System.nanoTime(); wait > 0; wait = due - System.nanoTime()) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
                 }
-                return null;
-            }));
-        }
-        for (Future<?> f : futures) {
-            f.get();
+                started.put(prefix + "-vm-" + i, due);
+                startedMillis.put(prefix + "-vm-" + i, System.currentTimeMillis() - (System.nanoTime() - due) / 1_000_000);
+                int index = i;
+                sent.add(LoadClient.postAsync(base, "/v1/migrations", body(hosts, prefix, i), prefix + "-vm-" + i)
+                        .whenComplete((response, error) -> answered.accept(index,
+                                error == null ? response : new String[] {"error", error.toString()})));
+            }
+            java.util.concurrent.CompletableFuture.allOf(sent.toArray(java.util.concurrent.CompletableFuture[]::new))
+                    .exceptionally(e -> null).get(60, TimeUnit.SECONDS);
+        } else {
+            AtomicInteger next = new AtomicInteger();
+            ExecutorService pool = Executors.newFixedThreadPool(load.clients());
+            List<Future<?>> futures = new ArrayList<>();
+            for (int c = 0; c < load.clients(); c++) {
+                futures.add(pool.submit(() -> {
+                    int i;
+                    while ((i = next.getAndIncrement()) < n) {
+                        started.put(prefix + "-vm-" + i, System.nanoTime());
+                        startedMillis.put(prefix + "-vm-" + i, System.currentTimeMillis());
+                        answered.accept(i, LoadClient.postAsync(base, "/v1/migrations", body(hosts, prefix, i),
+                                prefix + "-vm-" + i).get(30, TimeUnit.SECONDS));
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get();
+            }
+            pool.shutdown();
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
-        pool.shutdown();
         await("all " + prefix + " commands on the bus", Duration.ofSeconds(60),
                 () -> started.keySet().stream().allMatch(watcher.arrivals::containsKey));
         long[] bus = started.entrySet().stream().mapToLong(e -> watcher.arrivals.get(e.getKey()) - e.getValue())
                 .toArray();
         int duplicates = (int) watcher.duplicates.entrySet().stream()
                 .filter(e -> e.getKey().startsWith(prefix + "-")).count();
-        Map<String, Long> answered = new java.util.HashMap<>();
+        long[] relay = new long[n];
         for (int i = 0; i < n; i++) {
             String vm = prefix + "-vm-" + i;
-            answered.put(vm, started.get(vm) + post[i]);
+            relay[i] = watcher.arrivals.get(vm) - (started.get(vm) + post[i]);
         }
-        long[] relay = answered.entrySet().stream().mapToLong(e -> watcher.arrivals.get(e.getKey()) - e.getValue())
-                .toArray();
         // CreateTime has millisecond resolution and the service's clock; same machine, so comparable
         long[] toProducer = startedMillis.entrySet().stream().mapToLong(e ->
                 (watcher.producedAndArrivedMillis.get(e.getKey())[0] - e.getValue()) * 1_000_000L).toArray();
@@ -276,7 +308,7 @@ public final class MigrationBench {
             return (t[1] - t[0]) * 1_000_000L;
         }).toArray();
         return new Result(post, bus, relay, toProducer, producerToConsumer, accepted.get() / seconds, accepted.get(),
-                duplicates, concurrency, null);
+                duplicates, load, null);
     }
 
     /**
@@ -291,7 +323,8 @@ public final class MigrationBench {
                 new io.vertx.core.http.PoolOptions().setHttp1MaxSize(64));
 
         /** {status, body} */
-        static String[] post(String base, String path, String body, String idempotencyKey) throws Exception {
+        static java.util.concurrent.CompletableFuture<String[]> postAsync(String base, String path, String body,
+                String idempotencyKey) {
             URI uri = URI.create(base);
             return CLIENT.request(io.vertx.core.http.HttpMethod.POST, uri.getPort(), uri.getHost(), path)
                     .compose(request -> request.putHeader("Authorization", "Bearer " + TOKEN)
@@ -299,8 +332,13 @@ public final class MigrationBench {
                             .send(body))
                     .compose(response -> response.body().map(b -> new String[] {
                             String.valueOf(response.statusCode()), b.toString()}))
-                    .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+                    .toCompletionStage().toCompletableFuture();
         }
+    }
+
+    static String body(List<String[]> hosts, String prefix, int i) {
+        return "{\"vmName\":\"" + prefix + "-vm-" + i + "\",\"sourceHostId\":\"" + hosts.get(i % hosts.size())[0]
+                + "\",\"destinationHostId\":\"" + hosts.get((i + 1) % hosts.size())[0] + "\"}";
     }
 
     /** A plain consumer on the commands topic noting when each VM's MigrationRequested arrived. */
@@ -418,8 +456,8 @@ public final class MigrationBench {
         return samples;
     }
 
-    static void row(int clients, String name, long[] nanos) {
-        System.out.printf("| %7s | %-44s | %8.2f | %8.2f | %8.2f |%n", clients == 0 ? "" : clients, name,
+    static void row(String load, String name, long[] nanos) {
+        System.out.printf("| %-10s | %-44s | %8.2f | %8.2f | %8.2f |%n", load, name,
                 percentile(nanos, 50) / 1e6,
                 percentile(nanos, 99) / 1e6, Arrays.stream(nanos).max().orElse(0) / 1e6);
     }
