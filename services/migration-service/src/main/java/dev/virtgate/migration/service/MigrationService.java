@@ -252,8 +252,9 @@ public class MigrationService {
         if (request.sourceHostId().equals(request.destinationHostId())) {
             throw ProblemException.unprocessable("destinationHostId", "must differ from sourceHostId");
         }
-        Map<String, HostEntity> hosts = HostEntity.<HostEntity>list("id in ?1",
-                List.of(request.sourceHostId(), request.destinationHostId())).stream()
+        // one round trip; "id in ?1" would be translated to SQL anew on every call (its length varies)
+        Map<String, HostEntity> hosts = HostEntity.<HostEntity>list("id = ?1 or id = ?2",
+                request.sourceHostId(), request.destinationHostId()).stream()
                 .collect(Collectors.toMap(h -> h.id, h -> h));
         HostEntity source = activeHost("sourceHostId", request.sourceHostId(), hosts);
         HostEntity destination = activeHost("destinationHostId", request.destinationHostId(), hosts);

@@ -1,13 +1,14 @@
 package dev.virtgate.support.outbox;
 
 import dev.virtgate.contracts.CloudEventHeaders;
+import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
 import io.smallrye.mutiny.Uni;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
@@ -25,13 +26,32 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * Relays committed outbox rows to Kafka in id order, marking each published only after the broker
- * acknowledged it. Runs right after a commit and on a timer, so nothing is lost while the broker
- * is down: rows simply wait. Delivery is at-least-once; consumers deduplicate by ce_id.
+ * Relays committed outbox rows to Kafka, marking them published only after the broker acknowledged
+ * them. Delivery is at-least-once; consumers deduplicate by ce_id.
+ *
+ * <p>Two ways out, one batch in flight at a time, the next sent only once the broker answered for
+ * every row of the last:
+ * <ul>
+ * <li>from memory: a row this process committed is sent straight after the commit, in commit order,
+ * and marked published by the timer (one UPDATE a second for all of them, and before any pass over
+ * the table), so the next row waits neither for a read of the table nor for a database commit;</li>
+ * <li>from the table, in id order: at start (rows an earlier process left) and after any failed send
+ * (from the next tick of the timer; while the broker is away rows simply wait), then back to memory
+ * once the table is drained; and on every tick, the rows left unpublished longer than
+ * {@code virtgate.outbox.sweep-after}, which no live instance is sending (one died after its commit).</li>
+ * </ul>
+ * A row may go out twice: when it commits while the table is being drained, or when another instance
+ * drains the table while this one sends from memory; never zero times.
  */
 @ApplicationScoped
 public class OutboxRelay {
@@ -50,20 +70,42 @@ public class OutboxRelay {
     @ConfigProperty(name = "virtgate.outbox.send-timeout", defaultValue = "PT10S")
     Duration sendTimeout;
 
+    @ConfigProperty(name = "virtgate.outbox.sweep-after", defaultValue = "PT1M")
+    Duration sweepAfter;
+
     @ConfigProperty(name = "virtgate.outbox.retention", defaultValue = "P1D")
     Duration retention;
 
-    private final AtomicBoolean running = new AtomicBoolean();
-    private final AtomicBoolean again = new AtomicBoolean();
+    /** Rows this process committed, in commit order, not yet handed to the broker. */
+    private final Queue<OutboxRecord> committed = new ConcurrentLinkedQueue<>();
+    /** Rows the broker acknowledged that are not yet marked published in the table. */
+    private final Queue<Long> acknowledged = new ConcurrentLinkedQueue<>();
+    private final ReentrantLock marking = new ReentrantLock();
+    private final SingleFlight relay = new SingleFlight(this::relayOnce);
+    /** False until the table has been drained, and again after a failed send: the table is then the source. */
+    private volatile boolean fromMemory;
+    /** Set by a failed send: nothing more is tried until the timer, no hot loop while the broker is away. */
+    private volatile boolean paused;
+    /** Set by the timer when the table holds rows another instance left behind. */
+    private volatile boolean sweepDue;
 
-    void afterCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) OutboxWritten written) {
-        executor.execute(this::relayPending);
+    void afterCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) OutboxRecord row) {
+        committed.add(row);
+        executor.execute(relay::run);
     }
 
     @Scheduled(every = "${virtgate.outbox.poll-interval:1s}", delayed = "${virtgate.outbox.poll-delay:3s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = UntilStarted.class)
     void poll() {
-        relayPending();
+        paused = false;
+        try {
+            // looked for on the timer's thread: the relay's thread stays free for fresh rows
+            sweepDue = fromMemory && QuarkusTransaction.requiringNew().call(this::hasForgottenRows);
+        } catch (RuntimeException e) {
+            LOG.warnf("looking for forgotten outbox rows failed, will retry: %s", e.getMessage());
+        }
+        relay.run();
+        markPublishedQuietly();
     }
 
     /**
@@ -85,48 +127,155 @@ public class OutboxRelay {
         }
     }
 
+    private void relayOnce() {
+        if (paused) {
+            return;
+        }
+        try {
+            if (!fromMemory) {
+                relayTable(null);
+                fromMemory = true;
+            } else if (sweepDue) {
+                sweepDue = false;
+                relayTable(Instant.now().minus(sweepAfter));
+            }
+            sendCommitted();
+        } catch (RuntimeException e) {
+            fromMemory = false;
+            paused = true;
+            LOG.warnf("outbox relay paused, will retry: %s", e.getMessage());
+        }
+    }
+
+    private void sendCommitted() {
+        List<OutboxRecord> batch = new ArrayList<>();
+        OutboxRecord row;
+        while (!committed.isEmpty()) {
+            batch.clear();
+            while (batch.size() < batchSize && (row = committed.poll()) != null) {
+                batch.add(row);
+            }
+            Sent sent = send(batch);
+            // marked by the timer: one UPDATE a second, not one per commit, off the way of the next row
+            acknowledged.addAll(sent.acknowledged());
+            // the rest stays unpublished in the table, where the next pass finds it
+            sent.throwIfIncomplete();
+        }
+    }
+
     /**
-     * Relays until no pending row is left. One relay runs at a time per process; a call that finds
-     * one running leaves a mark so that the running relay looks again before it stops.
+     * Sends the table's unpublished rows in id order: all of them, or (a sweep) those written before
+     * {@code writtenBefore}, which no live instance is still sending.
      */
-    public void relayPending() {
-        again.set(true);
-        while (again.get() && running.compareAndSet(false, true)) {
-            try {
-                while (again.getAndSet(false)) {
-                    int sent;
-                    do {
-                        sent = QuarkusTransaction.requiringNew().call(this::relayBatch);
-                    } while (sent == batchSize);
-                }
-            } catch (RuntimeException e) {
-                again.set(false); // the timer retries; no hot loop while the broker is away
-                LOG.warnf("outbox relay paused, will retry: %s", e.getMessage());
-            } finally {
-                running.set(false);
+    private void relayTable(Instant writtenBefore) {
+        if (writtenBefore == null) {
+            markPublished(); // what the broker acknowledged from memory must not go out twice
+            // every row committed until now is in the table, read below; what commits meanwhile stays queued
+            committed.clear();
+        }
+        Sent sent;
+        do {
+            sent = QuarkusTransaction.requiringNew().call(() -> relayBatch(writtenBefore));
+            if (!sent.acknowledged().isEmpty() && !committed.isEmpty()) {
+                Set<Long> ids = new HashSet<>(sent.acknowledged());
+                committed.removeIf(queued -> ids.contains(queued.id()));
+            }
+            sent.throwIfIncomplete(); // after the commit that marked what did go out
+        } while (sent.attempted() == batchSize);
+    }
+
+    Sent relayBatch(Instant writtenBefore) {
+        PanacheQuery<OutboxEvent> pending = writtenBefore == null
+                ? OutboxEvent.find("publishedAt is null order by id")
+                : OutboxEvent.find("publishedAt is null and ceTime < ?1 order by id", writtenBefore);
+        List<OutboxEvent> rows = pending.withLock(LockModeType.PESSIMISTIC_WRITE)
+                .withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED: another instance owns them
+                .page(0, batchSize).list();
+        if (rows.isEmpty()) {
+            return new Sent(List.of(), 0, null);
+        }
+        Sent sent = send(rows.stream().map(OutboxRecord::of).toList());
+        if (!sent.acknowledged().isEmpty()) {
+            setPublished(sent.acknowledged());
+        }
+        return sent;
+    }
+
+    private boolean hasForgottenRows() {
+        return OutboxEvent.count("publishedAt is null and ceTime < ?1", Instant.now().minus(sweepAfter)) > 0;
+    }
+
+    /**
+     * Sends in order on one producer and waits for every outcome (at most send-timeout). What the broker
+     * acknowledged is marked even when a neighbour failed, so that only the failed rows go out again.
+     * Those may then arrive after a later event of their key: consumers deduplicate by ce_id, and an
+     * agent remembers a cancel that arrives before its migration.
+     */
+    private Sent send(List<OutboxRecord> rows) {
+        List<Long> acknowledged = Collections.synchronizedList(new ArrayList<>(rows.size()));
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        List<Uni<Void>> outcomes = new ArrayList<>(rows.size());
+        for (OutboxRecord row : rows) {
+            outcomes.add(emitter.sendMessage(toMessage(row))
+                    .onItem().invoke(() -> acknowledged.add(row.id()))
+                    .onFailure().recoverWithItem(e -> {
+                        failure.compareAndSet(null, e);
+                        return null;
+                    }));
+        }
+        try {
+            Uni.join().all(outcomes).andFailFast().await().atMost(sendTimeout);
+        } catch (io.smallrye.mutiny.TimeoutException e) {
+            failure.compareAndSet(null, e);
+        }
+        synchronized (acknowledged) {
+            return new Sent(List.copyOf(acknowledged), rows.size(), failure.get());
+        }
+    }
+
+    /** The outcome of one batch: the ids the broker acknowledged, and the first failure if any row was not. */
+    record Sent(List<Long> acknowledged, int attempted, Throwable failure) {
+        void throwIfIncomplete() {
+            if (acknowledged.size() < attempted) {
+                throw new IllegalStateException((attempted - acknowledged.size()) + " of " + attempted
+                        + " rows not acknowledged: " + (failure == null ? "no answer" : failure.getMessage()), failure);
             }
         }
     }
 
-    int relayBatch() {
-        List<OutboxEvent> batch = OutboxEvent.<OutboxEvent>find("publishedAt is null order by id")
-                .withLock(LockModeType.PESSIMISTIC_WRITE)
-                .withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED: another instance owns them
-                .page(0, batchSize).list();
-        if (batch.isEmpty()) {
-            return 0;
+    /** Marks what the broker acknowledged, one statement per chunk; waits for a marking under way. */
+    private void markPublished() {
+        marking.lock();
+        try {
+            while (!acknowledged.isEmpty()) {
+                List<Long> chunk = new ArrayList<>();
+                Long id;
+                while (chunk.size() < batchSize && (id = acknowledged.poll()) != null) {
+                    chunk.add(id);
+                }
+                try {
+                    QuarkusTransaction.requiringNew().run(() -> setPublished(chunk));
+                } catch (RuntimeException e) {
+                    acknowledged.addAll(chunk); // the timer tries again
+                    throw e;
+                }
+            }
+        } finally {
+            marking.unlock();
         }
-        List<Uni<Void>> acks = new ArrayList<>(batch.size());
-        List<Long> ids = new ArrayList<>(batch.size());
-        for (OutboxEvent row : batch) {
-            acks.add(emitter.sendMessage(toMessage(row)));
-            ids.add(row.id);
+    }
+
+    private void markPublishedQuietly() {
+        try {
+            markPublished();
+        } catch (RuntimeException e) {
+            LOG.warnf("marking relayed outbox rows published failed, will retry: %s", e.getMessage());
         }
-        // Sent in order on one producer (idempotent, in-flight ordering kept); wait for every ack.
-        Uni.join().all(acks).andFailFast().await().atMost(sendTimeout);
+    }
+
+    private static void setPublished(List<Long> ids) {
         // one statement for the batch, not one UPDATE per row at flush
         OutboxEvent.update("publishedAt = ?1, attempts = attempts + 1 where id in ?2", Instant.now(), ids);
-        return batch.size();
     }
 
     @Scheduled(every = "1h", delayed = "1m")
@@ -135,18 +284,18 @@ public class OutboxRelay {
                 OutboxEvent.delete("publishedAt < ?1", Instant.now().minus(retention)));
     }
 
-    private static Message<byte[]> toMessage(OutboxEvent row) {
+    private static Message<byte[]> toMessage(OutboxRecord row) {
         RecordHeaders headers = new RecordHeaders();
         add(headers, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_1_0);
-        add(headers, CloudEventHeaders.ID, row.eventId.toString());
-        add(headers, CloudEventHeaders.SOURCE, row.ceSource);
-        add(headers, CloudEventHeaders.TYPE, row.ceType);
-        add(headers, CloudEventHeaders.TIME, row.ceTime.toString());
-        add(headers, CloudEventHeaders.SUBJECT, row.recordKey);
+        add(headers, CloudEventHeaders.ID, row.eventId().toString());
+        add(headers, CloudEventHeaders.SOURCE, row.ceSource());
+        add(headers, CloudEventHeaders.TYPE, row.ceType());
+        add(headers, CloudEventHeaders.TIME, row.ceTime().toString());
+        add(headers, CloudEventHeaders.SUBJECT, row.recordKey());
         add(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON);
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
-                .withTopic(row.topic).withKey(row.recordKey).withHeaders(headers).build();
-        return Message.of(row.payload.getBytes(StandardCharsets.UTF_8)).addMetadata(metadata);
+                .withTopic(row.topic()).withKey(row.recordKey()).withHeaders(headers).build();
+        return Message.of(row.payload().getBytes(StandardCharsets.UTF_8)).addMetadata(metadata);
     }
 
     private static void add(RecordHeaders headers, String name, String value) {

@@ -24,7 +24,7 @@ public class OutboxWriter {
     ServiceIdentity identity;
 
     @Inject
-    jakarta.enterprise.event.Event<OutboxWritten> written;
+    jakarta.enterprise.event.Event<OutboxRecord> written;
 
     @Transactional(Transactional.TxType.MANDATORY)
     public UUID write(dev.virtgate.contracts.Event event) {
@@ -38,7 +38,7 @@ public class OutboxWriter {
         row.ceTime = envelope.time();
         row.payload = new String(codec.encode(event), StandardCharsets.UTF_8);
         row.persist();
-        written.fire(new OutboxWritten(row.id));
+        written.fire(OutboxRecord.of(row));
         return row.eventId;
     }
 }
