@@ -56,7 +56,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * requests start once the service's JIT compiler has settled ({@link #warmUp}); the simulated agents
  * report their posture every minute, as real ones do.
  *
- * Run with services/migration-service/bench.sh [requests] [loads] (default 1000 1,@100,4).
+ * Run with services/migration-service/bench.sh [requests] [loads] (default 1000 1,@50,4).
  */
 public final class MigrationBench {
     static final ObjectMapper JSON = new ObjectMapper();
@@ -64,11 +64,11 @@ public final class MigrationBench {
             .connectTimeout(Duration.ofSeconds(5)).build();
     static final String TOKEN = TestTokens.operator("bench");
     static final int HOSTS = 10;
-    static final String DEFAULT_LOADS = "1,@100,4";
+    static final String DEFAULT_LOADS = "1,@50,4";
 
     public static void main(String[] args) throws Exception {
         int requests = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
-        // One measured run per entry: "1" one client (a request alone), "@100" 100 requests/s whatever the
+        // One measured run per entry: "1" one client (a request alone), "@50" 50 requests/s whatever the
         // answers take (open loop), "4" four clients back to back (the throughput of this machine).
         List<Load> loads = Arrays.stream((args.length > 1 ? args[1] : DEFAULT_LOADS).split(",")).map(Load::parse)
                 .toList();

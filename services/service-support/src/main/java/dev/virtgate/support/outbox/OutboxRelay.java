@@ -184,7 +184,7 @@ public class OutboxRelay {
         } while (sent.attempted() == batchSize);
     }
 
-    Sent relayBatch(Instant writtenBefore) {
+    private Sent relayBatch(Instant writtenBefore) {
         PanacheQuery<OutboxEvent> pending = writtenBefore == null
                 ? OutboxEvent.find("publishedAt is null order by id")
                 : OutboxEvent.find("publishedAt is null and ceTime < ?1 order by id", writtenBefore);
@@ -234,7 +234,7 @@ public class OutboxRelay {
     }
 
     /** The outcome of one batch: the ids the broker acknowledged, and the first failure if any row was not. */
-    record Sent(List<Long> acknowledged, int attempted, Throwable failure) {
+    private record Sent(List<Long> acknowledged, int attempted, Throwable failure) {
         void throwIfIncomplete() {
             if (acknowledged.size() < attempted) {
                 throw new IllegalStateException((attempted - acknowledged.size()) + " of " + attempted
