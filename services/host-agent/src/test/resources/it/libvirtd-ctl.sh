@@ -22,7 +22,7 @@ stop() {
 start() {
   alive >/dev/null && return 0
   rm -f "$PIDF"
-  libvirtd -d --listen -f /etc/libvirt/libvirtd.conf -p "$PIDF"
+  libvirtd -d --listen -f /etc/libvirt/libvirtd.conf -p "$PIDF" 9>&- # the daemon must not keep the lock
   for ((i = 0; i < 450; i++)); do
     virsh -q -c qemu:///system version >/dev/null 2>&1 && return 0
     alive >/dev/null || { echo "libvirtd exited during start" >&2; tail -n 5 /var/log/libvirt/libvirtd.log >&2 || true; return 1; }
@@ -30,6 +30,10 @@ start() {
   done
   return 1
 }
+# One action at a time per host: the agent's restart (its retry timer) may come while a test starts
+# libvirtd, and would kill the daemon that start is still waiting for.
+exec 9>>"${BASH_SOURCE[0]}.lock"
+flock 9
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
