@@ -165,13 +165,13 @@ public final class MigrationBench {
             row("", "Transit sign round trip alone (ms)", sign);
             System.out.println();
             System.out.println("| load       | accepted/s | accepted / on bus / duplicates | service CPU ms/request | of which JIT "
-                    + "| p99 POST->bus <= 50 ms |");
+                    + "| machine CPU stolen | p99 POST->bus <= 50 ms |");
             System.out.println("|------------|-----------:|--------------------------------|-----------------------:|-------------:"
-                    + "|------------------------|");
+                    + "|-------------------:|------------------------|");
             for (Result r : results) {
-                System.out.printf("| %-10s | %10.1f | %-30s | %22.2f | %10.0f %% | %-22s |%n", r.load.label(),
+                System.out.printf("| %-10s | %10.1f | %-30s | %22.2f | %10.0f %% | %16.1f %% | %-22s |%n", r.load.label(),
                         r.acceptedPerSecond, r.accepted + " / " + r.bus.length + " / " + r.duplicates,
-                        r.cpu.totalNanos() / 1e6 / requests, 100 * r.cpu.jitShare(),
+                        r.cpu.totalNanos() / 1e6 / requests, 100 * r.cpu.jitShare(), 100 * r.cpu.stealShare(),
                         percentile(r.bus, 99) <= 50_000_000L ? "MET" : "NOT MET");
             }
         } catch (Exception e) {
@@ -205,8 +205,9 @@ public final class MigrationBench {
             run(base, hosts, "warm" + done, round, load, watcher);
             done += round;
             ProcessCpu.Sample spent = cpu.sample().minus(before);
-            System.out.printf("warm-up %5d requests: service CPU %.2f ms per request, JIT compiler %.0f %%%n", done,
-                    spent.totalNanos() / 1e6 / round, 100 * spent.jitShare());
+            System.out.printf("warm-up %5d requests: service CPU %.2f ms per request, JIT compiler %.0f %%, machine CPU "
+                    + "stolen %.1f %%%n", done, spent.totalNanos() / 1e6 / round, 100 * spent.jitShare(),
+                    100 * spent.stealShare());
             if (done >= min && spent.jitShare() < quiet) {
                 break;
             }

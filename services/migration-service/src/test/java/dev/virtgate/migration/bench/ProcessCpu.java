@@ -9,6 +9,8 @@ import java.util.stream.Stream;
 /**
  * CPU time of a process and of its JIT compiler threads, from Linux's /proc: tells the benchmark
  * when the service under test has stopped compiling, i.e. when its figures are the steady state.
+ * Also the machine's steal time: on a virtual machine the host may take the CPUs away, which shows
+ * up as latency that no change to the service explains.
  */
 final class ProcessCpu {
     private static final long TICK_NANOS = 1_000_000_000L / clockTicksPerSecond();
@@ -18,9 +20,15 @@ final class ProcessCpu {
         this.proc = Path.of("/proc", Long.toString(pid));
     }
 
-    record Sample(long totalNanos, long jitNanos) {
+    record Sample(long totalNanos, long jitNanos, long machineTicks, long stealTicks) {
         Sample minus(Sample earlier) {
-            return new Sample(totalNanos - earlier.totalNanos, jitNanos - earlier.jitNanos);
+            return new Sample(totalNanos - earlier.totalNanos, jitNanos - earlier.jitNanos,
+                    machineTicks - earlier.machineTicks, stealTicks - earlier.stealTicks);
+        }
+
+        /** The share of the machine's CPU time the hypervisor gave to someone else. */
+        double stealShare() {
+            return machineTicks == 0 ? 0 : (double) stealTicks / machineTicks;
         }
 
         double jitShare() {
@@ -44,7 +52,14 @@ final class ProcessCpu {
                 }
             }
         }
-        return new Sample(total * TICK_NANOS, jit * TICK_NANOS);
+        // "cpu  user nice system idle iowait irq softirq steal ..." (all CPUs, in ticks)
+        String[] machine = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+        long machineTicks = 0;
+        for (int i = 1; i <= 8 && i < machine.length; i++) {
+            machineTicks += Long.parseLong(machine[i]);
+        }
+        long steal = machine.length > 8 ? Long.parseLong(machine[8]) : 0;
+        return new Sample(total * TICK_NANOS, jit * TICK_NANOS, machineTicks, steal);
     }
 
     /** utime + stime: fields 14 and 15 of stat, counted after the command name in parentheses. */
