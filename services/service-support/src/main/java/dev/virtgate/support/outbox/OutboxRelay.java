@@ -43,15 +43,16 @@ import java.util.concurrent.locks.ReentrantLock;
  * every row of the last:
  * <ul>
  * <li>from memory: a row this process committed is sent straight after the commit, in commit order,
- * and marked published by the timer (one UPDATE a second for all of them, and before any pass over
- * the table), so the next row waits neither for a read of the table nor for a database commit;</li>
+ * and marked published by the timer (one UPDATE a second for all of them, and before the table is
+ * drained), so the next row waits neither for a read of the table nor for a database commit;</li>
  * <li>from the table, in id order: at start (rows an earlier process left) and after any failed send
  * (from the next tick of the timer; while the broker is away rows simply wait), then back to memory
  * once the table is drained; and on every tick, the rows left unpublished longer than
  * {@code virtgate.outbox.sweep-after}, which no live instance is sending (one died after its commit).</li>
  * </ul>
- * A row may go out twice: when it commits while the table is being drained, or when another instance
- * drains the table while this one sends from memory; never zero times.
+ * A row may go out twice: when it commits while the table is being drained, when another instance
+ * drains the table while this one sends from memory, or when the broker took it after the relay gave
+ * up waiting; never zero times.
  */
 @ApplicationScoped
 public class OutboxRelay {
