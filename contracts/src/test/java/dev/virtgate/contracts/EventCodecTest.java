@@ -74,7 +74,7 @@ class EventCodecTest {
     @Test
     void aProducerCannotEmitAnInvalidEvent() {
         HostRegistered bad = new HostRegistered("H 1", "cluster-a", "h1", List.of("h1"), List.of("not-an-ip"),
-                List.of(), "a".repeat(64), SampleEvents.T);
+                List.of(), "MCowBQYDK2VwAyEA" + "a".repeat(43), SampleEvents.T);
         InvalidEventException e = assertThrows(InvalidEventException.class, () -> CODEC.encode(bad));
         assertTrue(e.fields().containsAll(List.of("$.hostId", "$.managementAddresses[0]")), e.fields().toString());
     }
@@ -89,12 +89,6 @@ class EventCodecTest {
     @Test
     void anUnknownTypeIsRejected() {
         assertThrows(InvalidEventException.class, () -> CODEC.decode("virtgate.nope.v1", "{}".getBytes()));
-    }
-
-    @Test
-    void enrollmentTokenIsNotPrintedByToString() {
-        HostEnrolled enrolled = (HostEnrolled) SampleEvents.all().get(2);
-        assertFalse(enrolled.toString().contains(enrolled.enrollmentToken()));
     }
 
     @Test

@@ -19,9 +19,9 @@ final class SampleEvents {
                 List.of("tcp:16509", "tls:16514"), "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11", "0.1.0");
         return List.of(
                 new HostRegistered("h1", "cluster-a", "h1.lab.virtgate.test", List.of("h1.lab.virtgate.test", "h1"),
-                        List.of("10.77.0.1"), List.of("10.78.0.1", "fd00::1"), "a".repeat(64), T),
+                        List.of("10.77.0.1"), List.of("10.78.0.1", "fd00::1"), "MCowBQYDK2VwAyEA" + "a".repeat(43), T),
                 new HostDecommissioned("h1", "cluster-a", "hardware retired", "alice"),
-                new HostEnrolled("h1", "cluster-a", "h1.lab.virtgate.test", CSR, "t".repeat(43), caps),
+                new HostEnrolled("h1", "cluster-a", "h1.lab.virtgate.test", CSR, "p".repeat(86), caps),
                 new HostAccessGranted("h1", "cluster-a", "role-123", "QmFzZTY0Q2lwaGVydGV4dA==", T,
                         "secret/data/virtgate/clusters/cluster-a/libvirt-sasl"),
                 new HostConfigured("h1", "cluster-a", "0af3", T, "rot-1", 8, CredentialPhase.STAGED, true, true, true,

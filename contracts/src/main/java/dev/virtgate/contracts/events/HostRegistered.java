@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A host was registered with the control plane. Carries only the SHA-256 of the single-use
- * enrollment token, never the token.
+ * A host was registered with the control plane. Carries only the public key that the single-use
+ * enrollment token seeds ({@link dev.virtgate.contracts.trust.EnrollmentKey}), never the token.
  */
 public record HostRegistered(
         String hostId,
@@ -16,7 +16,7 @@ public record HostRegistered(
         List<String> dnsNames,
         List<String> managementAddresses,
         List<String> migrationAddresses,
-        String enrollmentTokenSha256,
+        String enrollmentKey,
         Instant enrollmentTokenExpiresAt) implements Event {
 
     @Override
