@@ -1,8 +1,10 @@
 package dev.virtgate.support.inbox;
 
+import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.EventEnvelope;
 import dev.virtgate.support.config.ServiceIdentity;
+import dev.virtgate.support.trust.EventTrust;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
@@ -18,7 +20,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Turns a Kafka record into a validated event, exactly once per consumer. Invalid records throw
+ * Turns a Kafka record into a validated, authenticated event, exactly once per consumer. Invalid
+ * or unauthenticated records throw
  * {@link dev.virtgate.contracts.InvalidEventException}, which nacks them to the dead-letter topic;
  * a redelivered event returns empty. Must run inside the consumer's transaction, so the log entry
  * commits with the state change it guards.
@@ -36,6 +39,9 @@ public class InboundEvents {
     @Inject
     EntityManager em;
 
+    @Inject
+    EventTrust trust;
+
     @Transactional(Transactional.TxType.MANDATORY)
     public Optional<ReceivedEvent> firstDelivery(String consumer, ConsumerRecord<String, byte[]> record) {
         ReceivedEvent received = decode(record);
@@ -52,10 +58,15 @@ public class InboundEvents {
         return Optional.of(received);
     }
 
-    /** Decodes without recording: for consumers whose handling is naturally idempotent. */
+    /**
+     * Decodes and verifies without recording: the event is schema-valid and its producer proven
+     * (signature, signer certificate, authorization table), or this throws and nothing is handled.
+     */
     public ReceivedEvent decode(ConsumerRecord<String, byte[]> record) {
-        EventEnvelope envelope = EventEnvelope.fromHeaders(headers(record));
-        return new ReceivedEvent(envelope, codec.decode(envelope.type(), record.value()));
+        Map<String, String> headers = headers(record);
+        EventEnvelope envelope = EventEnvelope.fromHeaders(headers);
+        Event event = codec.decode(envelope.type(), record.value());
+        return new ReceivedEvent(envelope, event, trust.verify(envelope, headers, record.value(), event));
     }
 
     public static Map<String, String> headers(ConsumerRecord<?, ?> record) {

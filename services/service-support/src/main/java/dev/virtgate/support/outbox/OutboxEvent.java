@@ -44,6 +44,10 @@ public class OutboxEvent extends PanacheEntityBase {
     @Column(nullable = false, columnDefinition = "text")
     public String payload;
 
+    /** Transit's {@code vault:vN:...} signature over the event's signing input. */
+    @Column(length = 256)
+    public String signature;
+
     public Instant publishedAt;
 
     public int attempts;

@@ -1,6 +1,9 @@
 package dev.virtgate.support.outbox;
 
 import dev.virtgate.contracts.CloudEventHeaders;
+import dev.virtgate.contracts.trust.EventSignatures;
+import dev.virtgate.support.trust.EventSigner;
+import dev.virtgate.support.trust.PublishedTrust;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
@@ -23,6 +26,7 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -64,6 +68,12 @@ public class OutboxRelay {
 
     @Inject
     ManagedExecutor executor;
+
+    @Inject
+    PublishedTrust trust;
+
+    @Inject
+    EventSigner signer;
 
     @ConfigProperty(name = "virtgate.outbox.batch-size", defaultValue = "500")
     int batchSize;
@@ -217,7 +227,14 @@ public class OutboxRelay {
         AtomicReference<Throwable> failure = new AtomicReference<>();
         List<Uni<Void>> outcomes = new ArrayList<>(rows.size());
         for (OutboxRecord row : rows) {
-            outcomes.add(emitter.sendMessage(toMessage(row))
+            Message<byte[]> message;
+            try {
+                message = toMessage(row);
+            } catch (RuntimeException e) {
+                failure.compareAndSet(null, e);
+                break; // later rows wait with it, in order
+            }
+            outcomes.add(emitter.sendMessage(message)
                     .onItem().invoke(() -> acknowledged.add(row.id()))
                     .onFailure().recoverWithItem(e -> {
                         failure.compareAndSet(null, e);
@@ -225,7 +242,9 @@ public class OutboxRelay {
                     }));
         }
         try {
-            Uni.join().all(outcomes).andFailFast().await().atMost(sendTimeout);
+            if (!outcomes.isEmpty()) {
+                Uni.join().all(outcomes).andFailFast().await().atMost(sendTimeout);
+            }
         } catch (io.smallrye.mutiny.TimeoutException e) {
             failure.compareAndSet(null, e);
         }
@@ -285,7 +304,11 @@ public class OutboxRelay {
                 OutboxEvent.delete("publishedAt < ?1", Instant.now().minus(retention)));
     }
 
-    private static Message<byte[]> toMessage(OutboxRecord row) {
+    /** A row whose signer chain is not published yet fails like a broker outage: it waits in the table. */
+    private Message<byte[]> toMessage(OutboxRecord row) {
+        int keyVersion = EventSignatures.transitKeyVersion(row.signature());
+        List<X509Certificate> chain = trust.signerChain(keyVersion).orElseThrow(() -> new IllegalStateException(
+                "no signer certificate published yet for " + signer.keyName() + " v" + keyVersion));
         RecordHeaders headers = new RecordHeaders();
         add(headers, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_1_0);
         add(headers, CloudEventHeaders.ID, row.eventId().toString());
@@ -294,6 +317,8 @@ public class OutboxRelay {
         add(headers, CloudEventHeaders.TIME, row.ceTime().toString());
         add(headers, CloudEventHeaders.SUBJECT, row.recordKey());
         add(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON);
+        add(headers, EventSignatures.SIGNATURE, EventSignatures.fromTransit(row.signature()));
+        add(headers, EventSignatures.SIGNER_CHAIN, EventSignatures.encodeChain(chain));
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
                 .withTopic(row.topic()).withKey(row.recordKey()).withHeaders(headers).build();
         return Message.of(row.payload().getBytes(StandardCharsets.UTF_8)).addMetadata(metadata);

@@ -2,7 +2,9 @@ package dev.virtgate.support.outbox;
 
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.EventEnvelope;
+import dev.virtgate.contracts.trust.EventSignatures;
 import dev.virtgate.support.config.ServiceIdentity;
+import dev.virtgate.support.trust.EventSigner;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -12,7 +14,8 @@ import java.util.UUID;
 
 /**
  * Writes events into the outbox inside the caller's transaction: the event exists if and only if
- * the state change that caused it committed. The payload is validated against its schema here.
+ * the state change that caused it committed. The payload is validated against its schema and the
+ * event signed with the service's Transit key here, so a re-sent row carries the same signature.
  */
 @ApplicationScoped
 public class OutboxWriter {
@@ -22,6 +25,9 @@ public class OutboxWriter {
 
     @Inject
     ServiceIdentity identity;
+
+    @Inject
+    EventSigner signer;
 
     @Inject
     jakarta.enterprise.event.Event<OutboxRecord> written;
@@ -36,7 +42,9 @@ public class OutboxWriter {
         row.ceType = envelope.type().ceType();
         row.ceSource = envelope.source();
         row.ceTime = envelope.time();
-        row.payload = new String(codec.encode(event), StandardCharsets.UTF_8);
+        byte[] payload = codec.encode(event);
+        row.payload = new String(payload, StandardCharsets.UTF_8);
+        row.signature = signer.sign(EventSignatures.signingInput(envelope, payload));
         row.persist();
         written.fire(OutboxRecord.of(row));
         return row.eventId;
