@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.trust.EventAuthorization;
 import dev.virtgate.contracts.trust.Producer;
+import dev.virtgate.contracts.trust.TrustAnchors;
 import dev.virtgate.contracts.trust.TrustStorePaths;
 import dev.virtgate.testsupport.OpenBaoServer;
 
@@ -59,7 +60,23 @@ public final class TrustFixture {
         }
     }
 
+    /** The fields of a KV v2 secret under mount {@code secret}; empty when nothing is there. */
+    public static Map<String, String> readKv(OpenBaoServer openBao, String path) {
+        JsonNode data = TestProducer.read(openBao, "secret/data/" + path).path("data").path("data");
+        Map<String, String> out = new java.util.HashMap<>();
+        data.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    /** The CA bundle published in OpenBao (by pki-service or {@link #publish}), as a verifier's anchors. */
+    public static TrustAnchors publishedAnchors(OpenBaoServer openBao) {
+        return TrustAnchors.of(certificates(readKv(openBao, TrustStorePaths.CA).getOrDefault(TrustStorePaths.BUNDLE_PEM, "")));
+    }
+
     public static List<X509Certificate> certificates(String pem) {
+        if (pem == null || pem.isBlank()) {
+            return List.of();
+        }
         try {
             CertificateFactory cf = CertificateFactory.getInstance("X.509");
             List<X509Certificate> out = new ArrayList<>();
