@@ -1,19 +1,29 @@
 package dev.virtgate.e2e;
 
+import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
+import dev.virtgate.contracts.EventEnvelope;
+import dev.virtgate.contracts.trust.EnrollmentKey;
+import dev.virtgate.contracts.trust.EventVerifier;
+import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.contracts.Topics;
 import dev.virtgate.contracts.events.HostCapabilities;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestProducer;
+import dev.virtgate.testsupport.trust.TrustFixture;
+import io.restassured.response.Response;
 import io.restassured.http.ContentType;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,11 +35,13 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The packaged services, each its own process, talking only through a real broker: the
  * migration-service publishes HostRegistered, the pki-service consumes it and, on the agent's
- * HostEnrolled, publishes CertIssued, which the migration-service consumes in turn.
+ * HostEnrolled, publishes CertIssued, which the migration-service consumes in turn. Every event
+ * on the way is signed, and verifies against the CA bundle pki-service published in OpenBao.
  */
 class BusProofIT {
     private static ServiceProcess migration;
@@ -60,12 +72,18 @@ class BusProofIT {
     void aHostRegisteredInOneServiceIsCertifiedByAnotherAndTheFirstLearnsOfIt() throws Exception {
         String hostId = "bus-" + UUID.randomUUID().toString().substring(0, 8);
         String fqdn = hostId + ".lab.virtgate.test";
-        String token = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
-                .contentType(ContentType.JSON)
-                .body(Map.of("hostId", hostId, "clusterId", "bus-proof", "fqdn", fqdn,
-                        "dnsNames", List.of(fqdn), "managementAddresses", List.of("10.99.0.7"),
-                        "migrationAddresses", List.of()))
-                .post("/v1/hosts").then().statusCode(201).extract().path("enrollmentToken");
+        // 503 until pki-service has published its CA: the enrollment bundle pins it
+        Response created = Awaitility.await("POST /v1/hosts once the CA is published").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                        .contentType(ContentType.JSON)
+                        .body(Map.of("hostId", hostId, "clusterId", "bus-proof", "fqdn", fqdn,
+                                "dnsNames", List.of(fqdn), "managementAddresses", List.of("10.99.0.7"),
+                                "migrationAddresses", List.of()))
+                        .post("/v1/hosts"), r -> r.statusCode() != 503);
+        assertEquals(201, created.statusCode(), created.asString());
+        String token = created.path("enrollmentToken");
+        assertTrue(created.<String>path("caCertSha256").matches("^sha256:[0-9a-f]{64}$"), created.asString());
 
         EventBus.Seen registered = bus.await("virtgate.host.registered.v1", s -> hostId.equals(s.key()),
                 Duration.ofSeconds(30));
@@ -73,15 +91,21 @@ class BusProofIT {
         assertFalse(registered.payload().contains(token), "the enrollment token itself never travels");
 
         KeyPair key = Csr.newKey();
-        HostEnrolled enrolled = new HostEnrolled(hostId, "bus-proof", fqdn,
-                Csr.pem(key, fqdn, List.of(fqdn), List.of("10.99.0.7")), token,
+        String csr = Csr.pem(key, fqdn, List.of(fqdn), List.of("10.99.0.7"));
+        HostEnrolled enrolled = new HostEnrolled(hostId, "bus-proof", fqdn, csr,
+                EnrollmentKey.fromToken(hostId, token).prove(hostId, "bus-proof", fqdn, csr),
                 new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls:16514"),
                         UUID.randomUUID().toString(), "e2e"));
-        EventBus.publish(KafkaResource.bootstrapServers(), "/virtgate/host-agent/" + hostId, enrolled);
+        TestProducer.withKey("/virtgate/host-agent/" + hostId, key, null)
+                .publish(KafkaResource.bootstrapServers(), enrolled);
 
         EventBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> hostId.equals(s.key()),
                 Duration.ofSeconds(60));
         assertCloudEvent(issued, "/virtgate/pki-service", hostId);
+        assertSignedBy(registered, "migration-service");
+        assertSignedBy(issued, "pki-service");
+        assertFalse(bus.all("virtgate.host.enrolled.v1").stream().anyMatch(s -> s.payload().contains(token)
+                || s.headers().values().stream().anyMatch(v -> v.contains(token))), "no token on the bus");
         String serial = new EventCodec().mapper().readTree(issued.payload()).get("serial").asText();
 
         Awaitility.await("migration-service learns the certificate").atMost(Duration.ofSeconds(30))
@@ -89,6 +113,15 @@ class BusProofIT {
                         given().baseUri(migration.url("")).auth().oauth2(TestTokens.viewer("bob"))
                                 .get("/v1/hosts/" + hostId).then().statusCode(200)
                                 .extract().path("certificate.serial")));
+    }
+
+    /** The event verifies against the CA bundle pki-service published, as coming from {@code service}. */
+    private static void assertSignedBy(EventBus.Seen seen, String service) {
+        EventEnvelope envelope = EventEnvelope.fromHeaders(seen.headers());
+        byte[] payload = seen.payload().getBytes(StandardCharsets.UTF_8);
+        Event event = new EventCodec().decode(envelope.type(), payload);
+        assertEquals(Producer.service(service),
+                new EventVerifier(TrustFixture.publishedAnchors(OpenBaoServer.shared())).verify(envelope, seen.headers(), payload, event));
     }
 
     private static void assertCloudEvent(EventBus.Seen seen, String source, String subject) {

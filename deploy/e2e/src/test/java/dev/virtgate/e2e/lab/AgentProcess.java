@@ -76,7 +76,7 @@ public final class AgentProcess {
 
     /** Environment for the agent of {@code host}: identity, control plane, libvirtd restart, probe interval. */
     public static Map<String, String> env(LabHosts lab, String host, String clusterId, String token,
-            String kafkaBootstrap, String openBaoUrl) {
+            String caFingerprint, String kafkaBootstrap, String openBaoUrl) {
         Map<String, String> env = new HashMap<>();
         env.put("QUARKUS_PROFILE", "prod");
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
@@ -88,6 +88,7 @@ public final class AgentProcess {
         env.put("VIRTGATE_AGENT_FQDN", lab.fqdn(host));
         env.put("VIRTGATE_AGENT_MANAGEMENT_ADDRESS", lab.address(host));
         env.put("VIRTGATE_AGENT_ENROLLMENT_TOKEN", token);
+        env.put("VIRTGATE_AGENT_CA_FINGERPRINT", caFingerprint); // the enrollment bundle's pin
         // libvirt's SASL realm is the host's canonical FQDN (measured, deploy/lab/README.md)
         env.put("VIRTGATE_AGENT_SASL_REALM", lab.saslRealm(host));
         // /var/lib/virtgate-agent is NOT private to a lab host; /var/lib/libvirt is

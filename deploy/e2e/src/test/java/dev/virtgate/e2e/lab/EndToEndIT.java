@@ -12,6 +12,8 @@ import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestProducer;
+import dev.virtgate.contracts.trust.EnrollmentKey;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import org.awaitility.Awaitility;
@@ -74,6 +76,8 @@ class EndToEndIT {
     static final List<String> checkRows = new ArrayList<>();
     static boolean labCreated;
     static boolean enrolled;
+    static final List<String> tokens = new ArrayList<>();
+    static final List<String> busAttackRows = new ArrayList<>();
 
     @BeforeAll
     static void startEverything() throws Exception {
@@ -86,8 +90,10 @@ class EndToEndIT {
         }
         String kafka = KafkaResource.bootstrapServers();
         OpenBaoServer bao = OpenBaoServer.shared();
-        bus = new EventBus.Recorder(kafka, List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS,
-                Topics.MIGRATION_RESULTS));
+        List<String> topics = new ArrayList<>(List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS,
+                Topics.MIGRATION_COMMANDS, Topics.MIGRATION_RESULTS));
+        topics.addAll(BusAttacks.deadLetterTopics());
+        bus = new EventBus.Recorder(kafka, topics);
         migration = ServiceProcess.start("migration-service", ServiceProcess.standardEnv("virtgate_migration"));
         Map<String, String> pkiEnv = new HashMap<>(ServiceProcess.standardEnv("virtgate_pki"));
         // short-lived leaves so that a renewal of both hosts happens while the test migrates
@@ -136,15 +142,20 @@ class EndToEndIT {
     @Order(1)
     void hostsRegisteredOverRestEnrollAndReachAllPassPosture() {
         for (String h : List.of(H1, H2)) {
-            Response r = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
-                    .contentType(ContentType.JSON)
-                    .body(Map.of("hostId", h, "clusterId", CLUSTER, "fqdn", lab.fqdn(h), "dnsNames", List.of(lab.fqdn(h)),
-                            "managementAddresses", List.of(lab.address(h)), "migrationAddresses", List.of()))
-                    .post("/v1/hosts");
+            // 503 until pki-service has published its CA: the enrollment bundle pins it
+            Response r = Awaitility.await("POST /v1/hosts " + h + " once the CA is published")
+                    .atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                            .contentType(ContentType.JSON)
+                            .body(Map.of("hostId", h, "clusterId", CLUSTER, "fqdn", lab.fqdn(h),
+                                    "dnsNames", List.of(lab.fqdn(h)), "managementAddresses", List.of(lab.address(h)),
+                                    "migrationAddresses", List.of()))
+                            .post("/v1/hosts"), resp -> resp.statusCode() != 503);
             assertEquals(201, r.statusCode(), "POST /v1/hosts " + h + " -> " + r.asString());
             String token = r.path("enrollmentToken");
+            tokens.add(token);
             agents.put(h, AgentProcess.start(lab, h, WORK, AgentProcess.env(lab, h, CLUSTER, token,
-                    KafkaResource.bootstrapServers(), OpenBaoServer.shared().address())));
+                    r.path("caCertSha256"), KafkaResource.bootstrapServers(), OpenBaoServer.shared().address())));
         }
         for (String h : List.of(H1, H2)) {
             awaitPosture(h, Duration.ofMinutes(4));
@@ -325,10 +336,14 @@ class EndToEndIT {
                 .post("/v1/hosts");
         assertEquals(201, reg.statusCode(), "POST /v1/hosts intruder -> " + reg.asString());
         KeyPair key = LabPki.newKey();
-        EventBus.publish(KafkaResource.bootstrapServers(), "/virtgate/host-agent/" + intruder, new HostEnrolled(intruder, "elsewhere", fqdn,
-                LabPki.csrPem(key, fqdn, List.of(fqdn), List.of(lab.address("attacker"))), reg.path("enrollmentToken"),
-                new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls:16514"),
-                        UUID.randomUUID().toString(), "e2e")));
+        String intruderToken = reg.path("enrollmentToken");
+        tokens.add(intruderToken);
+        String csr = LabPki.csrPem(key, fqdn, List.of(fqdn), List.of(lab.address("attacker")));
+        TestProducer.withKey("/virtgate/host-agent/" + intruder, key, null).publish(KafkaResource.bootstrapServers(),
+                new HostEnrolled(intruder, "elsewhere", fqdn, csr,
+                        EnrollmentKey.fromToken(intruder, intruderToken).prove(intruder, "elsewhere", fqdn, csr),
+                        new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"),
+                                List.of("tls:16514"), UUID.randomUUID().toString(), "e2e")));
         EventBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> intruder.equals(s.key()), Duration.ofSeconds(60));
         Path naCert = dir.resolve("not-allowed-cert.pem");
         Path naKey = dir.resolve("not-allowed-key.pem");
@@ -354,6 +369,78 @@ class EndToEndIT {
             assertTrue(host(h).path("posture").path("allPass").asBoolean() || h.equals(H2),
                     "posture of " + h + " after the attack: " + host(h).path("posture"));
         }
+    }
+
+    // ---- 7. the bus attacker -------------------------------------------------------------------
+
+    @Test
+    @Order(7)
+    void busAttackerGainsNothing() throws Exception {
+        requireAgentsUp();
+        BusAttacks attacks = new BusAttacks(KafkaResource.bootstrapServers(), bus);
+        Path h1 = lab.hostDir(H1);
+        Path caFile = h1.resolve("etc/pki/CA/cacert.pem");
+        Path qemuCa = h1.resolve("etc/pki/qemu/ca-cert.pem");
+        Path libvirtdConf = h1.resolve("etc/libvirt/libvirtd.conf");
+        Path sasldb = h1.resolve("etc/libvirt/passwd.db");
+        byte[] ca = BusAttacks.bytes(caFile);
+        byte[] qemu = BusAttacks.bytes(qemuCa);
+        byte[] conf = BusAttacks.bytes(libvirtdConf);
+        byte[] sasl = BusAttacks.bytes(sasldb);
+
+        EventBus.Seen genuine = bus.all("virtgate.pki.cert-issued.v1").stream().filter(s -> H1.equals(s.key())
+                && s.topic().equals(Topics.PKI)).reduce((a, b) -> b).orElseThrow();
+        TestProducer.Signed[] replays = attacks.replayWithExtraCa(genuine);
+        String refusal = attacks.refusedBy("host-agent", replays[0]) + "; " + attacks.refusedBy("host-agent", replays[1]);
+        assertTrue(BusAttacks.same(ca, BusAttacks.bytes(caFile)), "cacert.pem changed");
+        assertTrue(BusAttacks.same(qemu, BusAttacks.bytes(qemuCa)), "QEMU ca-cert.pem changed");
+        attacks.record("genuine CertIssued of " + H1 + " replayed with a foreign CA appended; the same re-signed by a "
+                + "foreign-CA \"pki-service\"", "cacert.pem and QEMU ca-cert.pem byte-identical", refusal);
+
+        TestProducer.Signed peer = attacks.forgedPeer(CLUSTER, "vg-ghost");
+        refusal = attacks.refusedBy("host-agent", peer);
+        assertTrue(BusAttacks.same(conf, BusAttacks.bytes(libvirtdConf)), "libvirtd.conf changed");
+        attacks.record("CertIssued for a peer vg-ghost from a foreign CA", "libvirtd.conf (tls_allowed_dn_list) unchanged",
+                refusal);
+
+        TestProducer.Signed wipe = attacks.forgedWipeOfSaslUsers(CLUSTER);
+        refusal = attacks.refusedBy("host-agent", wipe);
+        assertTrue(BusAttacks.same(sasl, BusAttacks.bytes(sasldb)), "SASL db changed");
+        attacks.record("unsigned CredentialRotated with acceptedUsernames []", "SASL db unchanged", refusal);
+
+        String h2Serial = host(H2).path("certificate").path("serial").asText();
+        TestProducer.Signed decommission = attacks.forgedDecommission(H2, CLUSTER);
+        refusal = attacks.refusedBy("pki-service", decommission) + "; " + attacks.refusedBy("migration-service", decommission);
+        assertEquals("VALID", certificate(h2Serial).path("status").asText(), "h2's certificate after a forged decommission");
+        attacks.record("unsigned HostDecommissioned for " + H2, H2 + "'s certificate still VALID, host still registered",
+                refusal);
+
+        KeyPair h2Key = LabPki.readKey(lab.hostDir(H2).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"));
+        var h2Cert = dev.virtgate.testsupport.trust.TrustFixture
+                .certificates(certificate(h2Serial).path("certificatePem").asText()).get(0);
+        TestProducer.Signed speaksFor = attacks.peerSpeaksFor(h2Key, h2Cert, H1, CLUSTER);
+        refusal = attacks.refusedBy("migration-service", speaksFor);
+        Instant probedAt = Instant.parse(host(H1).path("posture").path("probedAt").asText());
+        assertTrue(probedAt.isBefore(Instant.now().plus(Duration.ofMinutes(1))), "h1's posture frozen at " + probedAt);
+        attacks.record("root on " + H2 + ": HostConfigured about " + H1 + " (probedAt 2099) signed with " + H2
+                + "'s own host key", H1 + "'s posture untouched", refusal);
+
+        TestProducer.Signed[] ghost = attacks.forgedEnrollment("vg-ghost2", CLUSTER);
+        refusal = attacks.refusedBy("pki-service", ghost[0]) + "; " + attacks.refusedBy("credential-service", ghost[0]);
+        assertTrue(bus.all("virtgate.pki.cert-issued.v1").stream().noneMatch(s -> "vg-ghost2".equals(s.key())),
+                "a certificate was issued for a host no operator registered");
+        assertTrue(bus.all("virtgate.host.access-granted.v1").stream().noneMatch(s -> "vg-ghost2".equals(s.key())),
+                "access was granted to a host no operator registered");
+        attacks.record("unsigned HostRegistered + self-made HostEnrolled for vg-ghost2", "no CertIssued, no "
+                + "HostAccessGranted", refusal);
+
+        String search = attacks.tokensOnTheBus(tokens, List.of("virtgate.host.registered.v1",
+                "virtgate.host.enrolled.v1", "virtgate.host.access-granted.v1", "virtgate.host.configured.v1",
+                "virtgate.pki.cert-issued.v1", "virtgate.credential.rotated.v1"));
+        assertTrue(search.endsWith("no token"), search);
+        attacks.record("search every recorded event for the " + tokens.size() + " enrollment tokens handed out",
+                "no token on any topic", search);
+        attacks.rows().forEach(r -> busAttackRows.add(r.markdown()));
     }
 
     // ---- helpers -------------------------------------------------------------------------------
@@ -510,6 +597,11 @@ class EndToEndIT {
         migrationRows.forEach(r -> s.append(r).append('\n'));
         s.append("\n| check | detail | result | | | |\n|---|---|---|---|---|---|\n");
         checkRows.stream().filter(r -> !r.startsWith("| vg-h")).forEach(r -> s.append(r).append('\n'));
+        if (!busAttackRows.isEmpty()) {
+            s.append("\n## bus attacker (write access to Kafka; one row: root on one hypervisor)\n\n")
+                    .append("| attack | what must hold | observed |\n|---|---|---|\n");
+            busAttackRows.forEach(r -> s.append(r).append('\n'));
+        }
         Path attacker = WORK.resolve("attacker-table.md");
         if (Files.exists(attacker)) {
             s.append("\n## attacker (198.18.42.66)\n\n").append(Files.readString(attacker));

@@ -57,6 +57,19 @@ final class LabPki {
         return "-----BEGIN PRIVATE KEY-----\n" + b64 + "\n-----END PRIVATE KEY-----\n";
     }
 
+    /** A host's private key as the agent keeps it (PEM, PKCS#8 or SEC1); only the private half is needed to sign. */
+    static KeyPair readKey(java.nio.file.Path file) throws Exception {
+        try (org.bouncycastle.openssl.PEMParser parser = new org.bouncycastle.openssl.PEMParser(
+                new java.io.StringReader(java.nio.file.Files.readString(file)))) {
+            Object o = parser.readObject();
+            var converter = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter();
+            java.security.PrivateKey key = o instanceof org.bouncycastle.openssl.PEMKeyPair pair
+                    ? converter.getPrivateKey(pair.getPrivateKeyInfo())
+                    : converter.getPrivateKey((org.bouncycastle.asn1.pkcs.PrivateKeyInfo) o);
+            return new KeyPair(null, key);
+        }
+    }
+
     private LabPki() {
     }
 }
