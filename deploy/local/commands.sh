@@ -123,6 +123,7 @@ cmd_up() {
     --infra-only) INFRA_ONLY=1 ;;
     *) usage_error ;;
   esac
+  "$REPO_ROOT/virtgate" install # what the README promises: installs what is missing, as test does
   require_installed
   take_lock
   trap up_on_exit EXIT
