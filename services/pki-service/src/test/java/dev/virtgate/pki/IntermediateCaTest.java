@@ -1,10 +1,13 @@
 package dev.virtgate.pki;
 
 import dev.virtgate.contracts.events.HostRegistered;
+import dev.virtgate.contracts.trust.EventAuthorization;
+import dev.virtgate.contracts.trust.TrustStorePaths;
 import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.support.Certs;
 import dev.virtgate.pki.support.Fixtures;
 import dev.virtgate.pki.support.PkiState;
+import dev.virtgate.pki.support.TrustInOpenBao;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.OpenBaoServer;
@@ -171,13 +174,26 @@ class IntermediateCaTest {
         assertThat(Certs.parseAll(served)).extracting(c -> c.getSubjectX500Principal().getName())
                 .containsExactly("O=virtgate,CN=virtgate issuing CA", "O=Example Corp,CN=Example Corp offline root");
         given().auth().oauth2(operator()).get("/v1/ca/csr").then().statusCode(404);
+        // the published trust: the intermediate first, then the offline root; signer chains run up to the root
+        await().atMost(Duration.ofSeconds(30)).until(() -> Certs.parseAll(TrustInOpenBao.ca()
+                .getOrDefault(TrustStorePaths.BUNDLE_PEM, "")).equals(Certs.parseAll(served)));
+        for (String service : EventAuthorization.SIGNING_SERVICES) {
+            await().atMost(Duration.ofSeconds(30)).until(() -> Certs.parseAll(TrustInOpenBao.signer(service)
+                    .getOrDefault(TrustStorePaths.CHAIN_PEM, "")).size() == 3);
+            List<java.security.cert.X509Certificate> chain = Certs.parseAll(TrustInOpenBao.signer(service)
+                    .get(TrustStorePaths.CHAIN_PEM));
+            PKIXParameters anchored = new PKIXParameters(Set.of(new TrustAnchor(Pem.x509(offlineRoot()), null)));
+            anchored.setRevocationEnabled(false);
+            CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509")
+                    .generateCertPath(chain.subList(0, 2)), anchored);
+        }
 
         String token = Fixtures.token();
         HostRegistered host = Fixtures.registered(Fixtures.hostId("inter"), token);
         PkiState.register(host);
         String csr = Fixtures.csr(Fixtures.p256(), host.fqdn(), List.of(host.fqdn()), List.of());
         var issued = given().auth().oauth2(operator()).contentType(ContentType.JSON)
-                .body(Map.of("hostId", host.hostId(), "csrPem", csr, "enrollmentToken", token))
+                .body(Map.of("hostId", host.hostId(), "csrPem", csr, "enrollmentProof", Fixtures.proof(host, token, csr)))
                 .post("/v1/certificates").then().statusCode(201).extract().jsonPath();
         String leaf = issued.getString("certificatePem");
         assertThat(issued.getList("chainPem", String.class)).hasSize(2);

@@ -61,16 +61,25 @@ class IssuanceRestTest {
         return new Host(registration, token, Fixtures.p256());
     }
 
-    static ValidatableResponse post(String hostId, String csr, String token) {
+    /** The host's CSR with the enrollment proof an agent holding {@code token} makes for it. */
+    static ValidatableResponse post(Host host, String csr, String token) {
+        return postProof(host.id(), csr, Fixtures.proof(host.registration(), token, csr));
+    }
+
+    static ValidatableResponse post(Host host) {
+        return post(host, host.csr(), host.token());
+    }
+
+    static ValidatableResponse postProof(String hostId, String csr, String proof) {
         return given().auth().oauth2(TestTokens.operator("alice")).contentType(ContentType.JSON)
-                .body(Map.of("hostId", hostId, "csrPem", csr, "enrollmentToken", token))
+                .body(Map.of("hostId", hostId, "csrPem", csr, "enrollmentProof", proof))
                 .post("/v1/certificates").then();
     }
 
     @Test
     void issuedCertificateVerifiesWithOpensslAndPkixAndCarriesTheHostsNames() throws Exception {
         Host host = newHost("rest");
-        var body = post(host.id(), host.csr(), host.token()).statusCode(201).extract().jsonPath();
+        var body = post(host).statusCode(201).extract().jsonPath();
         String certPem = body.getString("certificatePem");
         String bundle = String.join("", body.getList("caBundlePem", String.class));
         String caPem = given().get("/v1/ca").then().extract().asString();
@@ -98,6 +107,9 @@ class IssuanceRestTest {
         // every registered name and address, management and migration, even those the CSR did not ask for
         assertThat(sans).contains("2: " + host.registration().fqdn(), "2: " + host.registration().dnsNames().get(0));
         assertThat(sans.stream().filter(s -> s.startsWith("7:")).count()).isEqualTo(2);
+        // the one URI names the host as a producer: its agent's event signatures are attributed by it
+        assertThat(sans.stream().filter(s -> s.startsWith("6:")).toList())
+                .containsExactly("6: urn:virtgate:host:" + host.id());
         Duration life = Duration.between(cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant());
         assertThat(life).isBetween(Duration.ofDays(30), Duration.ofDays(30).plusMinutes(6));
         String text = Certs.openssl("x509", "-noout", "-text", "-in", Certs.file(certPem).toString()).output();
@@ -129,13 +141,16 @@ class IssuanceRestTest {
         Host b = newHost("host-b");
         long certs = PkiState.certificateCount();
         long outbox = PkiState.outboxCount();
-        post(a.id(), a.csr(), b.token()).statusCode(403).contentType("application/problem+json")
+        post(a, a.csr(), b.token()).statusCode(403).contentType("application/problem+json")
                 .body("detail", containsString("not valid for host " + a.id()));
+        // a proof B's token makes, over a CSR with A's names
+        String csrForA = a.csr();
+        postProof(a.id(), csrForA, Fixtures.proof(b.registration(), b.token(), csrForA)).statusCode(403);
         assertThat(PkiState.certificateCount()).isEqualTo(certs);
         assertThat(PkiState.outboxCount()).isEqualTo(outbox);
         // B's token stays usable for B, A's for A
-        post(b.id(), b.csr(), b.token()).statusCode(201);
-        post(a.id(), a.csr(), a.token()).statusCode(201);
+        post(b).statusCode(201);
+        post(a).statusCode(201);
     }
 
     @Test
@@ -146,28 +161,32 @@ class IssuanceRestTest {
         long certs = PkiState.certificateCount();
         long outbox = PkiState.outboxCount();
 
-        refused(post(host.id(), "-----BEGIN CERTIFICATE REQUEST-----\nnope\n-----END CERTIFICATE REQUEST-----\n",
+        refused(post(host, "-----BEGIN CERTIFICATE REQUEST-----\nnope\n-----END CERTIFICATE REQUEST-----\n",
                 host.token()), 400, "csrPem");
-        refused(post(host.id(), Fixtures.csrWithForeignSignature(host.key(), fqdn), host.token()), 422, "csrPem");
-        refused(post(host.id(), Fixtures.csr(Fixtures.rsa(1024), fqdn, List.of(fqdn), List.of()), host.token()),
+        refused(post(host, Fixtures.csrWithForeignSignature(host.key(), fqdn), host.token()), 422, "csrPem");
+        refused(post(host, Fixtures.csr(Fixtures.rsa(1024), fqdn, List.of(fqdn), List.of()), host.token()),
                 422, "csrPem.publicKey");
-        refused(post(host.id(), Fixtures.csr(Fixtures.ec("secp256k1"), fqdn, List.of(fqdn), List.of()), host.token()),
+        refused(post(host, Fixtures.csr(Fixtures.ec("secp256k1"), fqdn, List.of(fqdn), List.of()), host.token()),
                 422, "csrPem.publicKey");
-        refused(post(host.id(), Fixtures.csr(host.key(), fqdn, List.of(fqdn, "evil.example"), List.of()), host.token()),
+        refused(post(host, Fixtures.csr(host.key(), fqdn, List.of(fqdn, "evil.example"), List.of()), host.token()),
                 422, "csrPem.subjectAltName.dNSName");
-        refused(post(host.id(), Fixtures.csr(host.key(), fqdn, List.of(fqdn), List.of("192.0.2.66")), host.token()),
+        refused(post(host, Fixtures.csr(host.key(), fqdn, List.of(fqdn), List.of("192.0.2.66")), host.token()),
                 422, "csrPem.subjectAltName.iPAddress");
-        refused(post(host.id(), Fixtures.csr(host.key(), "other.example", List.of(), List.of(ip)), host.token()),
+        refused(post(host, Fixtures.csr(host.key(), "other.example", List.of(), List.of(ip)), host.token()),
                 422, "csrPem.subject.CN");
-        refused(post("no-such-host", host.csr(), host.token()), 404, null);
-        refused(post(host.id(), host.csr(), Fixtures.token()), 403, null);
+        String csr = host.csr();
+        refused(postProof("no-such-host", csr, Fixtures.proof(host.registration(), host.token(), csr)), 404, null);
+        refused(post(host, host.csr(), Fixtures.token()), 403, null);
+        // a proof is for one CSR: the same token's proof for another CSR proves nothing
+        refused(postProof(host.id(), host.csr(), Fixtures.proof(host.registration(), host.token(), csr)), 403, null);
         given().auth().oauth2(TestTokens.operator("alice")).contentType(ContentType.JSON)
-                .body(Map.of("hostId", host.id(), "csrPem", host.csr())).post("/v1/certificates").then()
-                .statusCode(400).contentType("application/problem+json").body(containsString("enrollmentToken"));
-        given().contentType(ContentType.JSON).body(Map.of("hostId", host.id(), "csrPem", host.csr(),
-                "enrollmentToken", host.token())).post("/v1/certificates").then().statusCode(401);
-        given().auth().oauth2(TestTokens.viewer("bob")).contentType(ContentType.JSON).body(Map.of("hostId", host.id(),
-                "csrPem", host.csr(), "enrollmentToken", host.token())).post("/v1/certificates").then().statusCode(403);
+                .body(Map.of("hostId", host.id(), "csrPem", csr)).post("/v1/certificates").then()
+                .statusCode(400).contentType("application/problem+json").body(containsString("enrollmentProof"));
+        Map<String, String> complete = Map.of("hostId", host.id(), "csrPem", csr,
+                "enrollmentProof", Fixtures.proof(host.registration(), host.token(), csr));
+        given().contentType(ContentType.JSON).body(complete).post("/v1/certificates").then().statusCode(401);
+        given().auth().oauth2(TestTokens.viewer("bob")).contentType(ContentType.JSON).body(complete)
+                .post("/v1/certificates").then().statusCode(403);
         given().auth().oauth2(TestTokens.viewer("bob")).queryParam("expiringWithin", "soon").get("/v1/certificates")
                 .then().statusCode(400).body(containsString("expiringWithin"));
         given().auth().oauth2(TestTokens.viewer("bob")).get("/v1/certificates/abcdef").then().statusCode(404)
@@ -176,31 +195,36 @@ class IssuanceRestTest {
         assertThat(PkiState.certificateCount()).isEqualTo(certs);
         assertThat(PkiState.outboxCount()).isEqualTo(outbox);
         // none of the refusals consumed the token
-        post(host.id(), host.csr(), host.token()).statusCode(201);
+        post(host).statusCode(201);
     }
 
     @Test
-    void tokenIsSingleUseAndExpires() {
+    void tokenIsSingleUseBindsToTheFirstKeyAndExpires() {
         Host host = newHost("once");
-        post(host.id(), host.csr(), host.token()).statusCode(201);
+        post(host).statusCode(201);
         long certs = PkiState.certificateCount();
-        refused(post(host.id(), host.csr(), host.token()), 403, null).body("detail", containsString("already used"));
+        refused(post(host), 403, null).body("detail", containsString("already used"));
+        Host otherKey = new Host(host.registration(), host.token(), Fixtures.p256());
+        refused(post(otherKey), 403, null).body("detail", containsString("already bound to another key"));
 
         String token = Fixtures.token();
         HostRegistered expired = Fixtures.registered(Fixtures.hostId("expired"), token, Instant.now().minusSeconds(1));
         PkiState.register(expired);
-        refused(post(expired.hostId(), Fixtures.csr(Fixtures.p256(), expired.fqdn(), List.of(), List.of()), token),
-                403, null).body("detail", containsString("expired"));
+        Host late = new Host(expired, token, Fixtures.p256());
+        refused(post(late, Fixtures.csr(late.key(), expired.fqdn(), List.of(), List.of()), token), 403, null)
+                .body("detail", containsString("expired"));
         assertThat(PkiState.certificateCount()).isEqualTo(certs);
     }
 
     @Test
-    void responsesAndProblemsNeverEchoTheToken() {
+    void responsesAndProblemsNeverEchoTheTokenOrTheProof() {
         Host host = newHost("secret");
-        String refusal = post(host.id(), "garbage", host.token()).statusCode(400).extract().asString();
+        String refusal = post(host, "garbage", host.token()).statusCode(400).extract().asString();
         assertThat(refusal).doesNotContain(host.token());
-        String ok = post(host.id(), host.csr(), host.token()).statusCode(201).extract().asString();
-        assertThat(ok).doesNotContain(host.token());
+        String csr = host.csr();
+        String proof = Fixtures.proof(host.registration(), host.token(), csr);
+        String ok = postProof(host.id(), csr, proof).statusCode(201).extract().asString();
+        assertThat(ok).doesNotContain(host.token()).doesNotContain(proof);
     }
 
     static ValidatableResponse refused(ValidatableResponse response, int status, String field) {

@@ -9,6 +9,7 @@ import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import dev.virtgate.pki.support.PkiState;
 import dev.virtgate.testsupport.OpenBaoServer;
+import dev.virtgate.testsupport.trust.TestProducer;
 import dev.virtgate.contracts.CloudEventHeaders;
 import dev.virtgate.contracts.Topics;
 import dev.virtgate.contracts.events.HostRegistered;
@@ -39,21 +40,24 @@ class OpenBaoOutageTest {
         var host = IssuanceRestTest.newHost("outage");
         long certs = PkiState.certificateCount();
         OpenBaoServer bao = OpenBaoServer.shared();
+        // migration-service signs through OpenBao too: its registration of a late host is made before the outage
+        String token = Fixtures.token();
+        HostRegistered late = Fixtures.registered(Fixtures.hostId("during-outage"), token);
+        TestProducer.Signed registration = TestProducer.viaTransit(bao, "migration-service").sign(late);
         String enrollmentId;
         bao.stop();
         try {
             Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                     given().get("/q/health/ready").then().statusCode(503));
-            IssuanceRestTest.post(host.id(), host.csr(), host.token()).statusCode(503)
+            IssuanceRestTest.post(host).statusCode(503)
                     .contentType("application/problem+json").header("Retry-After", notNullValue());
             // public CA material is still served from the database
             given().get("/v1/ca").then().statusCode(200);
 
             // an enrollment arriving now waits for Transit: it is retried, not dead-lettered...
-            String token = Fixtures.token();
-            HostRegistered late = Fixtures.registered(Fixtures.hostId("during-outage"), token);
-            TestBus.publish(late);
-            enrollmentId = TestBus.publish(EnrollmentEventTest.enrolled(late, Fixtures.p256(), token)).id();
+            TestBus.send(registration);
+            var key = Fixtures.p256();
+            enrollmentId = TestBus.asEnrollingHost(EnrollmentEventTest.enrolled(late, key, token), key).envelope().id();
             try (var deadLetters = TestBus.consumer(Topics.deadLetter("pki-service"))) {
                 Awaitility.await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))
                         .until(() -> noneWithId(deadLetters, enrollmentId));
@@ -66,7 +70,7 @@ class OpenBaoOutageTest {
         Awaitility.await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
                 given().get("/q/health/ready").then().statusCode(503)
                         .body(containsString("missing in Transit")));
-        IssuanceRestTest.post(host.id(), host.csr(), host.token()).statusCode(503)
+        IssuanceRestTest.post(host).statusCode(503)
                 .contentType("application/problem+json").header("Retry-After", notNullValue());
         assertThat(bao.call("GET", "transit/keys/virtgate-ca", null).statusCode()).isEqualTo(404);
         assertThat(PkiState.certificateCount()).isEqualTo(certs);

@@ -38,8 +38,9 @@ class RenewalTest {
     @Test
     void pastTwoThirdsOfLifeARenewalIsRequestedAndAPossessionSignedCsrRenewsWithOverlap() throws Exception {
         var host = IssuanceRestTest.newHost("renew");
-        String serial = IssuanceRestTest.post(host.id(), host.csr(), host.token()).statusCode(201)
-                .extract().path("serial");
+        var issued = IssuanceRestTest.post(host).statusCode(201).extract().jsonPath();
+        String serial = issued.getString("serial");
+        String certPem = issued.getString("certificatePem");
         assertThat(renewal.requestDue()).as("young certificates are left alone").isZero();
         assertThat(PkiState.outbox(CertRenewalRequested.class, host.id())).isEmpty();
 
@@ -59,9 +60,10 @@ class RenewalTest {
         var newKey = Fixtures.p256();
         String csr = Fixtures.csr(newKey, host.registration().fqdn(), List.of(host.registration().fqdn()), List.of());
         // a possession signature by the wrong key is refused
-        TestBus.publish(new CsrSubmitted(host.id(), "cluster-a", csr, serial,
-                Fixtures.possession(Fixtures.p256().getPrivate(), csr)));
-        TestBus.publish(new CsrSubmitted(host.id(), "cluster-a", csr, serial, Fixtures.possession(host.key().getPrivate(), csr)));
+        TestBus.asHost(host.id(), new CsrSubmitted(host.id(), "cluster-a", csr, serial,
+                Fixtures.possession(Fixtures.p256().getPrivate(), csr)), host.key(), certPem);
+        TestBus.asHost(host.id(), new CsrSubmitted(host.id(), "cluster-a", csr, serial,
+                Fixtures.possession(host.key().getPrivate(), csr)), host.key(), certPem);
         Awaitility.await().atMost(Duration.ofSeconds(30))
                 .until(() -> PkiState.outbox(CertIssued.class, host.id()).size() == 2);
         CertIssued renewed = PkiState.outbox(CertIssued.class, host.id()).get(1);
@@ -78,7 +80,8 @@ class RenewalTest {
         assertThat(renewed.notAfter()).isAfterOrEqualTo(PkiState.certificate(serial).notAfter);
 
         // a replayed renewal of the superseded certificate issues nothing
-        TestBus.publish(new CsrSubmitted(host.id(), "cluster-a", csr, serial, Fixtures.possession(host.key().getPrivate(), csr)));
+        TestBus.asHost(host.id(), new CsrSubmitted(host.id(), "cluster-a", csr, serial,
+                Fixtures.possession(host.key().getPrivate(), csr)), host.key(), certPem);
         Awaitility.await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
                 .until(() -> PkiState.outbox(CertIssued.class, host.id()).size() == 2);
     }

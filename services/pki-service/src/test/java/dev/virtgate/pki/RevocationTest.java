@@ -11,6 +11,7 @@ import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.support.Certs;
 import dev.virtgate.pki.support.PkiState;
+import dev.virtgate.pki.support.TrustInOpenBao;
 import io.restassured.http.ContentType;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
@@ -32,7 +33,7 @@ class RevocationTest {
     @Test
     void revocationEmitsCertRevokedAndASignedCrlListingTheSerial() throws Exception {
         var host = IssuanceRestTest.newHost("revoke");
-        String certPem = IssuanceRestTest.post(host.id(), host.csr(), host.token()).statusCode(201)
+        String certPem = IssuanceRestTest.post(host).statusCode(201)
                 .extract().path("certificatePem");
         String serial = Pem.certificate(certPem).getSerialNumber().toString(16);
         String caPem = given().get("/v1/ca").then().extract().asString();
@@ -59,6 +60,10 @@ class RevocationTest {
         Certs.Result verify = Certs.opensslVerify(caPem, certPem, crlPem);
         assertThat(verify.ok()).isFalse();
         assertThat(verify.output()).contains("revoked");
+
+        // the re-signed CRL is published for the services that verify events
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> crlPem.equals(
+                TrustInOpenBao.ca().get(dev.virtgate.contracts.trust.TrustStorePaths.CRL_PEM)));
 
         var events = PkiState.outbox(CertRevoked.class, host.id());
         assertThat(events).hasSize(1);

@@ -42,6 +42,18 @@ public interface PkiConfig {
     @WithDefault("P30D")
     Duration clientCertMaxValidity();
 
+    /** Life of a service's event-signer certificate; it is re-issued once a third of it is left. */
+    @WithDefault("P30D")
+    Duration signerValidity();
+
+    /**
+     * How often the published trust in OpenBao KV is checked: the CA bundle and CRL, and each service's
+     * signer certificate (a Transit key rotation is picked up here). Changes of the CA or CRL are
+     * published right after they commit as well.
+     */
+    @WithDefault("60s")
+    String trustPublishInterval();
+
     /** Life of each CRL; it is re-signed {@link #crlRefreshMargin()} before its nextUpdate. */
     @WithDefault("P1D")
     Duration crlValidity();

@@ -5,21 +5,30 @@ import dev.virtgate.contracts.EventType;
 import dev.virtgate.contracts.events.HostDecommissioned;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.events.HostRegistered;
+import dev.virtgate.contracts.trust.EventRefusedException;
 import dev.virtgate.pki.service.HostRegistry;
 import dev.virtgate.pki.service.IssuanceService;
 import dev.virtgate.pki.service.RevocationService;
 import dev.virtgate.support.inbox.InboundEvents;
+import dev.virtgate.support.inbox.ReceivedEvent;
+import dev.virtgate.support.rest.ProblemException;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.Logger;
 
 import java.util.Set;
 
-/** virtgate.hosts: registrations (names, token hash), decommissions, and enrollments (CSR + token). */
+/**
+ * virtgate.hosts: registrations (names, enrollment key) and decommissions from migration-service,
+ * enrollments (CSR + proof) from agents. {@link InboundEvents} verifies each event's signature and
+ * producer before anything here runs; a forgery never reaches the registry.
+ */
 @ApplicationScoped
 public class HostEventsConsumer {
+    private static final Logger LOG = Logger.getLogger(HostEventsConsumer.class);
     static final Set<String> HANDLED = Set.of(EventType.HOST_REGISTERED.ceType(),
             EventType.HOST_DECOMMISSIONED.ceType(), EventType.HOST_ENROLLED.ceType());
 
@@ -53,8 +62,22 @@ public class HostEventsConsumer {
                         registry.decommission(decommissioned);
                         revocation.revokeAllOf(decommissioned.hostId(), "cessationOfOperation");
                     } else if (received.event() instanceof HostEnrolled enrolled) {
-                        issuance.enroll(enrolled);
+                        enroll(received, enrolled);
                     }
                 }));
+    }
+
+    /** A refused enrollment issues nothing and is dead-lettered with the reason (its binding rolls back). */
+    private void enroll(ReceivedEvent received, HostEnrolled enrolled) {
+        try {
+            issuance.enroll(enrolled);
+        } catch (ProblemException e) {
+            if (e.status() == 503) {
+                throw e; // the CA is not ready: retried, not refused
+            }
+            LOG.warnf("HostEnrolled for host %s refused, nothing issued: %s", enrolled.hostId(), e.getMessage());
+            throw new EventRefusedException(received.producer().toString(), received.envelope().type().ceType(),
+                    enrolled.hostId(), e.getMessage());
+        }
     }
 }

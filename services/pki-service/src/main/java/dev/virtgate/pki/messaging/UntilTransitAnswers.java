@@ -2,6 +2,7 @@ package dev.virtgate.pki.messaging;
 
 import dev.virtgate.pki.config.PkiConfig;
 import dev.virtgate.pki.pki.TransitUnavailableException;
+import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -43,9 +44,10 @@ public class UntilTransitAnswers {
         }
     }
 
+    /** Transit unreachable, or the CA not ready (its key unreachable or missing): worth another try. */
     private static boolean causedByTransit(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof TransitUnavailableException) {
+            if (t instanceof TransitUnavailableException || t instanceof ProblemException p && p.status() == 503) {
                 return true;
             }
         }

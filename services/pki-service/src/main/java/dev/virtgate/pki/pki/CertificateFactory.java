@@ -73,6 +73,8 @@ public final class CertificateFactory {
         List<GeneralName> san = new ArrayList<>();
         host.allDnsNames().forEach(name -> san.add(new GeneralName(GeneralName.dNSName, name)));
         host.ipAddresses().forEach(ip -> san.add(new GeneralName(GeneralName.iPAddress, ip)));
+        // the agent's event signatures are attributed to the host this URI names
+        san.add(new GeneralName(GeneralName.uniformResourceIdentifier, host.uri()));
         X509v3CertificateBuilder builder = new X509v3CertificateBuilder(issuer.certificate().getSubject(), serial,
                 Date.from(notBefore), Date.from(notAfter), host.subject(), publicKey);
         add(builder, Extension.basicConstraints, true, new BasicConstraints(false));
@@ -98,6 +100,23 @@ public final class CertificateFactory {
         add(builder, Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
         add(builder, Extension.subjectAlternativeName, false,
                 new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, client.roleUri())));
+        add(builder, Extension.subjectKeyIdentifier, false, EXTENSIONS.createSubjectKeyIdentifier(publicKey));
+        add(builder, Extension.authorityKeyIdentifier, false, authorityKeyId(issuer.certificate()));
+        return signAndCheck(builder, issuer.keyVersion(), issuer.certificate().getSubjectPublicKeyInfo());
+    }
+
+    /**
+     * The certificate of a service's event-signing Transit key: digitalSignature only, no extended key
+     * usage (it authenticates events, never a TLS peer) and exactly one URI SAN, the service's URN.
+     */
+    public X509CertificateHolder signerLeaf(Issuer issuer, SignerIdentity signer, SubjectPublicKeyInfo publicKey,
+            BigInteger serial, Instant notBefore, Instant notAfter) {
+        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(issuer.certificate().getSubject(), serial,
+                Date.from(notBefore), Date.from(notAfter), signer.subject(), publicKey);
+        add(builder, Extension.basicConstraints, true, new BasicConstraints(false));
+        add(builder, Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
+        add(builder, Extension.subjectAlternativeName, false,
+                new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, signer.uri())));
         add(builder, Extension.subjectKeyIdentifier, false, EXTENSIONS.createSubjectKeyIdentifier(publicKey));
         add(builder, Extension.authorityKeyIdentifier, false, authorityKeyId(issuer.certificate()));
         return signAndCheck(builder, issuer.keyVersion(), issuer.certificate().getSubjectPublicKeyInfo());

@@ -1,5 +1,6 @@
 package dev.virtgate.pki.pki;
 
+import dev.virtgate.contracts.trust.Producer;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -29,6 +30,11 @@ public record HostIdentity(String hostId, String clusterId, String fqdn, List<St
     /** The form libvirt's tls_allowed_dn_list matches: {@code O=virtgate,OU=<clusterId>,CN=<fqdn>}. */
     public String libvirtDn() {
         return "O=" + ORGANIZATION + ",OU=" + clusterId + ",CN=" + fqdn;
+    }
+
+    /** The URI SAN {@code urn:virtgate:host:<hostId>} that names the host as a producer of events. */
+    public String uri() {
+        return Producer.host(hostId).uri();
     }
 
     /** The FQDN first, then every other registered DNS name, without duplicates. */

@@ -70,6 +70,14 @@ public class IssuedCertificate extends PanacheEntityBase {
     @Column(length = 64)
     public String supersededBy;
 
+    /** Matches the ids of API clients ({@code client:<name>}) and event signers ({@code service:<name>}). */
+    public static final String NOT_A_HOST = "%:%";
+
+    /** Host ids never contain ':'; the other holders' ids always do. */
+    public static boolean isHostId(String hostId) {
+        return hostId != null && hostId.indexOf(':') < 0;
+    }
+
     public boolean isRevoked() {
         return revokedAt != null;
     }

@@ -10,7 +10,10 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 
-/** pki-service's own copy of a registered host: its names and its enrollment token's hash. */
+/**
+ * pki-service's own copy of a registered host: its names, the public key its one-time enrollment
+ * token seeds (never the token), and the CSR key the token was bound to by the first enrollment.
+ */
 @Entity
 @Table(name = "registered_host")
 public class RegisteredHost extends PanacheEntityBase {
@@ -33,14 +36,19 @@ public class RegisteredHost extends PanacheEntityBase {
     @Column(nullable = false, columnDefinition = "text")
     public String ipAddresses;
 
-    @Column(nullable = false, length = 64)
-    public String tokenSha256;
+    /** From HostRegistered: base64url Ed25519 public key; enrollment proofs must verify with it. */
+    @Column(nullable = false, length = 128)
+    public String enrollmentKey;
 
     @Column(nullable = false)
     public Instant tokenExpiresAt;
 
-    /** Set by the first issuance that presented the token; the token is worthless afterwards. */
+    /** Set by the first issuance that proved the token; the token is worthless afterwards. */
     public Instant tokenUsedAt;
+
+    /** SHA-256 (hex) of the SubjectPublicKeyInfo of the CSR key the token was bound to, or null. */
+    @Column(length = 64)
+    public String enrolledKeySha256;
 
     public Instant decommissionedAt;
 

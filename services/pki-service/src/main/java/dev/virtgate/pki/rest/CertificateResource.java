@@ -40,11 +40,12 @@ public class CertificateResource {
     @Inject
     CaService ca;
 
-    /** Issues for a registered host; needs an operator AND the host's own unused enrollment token. */
+    /** Issues for a registered host; needs an operator AND a proof made with the host's own unused token. */
     @POST
     @RolesAllowed("operator")
     public Response issue(@Valid @NotNull IssueRequest request) {
-        IssuedCertificate issued = issuance.issueWithToken(request.hostId(), request.csrPem(), request.enrollmentToken());
+        IssuedCertificate issued = issuance.issueWithProof(request.hostId(), request.csrPem(),
+                request.enrollmentProof());
         return Response.status(201).entity(view(issued)).build();
     }
 

@@ -5,10 +5,12 @@ import dev.virtgate.pki.pki.CertificateFactory;
 import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.pki.TransitUnavailableException;
 import dev.virtgate.pki.repository.CaCertificate;
+import dev.virtgate.pki.trust.TrustChanged;
 import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.vault.client.api.secrets.transit.VaultSecretsTransitKeyInfo;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import org.bouncycastle.asn1.x500.RDN;
@@ -46,6 +48,9 @@ public class CaService {
 
     @Inject
     CrlService crls;
+
+    @Inject
+    Event<TrustChanged> trustChanged;
 
     private volatile String notReady = "CA not bootstrapped yet";
 
@@ -115,6 +120,9 @@ public class CaService {
                 retired++;
                 LOG.infof("CA %s (Transit v%d) retired: it leaves the CA bundle", old.serial, old.keyVersion);
             }
+        }
+        if (retired > 0) {
+            trustChanged.fire(new TrustChanged(retired + " CA(s) retired"));
         }
         return retired;
     }

@@ -7,7 +7,9 @@ import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CrlRecord;
 import dev.virtgate.pki.repository.IssuedCertificate;
+import dev.virtgate.pki.trust.TrustChanged;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
@@ -18,7 +20,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 
-/** One CRL per CA in the bundle, signed through Transit with that CA's key version. */
+/** One CRL per CA in the bundle, signed through Transit with that CA's key version, published once committed. */
 @ApplicationScoped
 public class CrlService {
 
@@ -27,6 +29,9 @@ public class CrlService {
 
     @Inject
     TransitCa transit;
+
+    @Inject
+    Event<TrustChanged> trustChanged;
 
     @Transactional(Transactional.TxType.MANDATORY)
     public CrlRecord regenerate(CaCertificate ca) {
@@ -52,6 +57,7 @@ public class CrlService {
         if (fresh) {
             record.persist();
         }
+        trustChanged.fire(new TrustChanged("CRL #" + number + " of CA " + ca.serial));
         return record;
     }
 

@@ -13,7 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
 
-/** Keeps the registered hosts' names and enrollment-token hashes from HostRegistered. */
+/** Keeps the registered hosts' names and enrollment keys from HostRegistered (signed by migration-service). */
 @ApplicationScoped
 public class HostRegistry {
     private static final Logger LOG = Logger.getLogger(HostRegistry.class);
@@ -33,10 +33,11 @@ public class HostRegistry {
         host.ipAddresses = String.join(",", Stream.concat(event.managementAddresses().stream(),
                         event.migrationAddresses() == null ? Stream.<String>empty() : event.migrationAddresses().stream())
                 .map(CsrInspector::canonicalIp).distinct().toList());
-        if (!event.enrollmentTokenSha256().equals(host.tokenSha256)) {
-            host.tokenUsedAt = null; // a new token (re-registration) may be used once
+        if (!event.enrollmentKey().equals(host.enrollmentKey)) {
+            host.tokenUsedAt = null; // a new token (re-registration) may be used once, by a key of its own
+            host.enrolledKeySha256 = null;
         }
-        host.tokenSha256 = event.enrollmentTokenSha256();
+        host.enrollmentKey = event.enrollmentKey();
         host.tokenExpiresAt = event.enrollmentTokenExpiresAt();
         host.decommissionedAt = null;
         host.registeredAt = Instant.now();

@@ -16,12 +16,8 @@ import jakarta.transaction.Transactional;
 import org.bouncycastle.cert.X509CertificateHolder;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
-import java.util.HexFormat;
 import java.util.HashSet;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -44,40 +40,44 @@ public class IssuanceService {
     @Inject
     OutboxWriter outbox;
 
-    /** Operator REST path: the host's own enrollment token must accompany the CSR. */
+    /** Operator REST path: the CSR must come with the host's enrollment proof; the token is single use. */
     @Transactional
-    public IssuedCertificate issueWithToken(String hostId, String csrPem, String enrollmentToken) {
+    public IssuedCertificate issueWithProof(String hostId, String csrPem, String enrollmentProof) {
         ca.requireReady();
         CsrInspector.CsrFacts csr = CsrInspector.inspect(csrPem);
         RegisteredHost host = lockHost(hostId);
         checkNames(identity(host), csr);
-        consumeToken(host, enrollmentToken);
+        if (EnrollmentGate.check(host, enrollmentProof, host.clusterId, host.fqdn, csrPem, csr)
+                == EnrollmentGate.Outcome.SAME_KEY_AGAIN) {
+            throw ProblemException.forbidden("enrollment token already used");
+        }
+        EnrollmentGate.bind(host, csr);
         return issue(host, csr, "REQUEST");
     }
 
     /**
-     * HostEnrolled: same checks as REST. Refusals are logged and issue nothing; the caller's
-     * transaction still commits (the event is handled, just refused).
+     * HostEnrolled: same checks as REST, and the token binds to the first CSR key that proves it.
+     * Returns the certificate, or empty when the bound key enrolls again (nothing to issue). A
+     * refusal throws {@link ProblemException}: the caller dead-letters the event with the reason.
      */
     @Transactional(Transactional.TxType.MANDATORY)
-    public void enroll(HostEnrolled event) {
-        try {
-            ca.requireReady();
-            CsrInspector.CsrFacts csr = CsrInspector.inspect(event.csrPem());
-            RegisteredHost host = lockHost(event.hostId());
-            if (!host.clusterId.equals(event.clusterId()) || !host.fqdn.equalsIgnoreCase(event.fqdn())) {
-                throw ProblemException.forbidden("enrollment does not match the host's registration");
-            }
-            checkNames(identity(host), csr);
-            consumeToken(host, event.enrollmentToken());
-            IssuedCertificate issued = issue(host, csr, "ENROLLMENT");
-            LOG.infof("host %s enrolled: certificate %s", host.hostId, issued.serial);
-        } catch (ProblemException e) {
-            if (e.status() == 503) {
-                throw e; // retried by redelivery/dead-letter, not silently dropped
-            }
-            LOG.warnf("HostEnrolled for host %s refused, nothing issued: %s", event.hostId(), e.getMessage());
+    public Optional<IssuedCertificate> enroll(HostEnrolled event) {
+        ca.requireReady();
+        CsrInspector.CsrFacts csr = CsrInspector.inspect(event.csrPem());
+        RegisteredHost host = lockHost(event.hostId());
+        if (!host.clusterId.equals(event.clusterId()) || !host.fqdn.equalsIgnoreCase(event.fqdn())) {
+            throw ProblemException.forbidden("enrollment does not match the host's registration");
         }
+        checkNames(identity(host), csr);
+        if (EnrollmentGate.check(host, event.enrollmentProof(), event.clusterId(), event.fqdn(), event.csrPem(), csr)
+                == EnrollmentGate.Outcome.SAME_KEY_AGAIN) {
+            LOG.infof("host %s enrolled again with its bound key: nothing issued", host.hostId);
+            return Optional.empty();
+        }
+        EnrollmentGate.bind(host, csr);
+        IssuedCertificate issued = issue(host, csr, "ENROLLMENT");
+        LOG.infof("host %s enrolled: certificate %s", host.hostId, issued.serial);
+        return Optional.of(issued);
     }
 
     RegisteredHost lockHost(String hostId) {
@@ -89,26 +89,6 @@ public class IssuanceService {
             throw ProblemException.forbidden("host " + hostId + " is decommissioned");
         }
         return host;
-    }
-
-    /** Single use, unexpired, and bound to this host: the SHA-256 must equal the one registered for it. */
-    void consumeToken(RegisteredHost host, String token) {
-        if (token == null || token.isBlank()) {
-            throw ProblemException.forbidden("enrollment token missing");
-        }
-        byte[] presented = HexFormat.of().formatHex(sha256(token)).getBytes(StandardCharsets.US_ASCII);
-        if (!MessageDigest.isEqual(presented, host.tokenSha256.getBytes(StandardCharsets.US_ASCII))) {
-            throw ProblemException.forbidden("enrollment token is not valid for host " + host.hostId);
-        }
-        if (host.tokenUsedAt != null) {
-            LOG.warnf("reused enrollment token for host %s (first used %s): nothing issued", host.hostId,
-                    host.tokenUsedAt);
-            throw ProblemException.forbidden("enrollment token already used");
-        }
-        if (!host.tokenExpiresAt.isAfter(Instant.now())) {
-            throw ProblemException.forbidden("enrollment token expired");
-        }
-        host.tokenUsedAt = Instant.now();
     }
 
     /** Signs a certificate carrying every registered name of the host, after the CSR's names were checked. */
@@ -150,14 +130,6 @@ public class IssuanceService {
                 throw ProblemException.unprocessable("csrPem.subjectAltName.iPAddress",
                         "address is not registered for host " + host.hostId());
             }
-        }
-    }
-
-    static byte[] sha256(String token) {
-        try {
-            return MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.virtgate.pki.service;
 
+import dev.virtgate.pki.trust.TrustPublisher;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,8 +22,13 @@ public class PkiScheduler {
     @Inject
     CrlService crls;
 
+    @Inject
+    TrustPublisher trust;
+
+    /** The trust is published before this service's first event can leave (the relay holds rows until then). */
     void onStart(@Observes StartupEvent start) {
         ca.bootstrap();
+        trust.publish();
     }
 
     @Scheduled(every = "${virtgate.pki.maintenance-interval:30s}", delayed = "5s",

@@ -2,7 +2,6 @@ package dev.virtgate.pki.service;
 
 import dev.virtgate.contracts.events.CertRenewalRequested;
 import dev.virtgate.contracts.events.CsrSubmitted;
-import dev.virtgate.pki.pki.ClientIdentity;
 import dev.virtgate.pki.pki.CsrInspector;
 import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.repository.CaCertificate;
@@ -34,8 +33,11 @@ public class RenewalService {
     private static final Logger LOG = Logger.getLogger(RenewalService.class);
     public static final String LIFETIME = "LIFETIME";
     public static final String CA_ROTATION = "CA_ROTATION";
-    /** API client certificates have no host to ask for a CSR: their holders request new ones. */
-    private static final String CLIENTS = ClientIdentity.ID_PREFIX + "%";
+    /**
+     * API client certificates have no host to ask for a CSR (their holders request new ones), and
+     * event-signer certificates are re-issued by {@link SignerCertificateService}.
+     */
+    private static final String NOT_A_HOST = IssuedCertificate.NOT_A_HOST;
 
     @Inject
     IssuanceService issuance;
@@ -52,7 +54,7 @@ public class RenewalService {
         Instant now = Instant.now();
         List<IssuedCertificate> due = IssuedCertificate.list("renewAfter <= ?1 and renewalRequestedAt is null "
                 + "and revokedAt is null and supersededBy is null and notAfter > ?1 and hostId not like ?2", now,
-                CLIENTS);
+                NOT_A_HOST);
         due.forEach(cert -> request(cert, LIFETIME, now));
         return due.size();
     }
@@ -63,7 +65,7 @@ public class RenewalService {
         Instant now = Instant.now();
         List<IssuedCertificate> old = IssuedCertificate.list("caId <> ?1 and revokedAt is null and supersededBy is null "
                 + "and notAfter > ?2 and (renewalReason is null or renewalReason <> ?3) and hostId not like ?4",
-                current.id, now, CA_ROTATION, CLIENTS);
+                current.id, now, CA_ROTATION, NOT_A_HOST);
         old.forEach(cert -> request(cert, CA_ROTATION, now));
         return old.size();
     }

@@ -1,7 +1,6 @@
 package dev.virtgate.pki.service;
 
 import dev.virtgate.contracts.events.CertRevoked;
-import dev.virtgate.pki.pki.ClientIdentity;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CrlRecord;
 import dev.virtgate.pki.repository.IssuedCertificate;
@@ -49,8 +48,8 @@ public class RevocationService {
         cert.revocationReason = reason;
         CaCertificate issuer = CaCertificate.findById(cert.caId);
         CrlRecord crl = crls.regenerate(issuer);
-        // CertRevoked is about hosts (its schema admits host ids only); a client's revocation is in the CRL
-        if (!ClientIdentity.isClientId(cert.hostId)) {
+        // CertRevoked is about hosts (its schema admits host ids only); a client's or signer's is in the CRL
+        if (IssuedCertificate.isHostId(cert.hostId)) {
             outbox.write(new CertRevoked(cert.hostId, cert.clusterId, cert.serial, cert.libvirtDn, reason,
                     cert.revokedAt, crl.crlPem));
         }

@@ -1,6 +1,7 @@
 package dev.virtgate.pki.support;
 
 import dev.virtgate.contracts.events.HostRegistered;
+import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.pki.pki.Pem;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.x500.X500Name;
@@ -12,10 +13,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.MessageDigest;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.Signature;
@@ -24,10 +23,9 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 
-/** Keys, CSRs, tokens and registrations for tests: what a host agent and migration-service produce. */
+/** Keys, CSRs, tokens, proofs and registrations for tests: what a host agent and migration-service produce. */
 public final class Fixtures {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final org.bouncycastle.jce.provider.BouncyCastleProvider BC =
@@ -113,13 +111,9 @@ public final class Fixtures {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
     }
 
-    public static String sha256Hex(String token) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256")
-                    .digest(token.getBytes(StandardCharsets.UTF_8)));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+    /** The enrollment proof an agent holding {@code token} makes for this CSR (EnrollmentKey). */
+    public static String proof(HostRegistered host, String token, String csrPem) {
+        return EnrollmentKey.fromToken(host.hostId(), token).prove(host.hostId(), host.clusterId(), host.fqdn(), csrPem);
     }
 
     public static String hostId(String prefix) {
@@ -134,7 +128,8 @@ public final class Fixtures {
     public static HostRegistered registered(String hostId, String token, Instant expiresAt) {
         int n = RANDOM.nextInt(250) + 1;
         return new HostRegistered(hostId, "cluster-a", hostId + ".lab.example", List.of(hostId + ".mgmt.example"),
-                List.of("10.0.0." + n), List.of("10.9.0." + n), sha256Hex(token), expiresAt);
+                List.of("10.0.0." + n), List.of("10.9.0." + n), EnrollmentKey.fromToken(hostId, token).publicKey(),
+                expiresAt);
     }
 
     private Fixtures() {

@@ -5,6 +5,7 @@ import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.EventType;
 import dev.virtgate.contracts.events.HostRegistered;
 import dev.virtgate.pki.repository.IssuedCertificate;
+import dev.virtgate.pki.repository.RegisteredHost;
 import dev.virtgate.pki.service.HostRegistry;
 import dev.virtgate.support.outbox.OutboxEvent;
 import io.quarkus.arc.Arc;
@@ -20,6 +21,14 @@ public final class PkiState {
     /** Registers a host as if HostRegistered had been consumed. */
     public static void register(HostRegistered event) {
         QuarkusTransaction.requiringNew().run(() -> Arc.container().instance(HostRegistry.class).get().register(event));
+    }
+
+    public static RegisteredHost host(String hostId) {
+        return QuarkusTransaction.requiringNew().call(() -> RegisteredHost.findById(hostId));
+    }
+
+    public static long certificateCount(String hostId) {
+        return QuarkusTransaction.requiringNew().call(() -> IssuedCertificate.count("hostId", hostId));
     }
 
     public static long certificateCount() {

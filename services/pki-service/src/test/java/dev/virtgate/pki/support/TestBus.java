@@ -1,9 +1,16 @@
 package dev.virtgate.pki.support;
 
+import dev.virtgate.contracts.CloudEventHeaders;
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.EventEnvelope;
+import dev.virtgate.contracts.Topics;
+import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.contracts.trust.EventAuthorization;
+import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.testsupport.KafkaServer;
+import dev.virtgate.testsupport.OpenBaoServer;
+import dev.virtgate.testsupport.trust.TestProducer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,6 +24,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.Awaitility;
 
 import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +33,10 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.function.Predicate;
 
-/** Plain Kafka clients, as another service or agent would use them. */
+/**
+ * Plain Kafka clients, as another service, an agent or an attacker would use them. Genuine events
+ * are signed like their real producers sign them; {@link #publishUnsigned} is the attacker without a key.
+ */
 public final class TestBus {
     private static final EventCodec CODEC = new EventCodec();
     private static KafkaProducer<String, byte[]> producer;
@@ -42,21 +53,61 @@ public final class TestBus {
         return producer;
     }
 
-    /** Publishes an event with CloudEvents headers; returns its envelope. */
-    public static EventEnvelope publish(Event event) {
-        EventEnvelope envelope = EventEnvelope.of("/test/" + event.getClass().getSimpleName(), event);
+    /** A genuine event of migration-service: its real Transit key, the signer chain pki-service published. */
+    public static TestProducer.Signed asMigrationService(Event event) {
+        return send(TestProducer.viaTransit(OpenBaoServer.shared(), EventAuthorization.MIGRATION_SERVICE).sign(event));
+    }
+
+    /** HostEnrolled as the enrolling agent sends it: signed by the key of the CSR it carries. */
+    public static TestProducer.Signed asEnrollingHost(HostEnrolled event, KeyPair csrKey) {
+        return send(TestProducer.withKey(agentSource(event.hostId()), csrKey, null).sign(event));
+    }
+
+    /** An agent's event, signed with its host key and carrying its host certificate. */
+    public static TestProducer.Signed asHost(String hostId, Event event, KeyPair hostKey, String certificatePem) {
+        return send(TestProducer.withKey(agentSource(hostId), hostKey, List.of(Pem.x509(certificatePem))).sign(event));
+    }
+
+    /** What anyone with write access and no key can send: CloudEvents headers, no signature. */
+    public static EventEnvelope publishUnsigned(String source, Event event) {
+        EventEnvelope envelope = EventEnvelope.of(source, event);
         publish(envelope, CODEC.encode(event));
         return envelope;
     }
 
+    public static TestProducer.Signed send(TestProducer.Signed signed) {
+        send(signed.envelope().type().topic(), signed.envelope().subject(), signed.headers(), signed.payload());
+        return signed;
+    }
+
+    /** Raw bytes with the envelope's headers: poison events. */
     public static void publish(EventEnvelope envelope, byte[] payload) {
-        ProducerRecord<String, byte[]> record = new ProducerRecord<>(envelope.type().topic(), envelope.subject(), payload);
-        envelope.headers().forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+        send(envelope.type().topic(), envelope.subject(), envelope.headers(), payload);
+    }
+
+    private static void send(String topic, String key, Map<String, String> headers, byte[] payload) {
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, payload);
+        headers.forEach((k, v) -> record.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
         try {
             producer().send(record).get();
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    static String agentSource(String hostId) {
+        return "/virtgate/host-agent/" + hostId;
+    }
+
+    /** The record pki-service parked on its dead-letter topic for event {@code ceId}. */
+    public static ConsumerRecord<String, byte[]> awaitDeadLetter(String ceId) {
+        return awaitRecord(Topics.deadLetter("pki-service"), r -> ceId.equals(header(r, CloudEventHeaders.ID)),
+                Duration.ofSeconds(60));
+    }
+
+    /** Why it was parked: the exception message SmallRye puts into {@code dead-letter-reason}. */
+    public static String deadLetterReason(ConsumerRecord<String, byte[]> record) {
+        return header(record, "dead-letter-reason");
     }
 
     public static KafkaConsumer<String, byte[]> consumer(String topic) {
@@ -115,10 +166,6 @@ public final class TestBus {
 
     public static <T extends Event> T decode(Class<T> type, ConsumerRecord<String, byte[]> record) {
         return CODEC.decode(type, record.value());
-    }
-
-    public static Map<String, String> headers(EventEnvelope envelope) {
-        return envelope.headers();
     }
 
     private TestBus() {
