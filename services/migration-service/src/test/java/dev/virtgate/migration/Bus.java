@@ -2,8 +2,9 @@ package dev.virtgate.migration;
 
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
-import dev.virtgate.contracts.EventEnvelope;
+import dev.virtgate.contracts.Topics;
 import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.trust.TestProducer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -17,6 +18,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.awaitility.Awaitility;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -29,15 +31,23 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
-/** Plain Kafka clients playing the other services and agents in tests. */
+/** Plain Kafka clients playing the other services, the agents and the attacker in tests. */
 public final class Bus {
     public static final EventCodec CODEC = new EventCodec();
+    public static final String DEAD_LETTERS = Topics.deadLetter("migration-service");
 
-    /** Publishes an event as another service would: CloudEvents headers, keyed by subject. */
-    public static String publish(Event event) {
-        EventEnvelope envelope = EventEnvelope.of("/virtgate/test-agent", event);
-        publishRaw(envelope.type().topic(), event.subject(), envelope.headers(), CODEC.encode(event));
-        return envelope.id();
+    /** Publishes an event signed by {@code producer} (an agent, pki-service, or an attacker's key). */
+    public static TestProducer.Signed publish(TestProducer producer, Event event) {
+        return producer.publish(KafkaResource.bootstrapServers(), event);
+    }
+
+    public static void publish(TestProducer.Signed signed) {
+        signed.publish(KafkaResource.bootstrapServers());
+    }
+
+    /** What anyone with write access to the broker can send: CloudEvents headers, no signature. */
+    public static String publishUnsigned(Event event) {
+        return TestProducer.publishUnsigned(KafkaResource.bootstrapServers(), "/virtgate/unsigned", event).id();
     }
 
     public static void publishRaw(String topic, String key, Map<String, String> headers, byte[] value) {
@@ -81,6 +91,18 @@ public final class Bus {
             }
         }
         return matches;
+    }
+
+    /** Waits for this service's dead-letter records whose key (the event's subject) is {@code key}. */
+    public static List<ConsumerRecord<String, byte[]>> awaitDeadLetters(String key, int atLeast) {
+        return Awaitility.await(atLeast + " dead letters for " + key).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> read(DEAD_LETTERS, r -> key.equals(r.key())), l -> l.size() >= atLeast);
+    }
+
+    /** Why the service refused a record, as the dead-letter topic says. */
+    public static String reason(ConsumerRecord<?, ?> deadLetter) {
+        return headers(deadLetter).get("dead-letter-reason");
     }
 
     public static Map<String, String> headers(ConsumerRecord<?, ?> record) {

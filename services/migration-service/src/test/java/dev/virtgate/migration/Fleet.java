@@ -1,12 +1,10 @@
 package dev.virtgate.migration;
 
-import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.contracts.events.CheckStatus;
 import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.contracts.events.HostCapabilities;
 import dev.virtgate.contracts.events.HostConfigured;
-import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.events.PostureCheck;
 import dev.virtgate.testsupport.TestTokens;
 import io.restassured.http.ContentType;
@@ -23,15 +21,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import static io.restassured.RestAssured.given;
 
-/** Registers hosts through the API and plays their agents and the PKI on the bus. */
+/** Registers hosts through the API and plays their agents and pki-service on the bus, with genuine signatures. */
 public final class Fleet {
     public static final String OPERATOR = TestTokens.operator("alice");
     public static final String VIEWER = TestTokens.viewer("bob");
-    static final String CSR = "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n";
-    static final String CERT = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    static final String CRL = "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n";
     private static final AtomicInteger SEQ = new AtomicInteger();
 
-    public record Host(String id, String cluster, String fqdn, String token, String migrationAddress) {
+    /** A registered host, its one-time token and its (simulated) agent. */
+    public record Host(String id, String cluster, String fqdn, String token, String migrationAddress,
+            SimulatedAgent agent) {
     }
 
     public static RequestSpecification operator() {
@@ -59,49 +58,48 @@ public final class Fleet {
                         "managementAddresses", List.of("10.77." + (n / 250) + "." + (n % 250 + 1)),
                         "migrationAddresses", withMigrationNetwork ? List.of(migration) : List.of()))
                 .post("/v1/hosts").then().statusCode(201).extract();
-        return new Host(id, cluster, fqdn, r.path("enrollmentToken"), withMigrationNetwork ? migration : null);
+        return new Host(id, cluster, fqdn, r.path("enrollmentToken"), withMigrationNetwork ? migration : null,
+                new SimulatedAgent(id, cluster, fqdn));
     }
 
-    /** Enrolment, certificate and a passing posture report: the host becomes TLS-ready. */
+    /** Enrolment, certificate and a passing posture report, each signed by its producer: the host becomes TLS-ready. */
     public static void makeTlsReady(Host host, boolean nativeTls) {
-        String serial = Long.toHexString(System.nanoTime());
-        Instant now = Instant.now();
-        Bus.publish(new HostEnrolled(host.id(), host.cluster(), host.fqdn(), CSR, host.token(), caps(nativeTls)));
-        Bus.publish(new CertIssued(host.id(), host.cluster(), serial, "CN=" + host.fqdn() + ",OU=" + host.cluster()
-                + ",O=virtgate", "O=virtgate,OU=" + host.cluster() + ",CN=" + host.fqdn(), CERT, List.of(),
-                List.of(CERT), now.minusSeconds(3600), now.plus(Duration.ofDays(30)), "ENROLLMENT"));
-        configured(host, serial, true, true, nativeTls, CheckStatus.PASS);
+        Bus.publish(host.agent().enrolled(host.token(), caps(nativeTls)));
+        Bus.publish(TestTrust.pki(), host.agent().certIssued("ENROLLMENT"));
+        configured(host, host.agent().serial(), true, true, nativeTls, CheckStatus.PASS);
         awaitTlsReady(host, true);
     }
 
     /** pki-service renewed the host's certificate; returns the new serial. The agent has not applied it yet. */
     public static String renew(Host host) {
-        String serial = Long.toHexString(System.nanoTime());
-        Instant now = Instant.now();
-        Bus.publish(new CertIssued(host.id(), host.cluster(), serial, "CN=" + host.fqdn() + ",OU=" + host.cluster()
-                + ",O=virtgate", "O=virtgate,OU=" + host.cluster() + ",CN=" + host.fqdn(), CERT, List.of(),
-                List.of(CERT), now.minusSeconds(60), now.plus(Duration.ofDays(30)), "RENEWAL"));
-        return serial;
+        host.agent().renew();
+        Bus.publish(TestTrust.pki(), host.agent().certIssued("RENEWAL"));
+        return host.agent().serial();
     }
 
     public static void revoke(Host host, String serial) {
-        Bus.publish(new CertRevoked(host.id(), host.cluster(), serial, "O=virtgate,CN=" + host.fqdn(),
-                "superseded", Instant.now().minusSeconds(5), "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n"));
+        Bus.publish(TestTrust.pki(), new CertRevoked(host.id(), host.cluster(), serial, "O=virtgate,CN=" + host.fqdn(),
+                "superseded", Instant.now().minusSeconds(5), CRL));
     }
 
+    /** The agent's report, signed with its host key. */
     public static void configured(Host host, String serial, boolean tls, boolean sasl, boolean nativeTls,
             CheckStatus check) {
-        Bus.publish(new HostConfigured(host.id(), host.cluster(), serial, Instant.now().plus(Duration.ofDays(30)),
+        Bus.publish(host.agent().producer(), report(host, serial, tls, sasl, nativeTls, check, Instant.now()));
+    }
+
+    public static HostConfigured report(Host host, String serial, boolean tls, boolean sasl, boolean nativeTls,
+            CheckStatus check, Instant probedAt) {
+        return new HostConfigured(host.id(), host.cluster(), serial, Instant.now().plus(Duration.ofDays(30)),
                 "rot-1", 1, CredentialPhase.ACTIVE, tls, sasl, nativeTls,
-                List.of(new PostureCheck("unauthenticated-tcp-refused", check, null)), null, Instant.now()));
+                List.of(new PostureCheck("unauthenticated-tcp-refused", check, null)), null, probedAt);
     }
 
     public static void revoke(Host host) {
         String serial = given().auth().oauth2(OPERATOR).get("/v1/hosts/" + host.id()).then().extract()
                 .path("certificate.serial");
-        Bus.publish(new CertRevoked(host.id(), host.cluster(), serial, "O=virtgate,CN=" + host.fqdn(),
-                "keyCompromise", Instant.now().minusSeconds(7200),
-                "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n"));
+        Bus.publish(TestTrust.pki(), new CertRevoked(host.id(), host.cluster(), serial, "O=virtgate,CN=" + host.fqdn(),
+                "keyCompromise", Instant.now().minusSeconds(7200), CRL));
     }
 
     public static void awaitTlsReady(Host host, boolean ready) {

@@ -18,6 +18,7 @@ import static org.hamcrest.Matchers.is;
 @QuarkusTestResource(value = OpenBaoResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = PostgresResource.class, restrictToAnnotatedClass = false,
         initArgs = @ResourceArg(name = "database", value = "virtgate_migration"))
+@QuarkusTestResource(value = TrustResource.class, restrictToAnnotatedClass = false)
 class HealthTest {
 
     @Test

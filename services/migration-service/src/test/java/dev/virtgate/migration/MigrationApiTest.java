@@ -95,7 +95,7 @@ class MigrationApiTest {
                 command.signingKey(), command.signature());
         assertThat(Signatures.verify(KEY, tampered.signingPayload(), command.signature())).isFalse();
 
-        Bus.publish(new MigrationProgress(id, a.id(), 1000, 1000, 250, 750, 200_000_000));
+        Bus.publish(a.agent().producer(), new MigrationProgress(id, a.id(), 1000, 1000, 250, 750, 200_000_000));
         awaitState(id, "RUNNING");
         Fleet.viewer().get("/v1/migrations/" + id).then().body("progress.percent", is(25))
                 .body("progress.dataRemainingBytes", is(750));
@@ -103,8 +103,8 @@ class MigrationApiTest {
                 .body("id", hasItem(id));
         Fleet.viewer().get("/v1/migrations?host=" + b.id() + "&state=COMPLETED").then().statusCode(200)
                 .body("id", not(hasItem(id)));
-        Bus.publish(new MigrationCompleted(id, "vm-track", a.id(), b.id(), MigrationMode.TLS_TUNNELLED, 3000, 1200L,
-                290L, 131_000_000L, 200_000_000L));
+        Bus.publish(a.agent().producer(), new MigrationCompleted(id, "vm-track", a.id(), b.id(),
+                MigrationMode.TLS_TUNNELLED, 3000, 1200L, 290L, 131_000_000L, 200_000_000L));
         awaitState(id, "COMPLETED");
         Fleet.viewer().get("/v1/migrations/" + id).then().body("progress.downtimeMs", is(290))
                 .body("progress.percent", is(100));
@@ -134,7 +134,8 @@ class MigrationApiTest {
         Awaitility.await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(4)).until(() ->
                 commands(id, "virtgate.migration.cancel-requested.v1").size() == 1);
 
-        Bus.publish(new MigrationFailed(id, "vm-cancel", a.id(), b.id(), "cancelled by operator", null, null, true));
+        Bus.publish(a.agent().producer(), new MigrationFailed(id, "vm-cancel", a.id(), b.id(), "cancelled by operator",
+                null, null, true));
         awaitState(id, "CANCELLED");
         Fleet.operator().delete("/v1/migrations/" + id).then().statusCode(409)
                 .contentType("application/problem+json").body("invalidParams.name", hasItem("state"));
@@ -149,8 +150,8 @@ class MigrationApiTest {
         Fleet.makeTlsReady(b, true);
         String id = Fleet.operator().body(Fleet.migration("vm-fail", a, b)).post("/v1/migrations").then()
                 .statusCode(202).extract().path("id");
-        Bus.publish(new MigrationFailed(id, "vm-fail", a.id(), b.id(), "libvirt refused", "authentication failed", 45,
-                false));
+        Bus.publish(a.agent().producer(), new MigrationFailed(id, "vm-fail", a.id(), b.id(), "libvirt refused",
+                "authentication failed", 45, false));
         awaitState(id, "FAILED");
         Fleet.viewer().get("/v1/migrations/" + id).then().body("failureReason", is("libvirt refused: authentication failed"));
     }

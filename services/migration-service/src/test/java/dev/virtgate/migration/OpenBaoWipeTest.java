@@ -45,6 +45,7 @@ class OpenBaoWipeTest {
                     given().get("/q/health/ready").then().statusCode(503));
         } finally {
             openBao.start();
+            TestTrust.republish(); // what pki-service does when it finds the store empty
         }
 
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->

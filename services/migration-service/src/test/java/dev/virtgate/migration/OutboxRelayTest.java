@@ -2,12 +2,16 @@ package dev.virtgate.migration;
 
 import dev.virtgate.contracts.EventType;
 import dev.virtgate.contracts.Topics;
+import dev.virtgate.contracts.trust.EventSignatures;
 import dev.virtgate.support.outbox.OutboxEvent;
+import dev.virtgate.support.trust.EventSigner;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
@@ -21,6 +25,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @QuarkusTest
 class OutboxRelayTest {
+
+    @Inject
+    EventSigner signer;
 
     @Test
     void sentFromMemoryThenMarkedPublished() {
@@ -55,9 +62,12 @@ class OutboxRelayTest {
                 .extract().path("id");
     }
 
-    /** A row as another instance's OutboxWriter would have committed it, unseen by this process. */
-    private static UUID insertUnpublished(Instant ceTime) {
+    /** A row as another instance's OutboxWriter would have committed it (signed), unseen by this process. */
+    private UUID insertUnpublished(Instant ceTime) {
         UUID eventId = UUID.randomUUID();
+        String payload = "{\"test\":\"" + eventId + "\"}";
+        String signature = signer.sign(EventSignatures.signingInput(eventId.toString(), "virtgate.test.relay.v1",
+                "/virtgate/other-instance", ceTime.toString(), "relay-test", payload.getBytes(StandardCharsets.UTF_8)));
         QuarkusTransaction.requiringNew().run(() -> {
             OutboxEvent row = new OutboxEvent();
             row.eventId = eventId;
@@ -66,7 +76,8 @@ class OutboxRelayTest {
             row.ceType = "virtgate.test.relay.v1";
             row.ceSource = "/virtgate/other-instance";
             row.ceTime = ceTime;
-            row.payload = "{\"test\":\"" + eventId + "\"}";
+            row.payload = payload;
+            row.signature = signature;
             row.persist();
         });
         return eventId;

@@ -2,7 +2,7 @@ package dev.virtgate.migration.messaging;
 
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostEnrolled;
-import dev.virtgate.migration.service.HostRegistry;
+import dev.virtgate.migration.service.HostUpdates;
 import dev.virtgate.support.inbox.InboundEvents;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,7 +11,11 @@ import jakarta.transaction.Transactional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** virtgate.hosts: enrolments (capabilities) and configuration acks (posture). Others are ignored. */
+/**
+ * virtgate.hosts: enrolments (capabilities) and configuration acks (posture). Others are ignored.
+ * Every record is verified first (signature, signer certificate, authorization table): a forgery
+ * goes to virtgate.dlq.migration-service and changes nothing.
+ */
 @ApplicationScoped
 public class HostEventsConsumer {
 
@@ -19,7 +23,7 @@ public class HostEventsConsumer {
     InboundEvents inbound;
 
     @Inject
-    HostRegistry registry;
+    HostUpdates hosts;
 
     @Incoming("hosts-in")
     @Blocking
@@ -27,9 +31,9 @@ public class HostEventsConsumer {
     public void on(ConsumerRecord<String, byte[]> record) {
         inbound.firstDelivery("hosts-in", record).ifPresent(received -> {
             if (received.event() instanceof HostEnrolled enrolled) {
-                registry.apply(enrolled);
+                hosts.apply(enrolled, received);
             } else if (received.event() instanceof HostConfigured configured) {
-                registry.apply(configured);
+                hosts.apply(configured, received);
             }
         });
     }

@@ -3,7 +3,7 @@ package dev.virtgate.migration.messaging;
 import dev.virtgate.contracts.events.MigrationCompleted;
 import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationProgress;
-import dev.virtgate.migration.service.MigrationService;
+import dev.virtgate.migration.service.MigrationResults;
 import dev.virtgate.support.inbox.InboundEvents;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -12,7 +12,10 @@ import jakarta.transaction.Transactional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** virtgate.migrations.results: progress and outcome reported by the source agent. */
+/**
+ * virtgate.migrations.results: progress and outcome reported by the source agent, signed with its
+ * host key; {@link MigrationResults} refuses a report from any host but the migration's source.
+ */
 @ApplicationScoped
 public class MigrationResultsConsumer {
 
@@ -20,7 +23,7 @@ public class MigrationResultsConsumer {
     InboundEvents inbound;
 
     @Inject
-    MigrationService migrations;
+    MigrationResults results;
 
     @Incoming("results-in")
     @Blocking
@@ -28,11 +31,11 @@ public class MigrationResultsConsumer {
     public void on(ConsumerRecord<String, byte[]> record) {
         inbound.firstDelivery("results-in", record).ifPresent(received -> {
             if (received.event() instanceof MigrationProgress progress) {
-                migrations.apply(progress);
+                results.apply(progress, received);
             } else if (received.event() instanceof MigrationCompleted completed) {
-                migrations.apply(completed);
+                results.apply(completed, received);
             } else if (received.event() instanceof MigrationFailed failed) {
-                migrations.apply(failed);
+                results.apply(failed, received);
             }
         });
     }

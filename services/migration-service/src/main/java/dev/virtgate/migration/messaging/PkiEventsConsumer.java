@@ -2,7 +2,7 @@ package dev.virtgate.migration.messaging;
 
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRevoked;
-import dev.virtgate.migration.service.HostRegistry;
+import dev.virtgate.migration.service.HostUpdates;
 import dev.virtgate.support.inbox.InboundEvents;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -11,7 +11,10 @@ import jakarta.transaction.Transactional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
-/** virtgate.pki: issued and revoked certificates decide TLS-readiness. */
+/**
+ * virtgate.pki: issued and revoked certificates decide TLS-readiness. Only pki-service's signed
+ * events get past InboundEvents (the authorization table); anything else is dead-lettered.
+ */
 @ApplicationScoped
 public class PkiEventsConsumer {
 
@@ -19,7 +22,7 @@ public class PkiEventsConsumer {
     InboundEvents inbound;
 
     @Inject
-    HostRegistry registry;
+    HostUpdates hosts;
 
     @Incoming("pki-in")
     @Blocking
@@ -27,9 +30,9 @@ public class PkiEventsConsumer {
     public void on(ConsumerRecord<String, byte[]> record) {
         inbound.firstDelivery("pki-in", record).ifPresent(received -> {
             if (received.event() instanceof CertIssued issued) {
-                registry.apply(issued);
+                hosts.apply(issued);
             } else if (received.event() instanceof CertRevoked revoked) {
-                registry.apply(revoked);
+                hosts.apply(revoked);
             }
         });
     }

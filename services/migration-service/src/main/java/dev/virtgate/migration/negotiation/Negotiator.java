@@ -95,7 +95,10 @@ public final class Negotiator {
         return previous != null && host.appliedCertSerial().equals(previous.serial()) && previous.stillValidAt(now);
     }
 
-    /** Empty when the host is TLS-ready: current certificate, TLS listener, fresh posture that passes. */
+    /**
+     * Empty when the host is TLS-ready: a certificate pki-service issued (CertIssued), which libvirtd
+     * runs by the agent's report, a TLS listener and a fresh posture that passes.
+     */
     public List<String> tlsProblems(String side, HostState host, Instant now) {
         List<String> problems = new ArrayList<>();
         if (host.certSerial() == null) {
@@ -107,8 +110,10 @@ public final class Negotiator {
             problems.add(side + " certificate expired " + HumanTime.ago(host.certNotAfter(), now));
         } else if (host.certNotBefore() != null && now.isBefore(host.certNotBefore())) {
             problems.add(side + " certificate is not valid until " + HumanTime.until(host.certNotBefore(), now));
-        } else if (host.appliedCertSerial() != null && !host.appliedCertSerial().equals(host.certSerial())
-                && !runsValidPreviousCertificate(host, now)) {
+        } else if (host.appliedCertSerial() == null) {
+            // only a serial pki-service issued counts: a host that names none has shown no certificate of this CA
+            problems.add(side + " libvirtd reports no certificate from this CA");
+        } else if (!host.appliedCertSerial().equals(host.certSerial()) && !runsValidPreviousCertificate(host, now)) {
             problems.add(side + " libvirtd runs certificate " + host.appliedCertSerial() + ", not the current "
                     + host.certSerial());
         }

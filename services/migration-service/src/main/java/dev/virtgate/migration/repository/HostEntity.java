@@ -43,9 +43,13 @@ public class HostEntity extends PanacheEntityBase {
     @Column(columnDefinition = "text")
     public List<String> migrationAddresses;
 
-    /** SHA-256 (hex) of the enrollment token; the token itself is never stored. */
-    @Column(nullable = false, length = 64)
-    public String enrollmentTokenSha256;
+    /** Public key the enrollment token seeds (EnrollmentKey); neither the token nor its hash is stored. */
+    @Column(nullable = false, length = 128)
+    public String enrollmentKey;
+
+    /** SHA-256 (hex) of the first CSR key that proved the token: the token is bound to it for good. */
+    @Column(length = 64)
+    public String enrolledKeySha256;
 
     @Column(nullable = false)
     public Instant enrollmentTokenExpiresAt;

@@ -1,6 +1,7 @@
 package dev.virtgate.migration.repository;
 
 import dev.virtgate.contracts.events.MigrationMode;
+import dev.virtgate.contracts.events.MigrationRequested;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
@@ -108,5 +109,31 @@ public class MigrationEntity extends PanacheEntityBase {
         activeVm = null;
         finishedAt = now;
         updatedAt = now;
+    }
+
+    /** The row of a migration just requested: the command as sent, and the VM lock taken. */
+    public static MigrationEntity requested(MigrationRequested command, Integer bandwidth, String key,
+            String fingerprint) {
+        MigrationEntity m = new MigrationEntity();
+        m.id = command.migrationId();
+        m.vmName = command.vmName();
+        m.activeVm = command.vmName();
+        m.clusterId = command.clusterId();
+        m.sourceHostId = command.sourceHostId();
+        m.destinationHostId = command.destinationHostId();
+        m.bandwidthMiBps = bandwidth;
+        m.mode = command.mode();
+        m.destinationUri = command.destinationUri();
+        m.flags = command.flags();
+        m.parameters = command.parameters();
+        m.reasons = command.reasons();
+        m.state = MigrationState.REQUESTED;
+        m.requestedBy = command.requestedBy();
+        m.requestedAt = command.requestedAt();
+        m.commandNotAfter = command.notAfter();
+        m.idempotencyKey = key;
+        m.requestFingerprint = fingerprint;
+        m.updatedAt = command.requestedAt();
+        return m;
     }
 }

@@ -16,6 +16,10 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import java.util.List;
 
@@ -29,9 +33,17 @@ public class HostResource {
     @Inject
     SecurityIdentity identity;
 
-    /** Registers a host; the response carries its enrollment token, shown this once only. */
+    /** Registers a host; the response is its enrollment bundle (token and CA fingerprint), shown this once only. */
     @POST
     @RolesAllowed(Roles.OPERATOR)
+    @Operation(summary = "Register a host and get its enrollment bundle",
+            description = "Answers the one-time enrollment token and the SHA-256 fingerprint of virtgate's CA for the "
+                    + "agent to pin. Emits HostRegistered carrying only the public key the token seeds.")
+    @APIResponse(responseCode = "201", description = "Registered; the body is the enrollment bundle, shown once",
+            content = @Content(schema = @Schema(implementation = HostRegistration.class)))
+    @APIResponse(responseCode = "409", description = "hostId or fqdn already registered")
+    @APIResponse(responseCode = "503", description = "pki-service has not published a CA yet; nothing was registered",
+            content = @Content(mediaType = "application/problem+json"))
     public Response register(@Valid @NotNull RegisterHostRequest request, UriInfo uri) {
         HostRegistration registration = registry.register(request, identity.getPrincipal().getName());
         return Response.created(uri.getAbsolutePathBuilder().path(registration.hostId()).build())

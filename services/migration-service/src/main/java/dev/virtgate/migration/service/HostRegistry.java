@@ -2,14 +2,9 @@ package dev.virtgate.migration.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.virtgate.contracts.events.CertIssued;
-import dev.virtgate.contracts.events.CertRevoked;
-import dev.virtgate.contracts.events.CheckStatus;
-import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostDecommissioned;
-import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.events.HostRegistered;
-import dev.virtgate.contracts.events.PostureCheck;
+import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.migration.config.MigrationConfig;
 import dev.virtgate.migration.negotiation.HostState;
 import dev.virtgate.migration.negotiation.Negotiator;
@@ -24,7 +19,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
-import org.jboss.logging.Logger;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -33,10 +27,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 
-/** The host registry: registrations from the API, everything else learnt from events. */
+/**
+ * The host registry: registrations and decommissioning from the API, and what the API shows of each
+ * host. What is learnt from events is applied by {@link HostUpdates}.
+ */
 @ApplicationScoped
 public class HostRegistry {
-    private static final Logger LOG = Logger.getLogger(HostRegistry.class);
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
 
     @Inject
@@ -44,6 +40,9 @@ public class HostRegistry {
 
     @Inject
     MigrationConfig config;
+
+    @Inject
+    CaFingerprint caFingerprint;
 
     @Transactional
     public HostRegistration register(RegisterHostRequest request, String requestedBy) {
@@ -61,6 +60,7 @@ public class HostRegistry {
         if (HostEntity.count("fqdn", fqdn) > 0) {
             throw conflict("fqdn", "a host named " + fqdn + " is already registered");
         }
+        String caCertSha256 = caFingerprint.current();
         Instant now = Instant.now();
         String token = EnrollmentTokens.newToken();
         HostEntity host = new HostEntity();
@@ -70,15 +70,16 @@ public class HostRegistry {
         host.dnsNames = dnsNames;
         host.managementAddresses = management;
         host.migrationAddresses = migration;
-        host.enrollmentTokenSha256 = EnrollmentTokens.sha256Hex(token);
+        host.enrollmentKey = EnrollmentKey.fromToken(hostId, token).publicKey();
         host.enrollmentTokenExpiresAt = now.plus(config.enrollmentTokenTtl());
         host.registeredAt = now;
         host.registeredBy = requestedBy;
         host.persist();
         outbox.write(new HostRegistered(host.id, host.clusterId, host.fqdn, dnsNames, management, migration,
-                host.enrollmentTokenSha256, host.enrollmentTokenExpiresAt));
+                host.enrollmentKey, host.enrollmentTokenExpiresAt));
         Audit.info("host.registered", requestedBy, "host=" + host.id + " cluster=" + host.clusterId + " fqdn=" + fqdn);
-        return new HostRegistration(host.id, host.clusterId, host.fqdn, token, host.enrollmentTokenExpiresAt);
+        return new HostRegistration(host.id, host.clusterId, host.fqdn, token, host.enrollmentTokenExpiresAt,
+                caCertSha256);
     }
 
     /** Returns false when the host was already decommissioned (nothing emitted again). */
@@ -114,80 +115,6 @@ public class HostRegistry {
 
     public HostView get(String hostId) {
         return view(require(hostId), Instant.now());
-    }
-
-    // ---- events ----
-
-    public void apply(HostEnrolled event) {
-        HostEntity host = known(event.hostId(), event.clusterId(), "HostEnrolled");
-        if (host == null) {
-            return;
-        }
-        if (!host.enrollmentTokenSha256.equals(EnrollmentTokens.sha256Hex(event.enrollmentToken()))) {
-            LOG.warnf("HostEnrolled for %s with a token that is not the registered one: ignored", event.hostId());
-            return;
-        }
-        host.enrolledAt = Instant.now();
-        host.capabilitiesJson = JSON.valueToTree(event.capabilities()).toString();
-        if (host.probedAt == null && event.capabilities() != null) {
-            host.nativeTlsMigration = event.capabilities().nativeTlsMigration();
-        }
-    }
-
-    public void apply(CertIssued event) {
-        HostEntity host = known(event.hostId(), event.clusterId(), "CertIssued");
-        if (host == null) {
-            return;
-        }
-        if (host.certNotBefore != null && event.notBefore().isBefore(host.certNotBefore)
-                && !event.serial().equals(host.certSerial)) {
-            return; // an older certificate arriving late
-        }
-        if (host.certSerial != null && !host.certSerial.equals(event.serial())) {
-            host.previousCertSerial = host.certSerial;
-            host.previousCertNotAfter = host.certNotAfter;
-            host.previousCertRevokedAt = host.certRevokedAt;
-        }
-        host.certSerial = event.serial();
-        host.certNotBefore = event.notBefore();
-        host.certNotAfter = event.notAfter();
-        host.certRevokedAt = null;
-    }
-
-    public void apply(CertRevoked event) {
-        HostEntity host = known(event.hostId(), event.clusterId(), "CertRevoked");
-        if (host != null && event.serial().equals(host.certSerial)) {
-            host.certRevokedAt = event.revokedAt();
-        } else if (host != null && event.serial().equals(host.previousCertSerial)) {
-            host.previousCertRevokedAt = event.revokedAt();
-        }
-    }
-
-    public void apply(HostConfigured event) {
-        HostEntity host = known(event.hostId(), event.clusterId(), "HostConfigured");
-        if (host == null || host.probedAt != null && event.probedAt().isBefore(host.probedAt)) {
-            return;
-        }
-        host.appliedCertSerial = event.appliedCertSerial();
-        host.credentialVersion = event.credentialVersion();
-        host.credentialPhase = event.credentialPhase() == null ? null : event.credentialPhase().name();
-        host.tlsListening = event.tlsListening();
-        host.saslListening = event.saslListening();
-        host.nativeTlsMigration = event.nativeTlsMigration();
-        host.postureJson = JSON.valueToTree(event.posture()).toString();
-        host.postureAllPass = event.allChecksPass();
-        host.failedCheck = event.posture().stream().filter(c -> c.status() == CheckStatus.FAIL)
-                .map(PostureCheck::name).findFirst().orElse(null);
-        host.probedAt = event.probedAt();
-    }
-
-    private static HostEntity known(String hostId, String clusterId, String what) {
-        HostEntity host = HostEntity.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
-        if (host == null || !host.clusterId.equals(clusterId)) {
-            LOG.warnf("%s for unregistered host %s in cluster %s: ignored", what, hostId, clusterId);
-            return null;
-        }
-        return host;
     }
 
     // ---- views ----

@@ -1,10 +1,7 @@
 package dev.virtgate.migration.service;
 
 import dev.virtgate.contracts.events.MigrationCancelRequested;
-import dev.virtgate.contracts.events.MigrationCompleted;
-import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationMode;
-import dev.virtgate.contracts.events.MigrationProgress;
 import dev.virtgate.contracts.events.MigrationRequested;
 import dev.virtgate.migration.config.MigrationConfig;
 import dev.virtgate.migration.negotiation.ClusterPolicy;
@@ -20,13 +17,10 @@ import dev.virtgate.support.outbox.OutboxWriter;
 import dev.virtgate.support.rest.Problem;
 import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.LockModeType;
-import jakarta.transaction.Transactional;
-import org.jboss.logging.Logger;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,10 +31,9 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
-/** Plans, requests, cancels and tracks migrations. */
+/** Plans, requests, cancels and lists migrations; what the agents report is applied by {@link MigrationResults}. */
 @ApplicationScoped
 public class MigrationService {
-    private static final Logger LOG = Logger.getLogger(MigrationService.class);
     /** What libvirt accepts as a domain name here (and the MigrationRequested schema allows). */
     static final Pattern VM_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7e]{1,200}");
@@ -102,7 +95,8 @@ public class MigrationService {
                 signer.keyName(), null);
         // Signed before the transaction opens: the Transit round trip does not hold a database connection.
         MigrationRequested command = unsigned.withSignature(signer.sign(unsigned.signingPayload()));
-        MigrationEntity entity = entity(command, request.bandwidthMiBps(), idempotencyKey, fingerprint);
+        MigrationEntity entity = MigrationEntity.requested(command, request.bandwidthMiBps(), idempotencyKey,
+                fingerprint);
         try {
             QuarkusTransaction.requiringNew().run(() -> {
                 entity.persist();
@@ -187,61 +181,6 @@ public class MigrationService {
         });
     }
 
-    // ---- results from the agents ----
-
-    public void apply(MigrationProgress event) {
-        MigrationEntity m = known(event.migrationId());
-        if (m == null || m.state.terminal()) {
-            return;
-        }
-        m.state = MigrationState.RUNNING;
-        m.elapsedMs = event.elapsedMs();
-        m.dataTotalBytes = event.dataTotalBytes();
-        m.dataProcessedBytes = event.dataProcessedBytes();
-        m.dataRemainingBytes = event.dataRemainingBytes();
-        m.memoryBytesPerSecond = event.memoryBytesPerSecond();
-        m.updatedAt = Instant.now();
-    }
-
-    public void apply(MigrationCompleted event) {
-        MigrationEntity m = known(event.migrationId());
-        if (m == null || m.state.terminal()) {
-            return;
-        }
-        m.elapsedMs = event.wallTimeMs();
-        m.downtimeMs = event.downtimeMs();
-        if (event.transferredBytes() != null) {
-            m.dataProcessedBytes = event.transferredBytes();
-            m.dataTotalBytes = event.transferredBytes();
-            m.dataRemainingBytes = 0L;
-        }
-        m.memoryBytesPerSecond = event.throughputBytesPerSecond();
-        m.finish(MigrationState.COMPLETED, Instant.now());
-    }
-
-    public void apply(MigrationFailed event) {
-        MigrationEntity m = known(event.migrationId());
-        if (m == null || m.state.terminal()) {
-            return;
-        }
-        m.failureReason = event.libvirtError() == null ? event.reason() : event.reason() + ": " + event.libvirtError();
-        m.finish(event.cancelled() ? MigrationState.CANCELLED : MigrationState.FAILED, Instant.now());
-    }
-
-    /** A command no agent took up before it expired will never run: free the VM for another attempt. */
-    @Scheduled(every = "${virtgate.migration.sweep-interval:30s}", delayed = "10s")
-    @Transactional
-    void failUnanswered() {
-        Instant now = Instant.now();
-        List<MigrationEntity> stale = MigrationEntity.list("state = ?1 and commandNotAfter < ?2",
-                MigrationState.REQUESTED, now.minus(config.unansweredGrace()));
-        for (MigrationEntity m : stale) {
-            m.failureReason = "no agent took up the command before it expired";
-            m.finish(MigrationState.FAILED, now);
-            LOG.warnf("migration %s (vm %s) failed: command expired unanswered", m.id, m.vmName);
-        }
-    }
-
     // ---- helpers ----
 
     private Pair negotiate(MigrationRequest request, Instant now) {
@@ -314,38 +253,6 @@ public class MigrationService {
         if (m == null) {
             throw ProblemException.notFound("no migration " + id);
         }
-        return m;
-    }
-
-    private static MigrationEntity known(String id) {
-        MigrationEntity m = MigrationEntity.findById(id, LockModeType.PESSIMISTIC_WRITE);
-        if (m == null) {
-            LOG.warnf("result for unknown migration %s: ignored", id);
-        }
-        return m;
-    }
-
-    private static MigrationEntity entity(MigrationRequested command, Integer bandwidth, String key, String fingerprint) {
-        MigrationEntity m = new MigrationEntity();
-        m.id = command.migrationId();
-        m.vmName = command.vmName();
-        m.activeVm = command.vmName();
-        m.clusterId = command.clusterId();
-        m.sourceHostId = command.sourceHostId();
-        m.destinationHostId = command.destinationHostId();
-        m.bandwidthMiBps = bandwidth;
-        m.mode = command.mode();
-        m.destinationUri = command.destinationUri();
-        m.flags = command.flags();
-        m.parameters = command.parameters();
-        m.reasons = command.reasons();
-        m.state = MigrationState.REQUESTED;
-        m.requestedBy = command.requestedBy();
-        m.requestedAt = command.requestedAt();
-        m.commandNotAfter = command.notAfter();
-        m.idempotencyKey = key;
-        m.requestFingerprint = fingerprint;
-        m.updatedAt = command.requestedAt();
         return m;
     }
 }

@@ -3,19 +3,23 @@ package dev.virtgate.migration.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.Topics;
-import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CheckStatus;
 import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.contracts.events.HostCapabilities;
 import dev.virtgate.contracts.events.HostConfigured;
-import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.events.PostureCheck;
+import dev.virtgate.contracts.trust.EventVerifier;
+import dev.virtgate.contracts.trust.TrustAnchors;
+import dev.virtgate.contracts.trust.TrustStorePaths;
 import dev.virtgate.migration.Bus;
+import dev.virtgate.migration.SimulatedAgent;
+import dev.virtgate.migration.TestTrust;
 import dev.virtgate.testsupport.KafkaServer;
 import dev.virtgate.testsupport.Net;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.PostgresServer;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestProducer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -49,10 +53,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * 1,000 migration requests against the running service (its packaged jar, as a separate process),
- * with a real broker, database and OpenBao; the agents are simulated by publishing HostEnrolled,
- * CertIssued and HostConfigured. Measures accepted/s and the time from the start of each POST to
- * the MigrationRequested record reaching a plain consumer on virtgate.migrations.commands, plus the
- * Transit signing round trip on its own (the part of the hot path spent in OpenBao). The measured
+ * with a real broker, database and OpenBao; the trust pki-service would publish comes from
+ * {@link TestTrust}, the agents and pki-service are simulated by publishing HostEnrolled, CertIssued
+ * and HostConfigured, each signed as the service verifies it. Measures accepted/s and the time from
+ * the start of each POST to the MigrationRequested record reaching a plain consumer on
+ * virtgate.migrations.commands, plus on their own the Transit signing round trips (command and event
+ * signature: the part of the hot path spent in OpenBao) and one event's verification. The measured
  * requests start once the service's JIT compiler has settled ({@link #warmUp}); the simulated agents
  * report their posture every minute, as real ones do.
  *
@@ -65,6 +71,8 @@ public final class MigrationBench {
     static final String TOKEN = TestTokens.operator("bench");
     static final int HOSTS = 10;
     static final String DEFAULT_LOADS = "1,@50,4";
+    /** The simulated agents by host id: each signs its reports with its host key and certificate. */
+    static final Map<String, SimulatedAgent> AGENTS = new ConcurrentHashMap<>();
 
     public static void main(String[] args) throws Exception {
         int requests = args.length > 0 ? Integer.parseInt(args[0]) : 1000;
@@ -85,6 +93,8 @@ public final class MigrationBench {
         try (InputStream in = MigrationBench.class.getResourceAsStream("/virtgate-test-jwt/publicKey.pem")) {
             Files.write(publicKey, in.readAllBytes());
         }
+        // what pki-service publishes (CA bundle, signer certificates); the service runs without pki-service here
+        TestTrust.publish();
         int port = Net.freePort();
         Path log = Path.of("target/bench-service.log");
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
@@ -147,7 +157,9 @@ public final class MigrationBench {
                 results.add(r.withCpu(cpu.sample().minus(before)));
             }
             watcher.stop();
-            long[] sign = transitSign(bao, 1000);
+            long[] sign = transitSign(bao, 1000, "virtgate-migration-commands");
+            long[] eventSign = transitSign(bao, 1000, TrustStorePaths.transitKey("migration-service"));
+            long[] verify = eventVerify(hosts.get(0)[0], 1000);
 
             System.out.println();
             System.out.printf("migration-service benchmark: %d requests per run, %d hosts, loopback, after %d warm-up "
@@ -163,6 +175,8 @@ public final class MigrationBench {
                 row(load, "record created -> consumer (1 ms res.)", r.producerToConsumer);
             }
             row("", "Transit sign round trip alone (ms)", sign);
+            row("", "event signature: Transit sign alone (ms)", eventSign);
+            row("", "event verification, chain cached (ms)", verify);
             System.out.println();
             System.out.println("| load       | accepted/s | accepted / on bus / duplicates | service CPU ms/request | of which JIT "
                     + "| machine CPU stolen | p99 POST->bus <= 50 ms |");
@@ -419,39 +433,55 @@ public final class MigrationBench {
         }
         JsonNode created = JSON.readTree(r.body());
         String token = created.path("enrollmentToken").asText();
-        Instant now = Instant.now();
-        String pem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
-        String serial = Long.toHexString(System.nanoTime());
-        Bus.publish(new HostEnrolled(name, "bench", fqdn, "-----BEGIN CERTIFICATE REQUEST-----\nMIIB\n-----END CERTIFICATE REQUEST-----\n",
-                token, new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"),
-                        List.of("tls:16514"), java.util.UUID.randomUUID().toString(), "bench")));
-        Bus.publish(new CertIssued(name, "bench", serial, "CN=" + fqdn + ",OU=bench,O=virtgate",
-                "O=virtgate,OU=bench,CN=" + fqdn, pem, List.of(), List.of(pem), now.minusSeconds(60),
-                now.plus(Duration.ofDays(1)), "ENROLLMENT"));
-        reportPosture(name, serial, now.plus(Duration.ofDays(1)));
-        return new String[] {name, fqdn, serial, now.plus(Duration.ofDays(1)).toString()};
+        SimulatedAgent agent = new SimulatedAgent(name, "bench", fqdn);
+        AGENTS.put(name, agent);
+        Bus.publish(agent.enrolled(token, new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"),
+                List.of("tls:16514"), java.util.UUID.randomUUID().toString(), "bench")));
+        Bus.publish(TestTrust.pki(), agent.certIssued("ENROLLMENT"));
+        reportPosture(name, agent.serial(), agent.certNotAfter());
+        return new String[] {name, fqdn, agent.serial(), agent.certNotAfter().toString()};
     }
 
-    /** What an agent sends after each probe (every 60 s): without it a host's posture goes stale after 3 min. */
+    /** What an agent sends after each probe (every 60 s), signed with its host key: without it a posture goes stale. */
     static void reportPosture(String host, String serial, Instant certNotAfter) {
-        Bus.publish(new HostConfigured(host, "bench", serial, certNotAfter, "rot-1", 1, CredentialPhase.ACTIVE,
-                true, true, true, List.of(new PostureCheck("unauthenticated-tcp-refused", CheckStatus.PASS, null)),
-                null, Instant.now()));
+        Bus.publish(AGENTS.get(host).producer(), new HostConfigured(host, "bench", serial, certNotAfter, "rot-1", 1,
+                CredentialPhase.ACTIVE, true, true, true,
+                List.of(new PostureCheck("unauthenticated-tcp-refused", CheckStatus.PASS, null)), null, Instant.now()));
     }
 
     /** The Transit signature alone, as the service does it per request (HTTP to OpenBao, ecdsa-p256). */
-    static long[] transitSign(OpenBaoServer bao, int n) throws Exception {
+    static long[] transitSign(OpenBaoServer bao, int n, String key) throws Exception {
         String input = Base64.getEncoder().encodeToString(new byte[600]);
         long[] samples = new long[n];
         for (int i = 0; i < n + 100; i++) {
             long start = System.nanoTime();
-            HttpResponse<String> r = bao.call("POST", "transit/sign/virtgate-migration-commands",
+            HttpResponse<String> r = bao.call("POST", "transit/sign/" + key,
                     "{\"input\":\"" + input + "\"}");
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("sign -> " + r.statusCode());
             }
             if (i >= 100) {
                 samples[i - 100] = System.nanoTime() - start;
+            }
+        }
+        return samples;
+    }
+
+    /** What a consumer spends on one agent's event once its certificate chain is cached: the ECDSA check and the table. */
+    static long[] eventVerify(String host, int n) {
+        SimulatedAgent agent = AGENTS.get(host);
+        EventVerifier verifier = new EventVerifier(TrustAnchors.of(List.of(TestTrust.CA.certificate())));
+        HostConfigured event = new HostConfigured(host, "bench", agent.serial(), agent.certNotAfter(), "rot-1", 1,
+                CredentialPhase.ACTIVE, true, true, true,
+                List.of(new PostureCheck("unauthenticated-tcp-refused", CheckStatus.PASS, null)), null, Instant.now());
+        TestProducer.Signed signed = agent.producer().sign(event);
+        int warm = 5000; // this driver's own JIT: ECDSA is interpreted at first
+        long[] samples = new long[n];
+        for (int i = 0; i < n + warm; i++) {
+            long start = System.nanoTime();
+            verifier.verify(signed.envelope(), signed.headers(), signed.payload(), event);
+            if (i >= warm) {
+                samples[i - warm] = System.nanoTime() - start;
             }
         }
         return samples;

@@ -24,7 +24,8 @@ class NegotiationMatrixPropertyTest {
     static final Duration MAX_AGE = Duration.ofMinutes(3);
     final Negotiator negotiator = new Negotiator(MAX_AGE);
 
-    enum Cert { NONE, VALID, EXPIRED, REVOKED, NOT_YET_VALID, STALE_APPLIED }
+    /** NOT_APPLIED: issued, but the agent's report names no serial (it must not count as running it). */
+    enum Cert { NONE, VALID, EXPIRED, REVOKED, NOT_YET_VALID, STALE_APPLIED, NOT_APPLIED }
 
     enum Posture { NONE, FRESH_PASS, FRESH_FAIL, STALE_PASS }
 
@@ -106,7 +107,7 @@ class NegotiationMatrixPropertyTest {
     static boolean tlsReady(HostState h) {
         boolean cert = h.certSerial() != null && h.certRevokedAt() == null && NOW.isBefore(h.certNotAfter())
                 && !NOW.isBefore(h.certNotBefore())
-                && (h.appliedCertSerial() == null || h.appliedCertSerial().equals(h.certSerial()));
+                && h.certSerial().equals(h.appliedCertSerial());
         return cert && h.tlsListening() && postureOk(h);
     }
 
@@ -148,7 +149,7 @@ class NegotiationMatrixPropertyTest {
         Instant notBefore = cert == Cert.NOT_YET_VALID ? NOW.plusSeconds(60) : NOW.minusSeconds(86_400);
         Instant notAfter = cert == Cert.EXPIRED ? NOW.minusSeconds(1 + ageSeconds) : NOW.plusSeconds(86_400);
         Instant revoked = cert == Cert.REVOKED ? NOW.minusSeconds(ageSeconds) : null;
-        String applied = cert == Cert.STALE_APPLIED ? "0af2" : serial;
+        String applied = cert == Cert.STALE_APPLIED ? "0af2" : cert == Cert.NOT_APPLIED ? null : serial;
         Instant probedAt = switch (posture) {
             case NONE -> null;
             case FRESH_PASS, FRESH_FAIL -> NOW.minusSeconds(ageSeconds % 180);
