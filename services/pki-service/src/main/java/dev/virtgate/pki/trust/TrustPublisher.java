@@ -109,7 +109,14 @@ public class TrustPublisher {
         if (bundle.isEmpty()) {
             return;
         }
-        String crl = QuarkusTransaction.requiringNew().call(() -> crls.crl(CaCertificate.current().orElseThrow()).crlPem);
+        // one CRL per CA still trusted, the current CA's first: a host revoked under the previous CA
+        // stays revoked while that CA drains
+        String crl = QuarkusTransaction.requiringNew().call(() -> {
+            CaCertificate current = CaCertificate.current().orElseThrow();
+            Set<String> all = new LinkedHashSet<>(List.of(crls.crl(current).crlPem));
+            CaCertificate.active().forEach(ca -> all.add(crls.crl(ca).crlPem));
+            return String.join("", all);
+        });
         if (store.publish(TrustStorePaths.CA, Map.of(TrustStorePaths.BUNDLE_PEM, String.join("", bundle.get()),
                 TrustStorePaths.CRL_PEM, crl))) {
             LOG.infof("published the CA bundle (%d certificates, current CA first) and its CRL at %s",

@@ -1,9 +1,7 @@
 package dev.virtgate.support.outbox;
 
 import dev.virtgate.contracts.CloudEventHeaders;
-import dev.virtgate.contracts.trust.EventSignatures;
-import dev.virtgate.support.trust.EventSigner;
-import dev.virtgate.support.trust.PublishedTrust;
+import dev.virtgate.support.trust.SignatureHeaders;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
@@ -26,13 +24,13 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -70,10 +68,7 @@ public class OutboxRelay {
     ManagedExecutor executor;
 
     @Inject
-    PublishedTrust trust;
-
-    @Inject
-    EventSigner signer;
+    SignatureHeaders signatures;
 
     @ConfigProperty(name = "virtgate.outbox.batch-size", defaultValue = "500")
     int batchSize;
@@ -306,9 +301,8 @@ public class OutboxRelay {
 
     /** A row whose signer chain is not published yet fails like a broker outage: it waits in the table. */
     private Message<byte[]> toMessage(OutboxRecord row) {
-        int keyVersion = EventSignatures.transitKeyVersion(row.signature());
-        List<X509Certificate> chain = trust.signerChain(keyVersion).orElseThrow(() -> new IllegalStateException(
-                "no signer certificate published yet for " + signer.keyName() + " v" + keyVersion));
+        Map<String, String> signed = signatures.of(row).orElseThrow(() -> new IllegalStateException(
+                "no signer certificate for " + row.signature().split(":")[1] + " of this service's key published yet"));
         RecordHeaders headers = new RecordHeaders();
         add(headers, CloudEventHeaders.SPEC_VERSION, CloudEventHeaders.SPEC_VERSION_1_0);
         add(headers, CloudEventHeaders.ID, row.eventId().toString());
@@ -317,8 +311,7 @@ public class OutboxRelay {
         add(headers, CloudEventHeaders.TIME, row.ceTime().toString());
         add(headers, CloudEventHeaders.SUBJECT, row.recordKey());
         add(headers, CloudEventHeaders.CONTENT_TYPE, CloudEventHeaders.JSON);
-        add(headers, EventSignatures.SIGNATURE, EventSignatures.fromTransit(row.signature()));
-        add(headers, EventSignatures.SIGNER_CHAIN, EventSignatures.encodeChain(chain));
+        signed.forEach((name, value) -> add(headers, name, value));
         OutgoingKafkaRecordMetadata<String> metadata = OutgoingKafkaRecordMetadata.<String>builder()
                 .withTopic(row.topic()).withKey(row.recordKey()).withHeaders(headers).build();
         return Message.of(row.payload().getBytes(StandardCharsets.UTF_8)).addMetadata(metadata);

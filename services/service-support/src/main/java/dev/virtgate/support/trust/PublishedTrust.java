@@ -40,11 +40,11 @@ public class PublishedTrust implements TrustAnchors {
     @Inject
     TrustConfig config;
 
-    private record Snapshot(List<X509Certificate> cas, X509CRL crl, int signerVersion, List<X509Certificate> signerChain,
+    private record Snapshot(List<X509Certificate> cas, List<X509CRL> crls, int signerVersion, List<X509Certificate> signerChain,
             Instant readAt) {
     }
 
-    private volatile Snapshot snapshot = new Snapshot(List.of(), null, 0, List.of(), Instant.EPOCH);
+    private volatile Snapshot snapshot = new Snapshot(List.of(), List.of(), 0, List.of(), Instant.EPOCH);
 
     @Override
     public List<X509Certificate> certificateAuthorities() {
@@ -56,9 +56,8 @@ public class PublishedTrust implements TrustAnchors {
 
     @Override
     public boolean isRevoked(X509Certificate certificate) {
-        X509CRL crl = snapshot.crl();
-        return crl != null && crl.getIssuerX500Principal().equals(certificate.getIssuerX500Principal())
-                && crl.isRevoked(certificate);
+        return snapshot.crls().stream().anyMatch(crl -> crl.getIssuerX500Principal()
+                .equals(certificate.getIssuerX500Principal()) && crl.isRevoked(certificate));
     }
 
     /** The signer chain pki-service certified for this service's Transit key version, if published yet. */
@@ -109,16 +108,16 @@ public class PublishedTrust implements TrustAnchors {
         try {
             Map<String, String> ca = read(TrustStorePaths.CA);
             List<X509Certificate> cas = certificates(ca.get(TrustStorePaths.BUNDLE_PEM));
-            X509CRL crl = crl(ca.get(TrustStorePaths.CRL_PEM), cas);
+            List<X509CRL> crls = crls(ca.get(TrustStorePaths.CRL_PEM), cas);
             Map<String, String> signer = read(TrustStorePaths.signer(identity.name()));
             int version = signer.containsKey(TrustStorePaths.KEY_VERSION)
                     ? Integer.parseInt(signer.get(TrustStorePaths.KEY_VERSION)) : 0;
-            snapshot = new Snapshot(cas, crl, version, certificates(signer.get(TrustStorePaths.CHAIN_PEM)), Instant.now());
+            snapshot = new Snapshot(cas, crls, version, certificates(signer.get(TrustStorePaths.CHAIN_PEM)), Instant.now());
             notifyAll();
         } catch (RuntimeException e) {
             LOG.warnf("cannot read published trust from OpenBao (%s); keeping the last copy",
                     e.getClass().getSimpleName());
-            snapshot = new Snapshot(last.cas(), last.crl(), last.signerVersion(), last.signerChain(), Instant.now());
+            snapshot = new Snapshot(last.cas(), last.crls(), last.signerVersion(), last.signerChain(), Instant.now());
         }
     }
 
@@ -150,26 +149,39 @@ public class PublishedTrust implements TrustAnchors {
         }
     }
 
-    private static X509CRL crl(String pem, List<X509Certificate> cas) {
+    /** The published CRLs (one per trusted CA) that a CA of the bundle signed; others are ignored. */
+    private static List<X509CRL> crls(String pem, List<X509Certificate> cas) {
         if (pem == null || pem.isBlank()) {
-            return null;
+            return List.of();
         }
+        List<X509CRL> out = new ArrayList<>();
         try {
-            X509CRL crl = (X509CRL) CertificateFactory.getInstance("X.509")
-                    .generateCRL(new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)));
-            for (X509Certificate ca : cas) {
-                try {
-                    crl.verify(ca.getPublicKey());
-                    return crl;
-                } catch (Exception notThisOne) {
-                    // try the next CA of the bundle
+            for (var c : CertificateFactory.getInstance("X.509")
+                    .generateCRLs(new ByteArrayInputStream(pem.getBytes(StandardCharsets.UTF_8)))) {
+                X509CRL crl = (X509CRL) c;
+                if (cas.stream().anyMatch(ca -> signedBy(crl, ca))) {
+                    out.add(crl);
+                } else {
+                    LOG.warn("a published CRL is not signed by a CA of the bundle; ignoring it");
                 }
             }
-            LOG.warn("published CRL is not signed by a CA of the bundle; ignoring it");
-            return null;
         } catch (Exception e) {
-            LOG.warn("published CRL cannot be parsed; ignoring it");
-            return null;
+            LOG.warn("published CRLs cannot be parsed; ignoring them");
         }
+        return List.copyOf(out);
+    }
+
+    private static boolean signedBy(X509CRL crl, X509Certificate ca) {
+        try {
+            crl.verify(ca.getPublicKey());
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    /** The Transit key version whose signer chain is published now. */
+    public int publishedSignerVersion() {
+        return snapshot.signerVersion();
     }
 }
