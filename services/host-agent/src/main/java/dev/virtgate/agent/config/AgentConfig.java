@@ -48,6 +48,17 @@ public interface AgentConfig {
     /** Single-use enrollment token; when set and the host is not enrolled yet, the agent enrolls at start. */
     Optional<String> enrollmentToken();
 
+    /**
+     * The SHA-256 fingerprint of virtgate's CA certificate ({@code sha256:<64 hex>}), from the same
+     * enrollment bundle as the token; required to enroll. The agent trusts that CA and the CAs it
+     * signs, and nothing an event merely carries (kept in the state once enrolled).
+     */
+    Optional<String> caFingerprint();
+
+    /** How far in the future an event's time or a certificate's notBefore may be before it is refused. */
+    @WithDefault("5m")
+    Duration clockSkew();
+
     /** Cluster requires TLS for migration data (qemu.conf migrate_tls_force = 1). */
     @WithDefault("true")
     boolean requireTls();

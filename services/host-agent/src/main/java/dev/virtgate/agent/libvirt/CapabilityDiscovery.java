@@ -1,9 +1,9 @@
 package dev.virtgate.agent.libvirt;
 
-import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.conf.ConfValue;
 import dev.virtgate.agent.conf.LibvirtConf;
-import dev.virtgate.agent.service.AgentPaths;
+import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.contracts.events.HostCapabilities;
 import org.libvirt.Connect;
 import org.libvirt.LibvirtException;

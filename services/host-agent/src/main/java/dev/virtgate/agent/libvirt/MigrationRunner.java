@@ -10,10 +10,10 @@ import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainJobStats;
 import org.libvirt.LibvirtException;
+import org.libvirt.TypedIntParameter;
 import org.libvirt.TypedParameter;
 import org.libvirt.TypedStringParameter;
 import org.libvirt.TypedUlongParameter;
-import org.libvirt.TypedIntParameter;
 
 import java.util.ArrayList;
 import java.util.HashMap;

@@ -1,14 +1,11 @@
 package dev.virtgate.agent.messaging;
 
 import dev.virtgate.agent.config.AgentConfig;
-import dev.virtgate.agent.service.AgentPaths;
-import dev.virtgate.agent.service.EventSink;
+import dev.virtgate.agent.config.AgentPaths;
+import dev.virtgate.agent.service.SignedEventSink;
+import dev.virtgate.agent.trust.SignedEvent;
 import dev.virtgate.contracts.CloudEventHeaders;
-import dev.virtgate.contracts.Event;
-import dev.virtgate.contracts.EventCodec;
-import dev.virtgate.contracts.EventEnvelope;
-import dev.virtgate.contracts.events.MigrationCompleted;
-import dev.virtgate.contracts.events.MigrationFailed;
+import dev.virtgate.contracts.EventType;
 import io.quarkus.scheduler.Scheduled;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.annotation.PostConstruct;
@@ -24,15 +21,15 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Publishes the agent's events, schema-validated by the contracts' codec, with CloudEvents headers,
- * keyed by the event subject. A migration's result goes through the {@link EventSpool} first, so a
- * broker outage or an agent restart cannot lose it; everything else is re-derivable (HostConfigured
- * is re-sent every probe period, progress is superseded a second later).
+ * Publishes the agent's signed events (CloudEvents headers with {@code ce_signature} and
+ * {@code ce_signerchain}), keyed by the event subject. A migration's result goes through the
+ * {@link EventSpool} first, headers included, so a broker outage or an agent restart cannot lose
+ * it and its re-sent copy carries the same ce_id and signature; everything else is re-derivable
+ * (HostConfigured is re-sent every probe period, progress is superseded a second later).
  */
 @ApplicationScoped
-public class KafkaEventSink implements EventSink {
+public class KafkaEventSink implements SignedEventSink {
     private static final Logger LOG = Logger.getLogger(KafkaEventSink.class);
-    private final EventCodec codec = new EventCodec();
 
     @Inject
     @Channel("agent-out")
@@ -49,15 +46,19 @@ public class KafkaEventSink implements EventSink {
     }
 
     @Override
-    public void publish(Event event) {
-        EventEnvelope env = EventEnvelope.of("virtgate/host-agent/" + config.hostId(), event);
-        EventSpool.Entry entry = new EventSpool.Entry(env.type().topic(), event.subject(), env.headers(),
-                new String(codec.encode(event), StandardCharsets.UTF_8));
-        if (mustNotBeLost(event)) {
+    public void send(SignedEvent event) {
+        EventSpool.Entry entry = entry(event);
+        if (mustNotBeLost(event.envelope().type())) {
             send(spool.write(entry));
         } else {
-            send(entry, env.type().ceType());
+            send(entry, event.envelope().type().ceType());
         }
+    }
+
+    /** The record as it goes to Kafka (and into the spool): topic, key, every header, the payload. */
+    public static EventSpool.Entry entry(SignedEvent event) {
+        return new EventSpool.Entry(event.envelope().type().topic(), event.envelope().subject(), event.headers(),
+                new String(event.payload(), StandardCharsets.UTF_8));
     }
 
     /** Sends what an earlier attempt or an earlier run of the agent left in the spool. */
@@ -75,8 +76,8 @@ public class KafkaEventSink implements EventSink {
         return spool;
     }
 
-    static boolean mustNotBeLost(Event event) {
-        return event instanceof MigrationCompleted || event instanceof MigrationFailed;
+    static boolean mustNotBeLost(EventType type) {
+        return type == EventType.MIGRATION_COMPLETED || type == EventType.MIGRATION_FAILED;
     }
 
     private void send(EventSpool.Pending pending) {

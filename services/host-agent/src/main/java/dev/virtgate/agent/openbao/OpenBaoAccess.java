@@ -1,11 +1,12 @@
 package dev.virtgate.agent.openbao;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.virtgate.agent.command.CommandVerifier;
 import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.files.SecureFiles;
 import dev.virtgate.agent.pki.Ecies;
-import dev.virtgate.agent.service.AgentPaths;
-import dev.virtgate.agent.service.CommandVerifier;
+import dev.virtgate.agent.service.AccessGrants;
 import dev.virtgate.agent.service.CredentialSource;
 import dev.virtgate.contracts.events.HostAccessGranted;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,7 +26,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * migration command signatures (transit/verify).
  */
 @ApplicationScoped
-public class OpenBaoAccess implements CredentialSource, CommandVerifier {
+public class OpenBaoAccess implements CredentialSource, CommandVerifier, AccessGrants {
     private final Map<String, String> passwords = new ConcurrentHashMap<>();
     private volatile String token;
     private OpenBaoClient client;
@@ -49,6 +50,7 @@ public class OpenBaoAccess implements CredentialSource, CommandVerifier {
         return client;
     }
 
+    @Override
     public void onAccessGranted(HostAccessGranted e, PrivateKey hostKey) {
         synchronized (this) {
             if (e.wrapExpiresAt().isBefore(Instant.now())) {

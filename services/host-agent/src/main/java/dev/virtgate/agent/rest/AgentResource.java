@@ -30,6 +30,7 @@ public class AgentResource {
         out.put("enrolled", state.enrolled);
         out.put("certSerial", state.certSerial);
         out.put("certNotAfter", state.certNotAfter);
+        out.put("trustAnchors", agent.trustAnchorFingerprints());
         out.put("credentialVersion", state.credential == null ? null : state.credential.version());
         out.put("runningMigrations", agent.runningMigrations());
         HostConfigured last = agent.lastReport();

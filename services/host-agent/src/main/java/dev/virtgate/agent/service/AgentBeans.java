@@ -13,6 +13,6 @@ public class AgentBeans {
     @Produces
     @Singleton
     AgentService agent(AgentConfig config, KafkaEventSink sink, OpenBaoAccess openBao) {
-        return new AgentService(config, sink, openBao, openBao, new LibvirtdControl(config));
+        return new AgentService(config, sink, openBao, openBao, openBao, new LibvirtdControl(config));
     }
 }

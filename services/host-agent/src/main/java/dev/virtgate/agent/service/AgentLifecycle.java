@@ -1,5 +1,6 @@
 package dev.virtgate.agent.service;
 
+import dev.virtgate.agent.conf.ConfigRejectedException;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -36,6 +37,8 @@ public class AgentLifecycle {
         try {
             agent.enroll(token);
             LOG.infof("enrolled host %s", agent.config().hostId());
+        } catch (ConfigRejectedException e) { // the configuration is wrong: trying again cannot help
+            LOG.errorf("cannot enroll host %s: %s", agent.config().hostId(), e.getMessage());
         } catch (org.libvirt.LibvirtException | RuntimeException e) {
             long delay = Math.min(60, 1L << Math.min(attempt, 6));
             LOG.warnf("enrollment failed (%s); retrying in %d s", e.getMessage(), delay);

@@ -1,152 +1,107 @@
 package dev.virtgate.agent.service;
 
-import dev.virtgate.agent.config.AgentConfig;
-import dev.virtgate.agent.conf.ConfValue;
+import dev.virtgate.agent.command.CommandGate;
+import dev.virtgate.agent.command.CommandVerifier;
 import dev.virtgate.agent.conf.ConfigRejectedException;
 import dev.virtgate.agent.conf.ConfigValues;
-import dev.virtgate.agent.conf.LibvirtConf;
+import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.files.SecureFiles;
-import dev.virtgate.agent.libvirt.CapabilityDiscovery;
+import dev.virtgate.agent.identity.HostIdentity;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.libvirt.MigrationRunner;
-import dev.virtgate.agent.libvirt.SaslDb;
-import dev.virtgate.agent.pki.Csrs;
 import dev.virtgate.agent.pki.HostKey;
-import dev.virtgate.agent.pki.LibvirtDn;
-import dev.virtgate.agent.pki.Pem;
+import dev.virtgate.agent.reconcile.ConfigReconciler;
+import dev.virtgate.agent.state.AgentState;
+import dev.virtgate.agent.trust.EventSigner;
+import dev.virtgate.agent.trust.InboundVerifier;
+import dev.virtgate.agent.trust.PinnedAnchors;
+import dev.virtgate.agent.trust.Revocations;
+import dev.virtgate.agent.trust.SignedEvent;
+import dev.virtgate.agent.trust.TrustChange;
+import dev.virtgate.agent.trust.TrustState;
+import dev.virtgate.contracts.Event;
+import dev.virtgate.contracts.EventCodec;
+import dev.virtgate.contracts.EventType;
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRenewalRequested;
 import dev.virtgate.contracts.events.CertRevoked;
-import dev.virtgate.contracts.events.CheckStatus;
-import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.contracts.events.CredentialRotated;
 import dev.virtgate.contracts.events.CsrSubmitted;
+import dev.virtgate.contracts.events.HostAccessGranted;
 import dev.virtgate.contracts.events.HostCapabilities;
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.events.MigrationCancelRequested;
 import dev.virtgate.contracts.events.MigrationRequested;
-import dev.virtgate.contracts.events.PostureCheck;
+import dev.virtgate.contracts.trust.EventRefusedException;
+import dev.virtgate.contracts.trust.EventSignatures;
 import org.jboss.logging.Logger;
 import org.libvirt.LibvirtException;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.security.Signature;
-import java.security.cert.X509CRL;
-import java.security.cert.X509Certificate;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Base64;
-import java.util.HashMap;
+import java.time.Clock;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.TimeUnit;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Supplier;
 
 /**
- * The agent's behaviour, independent of Kafka and CDI: the Kafka consumer and the integration
- * tests call the same methods. Configuration changes are serialised by this object's monitor.
+ * The agent, independent of Kafka and CDI: the consumer and the tests hand every incoming event to
+ * {@link #receive}, which verifies it before anything else looks at it and then dispatches to the
+ * part that owns it: {@link TrustState} (certificates, CRLs, peers), {@link ConfigReconciler}
+ * (files, libvirtd, posture), {@link CommandGate} (migrations), {@link HostIdentity} (keys, CSRs).
+ * State changes are serialised by this object's monitor.
  */
 public class AgentService {
     private static final Logger LOG = Logger.getLogger(AgentService.class);
     public static final String AGENT_VERSION = "0.1.0";
+    private static final Set<EventType> HANDLED = Set.of(EventType.HOST_ACCESS_GRANTED, EventType.CERT_ISSUED,
+            EventType.CERT_REVOKED, EventType.CERT_RENEWAL_REQUESTED, EventType.CREDENTIAL_ROTATED,
+            EventType.MIGRATION_REQUESTED, EventType.MIGRATION_CANCEL_REQUESTED);
 
     private final AgentConfig config;
     private final AgentPaths paths;
-    private final EventSink sink;
-    private final CredentialSource credentials;
-    private final CommandVerifier verifier;
-    private final LibvirtdControl libvirtd;
-    private final ConfigRenderer renderer;
-    private final ConfigApplier applier;
-    private final SelfProbe probe;
-    private final CapabilityDiscovery discovery;
-    private final MigrationRunner migrations;
-    private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
-        Thread t = new Thread(r, "agent-retry");
-        t.setDaemon(true);
-        return t;
-    });
     private final AgentState state;
-    private HostKey hostKey;
-    private ScheduledFuture<?> pendingRetry;
-    private int retryAttempt;
-    private volatile HostConfigured lastReport;
+    private final AccessGrants accessGrants;
+    private final EventCodec codec = new EventCodec();
+    private final HostIdentity identity;
+    private final PinnedAnchors anchors;
+    private final InboundVerifier verifier;
+    private final TrustState trust;
+    private final EventSigner signer;
+    private final EventSink sink;
+    private final ConfigReconciler reconciler;
+    private final MigrationRunner migrations;
+    private final CommandGate commands;
+    private final UntilPinned untilPinned;
 
-    public AgentService(AgentConfig config, EventSink sink, CredentialSource credentials, CommandVerifier verifier,
-            LibvirtdControl libvirtd) {
+    public AgentService(AgentConfig config, SignedEventSink out, CredentialSource credentials,
+            CommandVerifier commandVerifier, AccessGrants accessGrants, LibvirtdControl libvirtd) {
         this.config = config;
         this.paths = new AgentPaths(config.paths());
         ConfigValues.hostName("fqdn", config.fqdn());
         ConfigValues.listenAddress("management-address", config.managementAddress());
-        this.sink = sink;
-        this.credentials = credentials;
-        this.verifier = verifier;
-        this.libvirtd = libvirtd;
-        ReentrantReadWriteLock migrationLock = new ReentrantReadWriteLock(true);
-        this.renderer = new ConfigRenderer(config, paths, qemuGroup(config));
-        this.applier = new ConfigApplier(config, paths, libvirtd, migrationLock);
-        this.probe = new SelfProbe(config, paths, libvirtd);
-        this.discovery = new CapabilityDiscovery(config, paths);
-        this.migrations = new MigrationRunner(config.libvirtUri(), config.hostId(), sink, migrationLock);
+        this.accessGrants = accessGrants;
+        Clock clock = Clock.systemUTC();
         SecureFiles.createPrivateDirectory(paths.stateDir);
         this.state = AgentState.load(paths.stateFile());
-        if (Files.exists(paths.hostKeyFile())) {
-            hostKey = HostKey.loadOrCreate(paths.hostKeyFile());
-        }
-        finishKeyRotation();
-    }
-
-    /**
-     * A crash between saving a renewed certificate and promoting the key it was issued for leaves
-     * the state's certificate matching the next key: promote it now, before anything is rendered.
-     */
-    private void finishKeyRotation() {
-        if (state.certPem == null || !Files.exists(paths.nextHostKeyFile())) {
-            return;
-        }
-        nextKeyFor(Pem.certificate(state.certPem)).ifPresent(next -> {
-            promote(next);
-            LOG.infof("finished a host key rotation interrupted by a restart (certificate %s)", state.certSerial);
-        });
-    }
-
-    /** The pending renewal key, when this certificate was issued for it rather than for the current key. */
-    private Optional<HostKey> nextKeyFor(X509Certificate cert) {
-        if (hostKey != null && hostKey.matches(cert)) {
-            return Optional.empty();
-        }
-        return HostKey.loadIfPresent(paths.nextHostKeyFile()).filter(k -> k.matches(cert));
-    }
-
-    private void promote(HostKey next) {
-        SecureFiles.replace(paths.nextHostKeyFile(), paths.hostKeyFile());
-        hostKey = next;
-    }
-
-    /** QEMU's TLS key files: group qemu (Fedora/RHEL), libvirt-qemu (Debian), else root. */
-    static String qemuGroup(AgentConfig config) {
-        if (config.libvirtd().qemuGroup().isPresent()) {
-            return config.libvirtd().qemuGroup().get();
-        }
-        for (String g : List.of("qemu", "libvirt-qemu")) {
-            try {
-                if (Files.readAllLines(java.nio.file.Path.of("/etc/group")).stream().anyMatch(l -> l.startsWith(g + ":"))) {
-                    return g;
-                }
-            } catch (java.io.IOException e) {
-                break;
-            }
-        }
-        return "root";
+        this.identity = new HostIdentity(config, paths);
+        identity.resume(state.certPem, state.chainPem);
+        this.anchors = new PinnedAnchors(state, config.caFingerprint());
+        Revocations revocations = new Revocations(state);
+        this.verifier = new InboundVerifier(anchors, revocations, config.clockSkew(), clock, HANDLED, codec);
+        this.trust = new TrustState(config, state, identity, anchors, revocations, clock);
+        this.untilPinned = new UntilPinned(paths.stateDir.resolve("until-pinned"), anchors);
+        this.signer = new EventSigner(config.hostId(), identity, codec);
+        this.sink = event -> signer.sign(event).ifPresentOrElse(out::send, () -> LOG.warnf(
+                "%s not published: this host has no certificate yet to sign it with", event.getClass().getSimpleName()));
+        ReentrantReadWriteLock migrationLock = new ReentrantReadWriteLock(true);
+        this.reconciler = new ConfigReconciler(config, paths, new ConfigReconciler.Parts(state, identity, credentials,
+                sink, libvirtd, migrationLock), this::applyAndReport);
+        this.migrations = new MigrationRunner(config.libvirtUri(), config.hostId(), sink, migrationLock);
+        this.commands = new CommandGate(config, commandVerifier, migrations, sink, clock, this::firstDelivery);
     }
 
     public AgentConfig config() {
@@ -162,403 +117,155 @@ public class AgentService {
     }
 
     public HostConfigured lastReport() {
-        return lastReport;
+        return reconciler.lastReport();
     }
 
-    public synchronized HostKey hostKey() {
-        if (hostKey == null) {
-            hostKey = HostKey.loadOrCreate(paths.hostKeyFile());
-        }
-        return hostKey;
+    public HostKey hostKey() {
+        return identity.key();
     }
 
-    // ---- enrollment --------------------------------------------------------------------------
+    public synchronized List<String> trustAnchorFingerprints() {
+        return anchors.anchors().stream().map(EventSignatures::fingerprint).toList();
+    }
 
+    /** What the agent would put on the bus for {@code event}: signed by this host (empty without a certificate). */
+    public Optional<SignedEvent> sign(Event event) {
+        return signer.sign(event);
+    }
+
+    /**
+     * Enrolls with the CSR of the host key and a proof of the one-time token bound to it; the
+     * token itself never leaves the host. The CA fingerprint of the same enrollment bundle is pinned.
+     */
     public synchronized HostEnrolled enroll(String token) throws LibvirtException {
-        if (token == null || !token.matches("^[A-Za-z0-9_-]{32,128}$")) {
-            throw new ConfigRejectedException("enrollmentToken", "not a valid enrollment token");
-        }
-        HostCapabilities found = discovery.discover(AGENT_VERSION);
-        ensureHostUuid(found.hostUuid()); // the stable host_uuid the agent will keep writing
-        HostCapabilities caps = new HostCapabilities(found.libvirtVersion(), found.qemuVersion(),
+        String pin = anchors.pin().orElseThrow(() -> new ConfigRejectedException("ca-fingerprint",
+                "required to enroll: the CA fingerprint (sha256:<64 hex>) from the enrollment bundle"));
+        HostCapabilities found = reconciler.discovery().discover(AGENT_VERSION);
+        reconciler.ensureHostUuid(found.hostUuid()); // the stable host_uuid the agent will keep writing
+        HostEnrolled e = identity.enrollment(token, new HostCapabilities(found.libvirtVersion(), found.qemuVersion(),
                 found.nativeTlsMigration(), found.tlsReloadSupported(), found.saslMechanisms(), found.listeners(),
-                state.hostUuid, found.agentVersion());
-        HostKey key = hostKey();
-        List<String> dns = new ArrayList<>(List.of(config.fqdn()));
-        config.extraNames().orElse(List.of()).forEach(n -> dns.add(ConfigValues.hostName("extra-names", n)));
-        List<String> ips = new ArrayList<>(List.of(config.managementAddress()));
-        config.migrationAddress().map(a -> ConfigValues.address("migration-address", a))
-                .filter(a -> !ips.contains(a)).ifPresent(ips::add);
-        var csr = Csrs.build(key.keyPair(), config.clusterId(), config.fqdn(), dns, ips);
-        HostEnrolled e = new HostEnrolled(config.hostId(), config.clusterId(), config.fqdn(), Pem.encode(csr), token, caps);
+                state.hostUuid, found.agentVersion()));
         sink.publish(e);
         state.enrolled = true;
-        save();
+        state.caFingerprint = pin;
+        state.save();
         return e;
     }
 
-    /** The AppRole credentials arrived: remember the role and where the cluster credential lives. */
-    public synchronized void onAccessGranted(String roleId, String kvPath) {
-        state.roleId = roleId;
-        state.credentialKvPath = kvPath;
-        save();
-    }
-
-    // ---- configuration events ------------------------------------------------------------------
-
-    public synchronized Optional<HostConfigured> onCertIssued(CertIssued e) {
-        if (!config.clusterId().equals(e.clusterId())) {
-            return Optional.empty();
-        }
-        if (!config.hostId().equals(e.hostId())) {
-            return onPeerCertIssued(e);
-        }
-        X509Certificate cert = Pem.certificate(e.certificatePem());
-        // a renewal's certificate is for the next key; any other key is refused
-        Optional<HostKey> nextKey = nextKeyFor(cert);
-        if (nextKey.isEmpty() && (hostKey == null || !hostKey.matches(cert))) {
-            LOG.warnf("refusing certificate %s: it does not match this host's key", e.serial());
-            return Optional.of(report(List.of(SelfProbe.fail("certificate-matches-key",
-                    "refused certificate " + e.serial() + ": public key is not this host's"))));
-        }
-        List<X509Certificate> cas = e.caBundlePem().stream().flatMap(p -> Pem.certificates(p).stream()).toList();
-        if (cas.stream().noneMatch(ca -> signedBy(cert, ca))) {
-            return Optional.of(report(List.of(SelfProbe.fail("certificate-matches-key",
-                    "refused certificate " + e.serial() + ": not signed by the CA bundle"))));
-        }
-        String dn = ConfigValues.dn("libvirtDn", LibvirtDn.of(cert));
-        if (!dn.equals(e.libvirtDn())) {
-            return Optional.of(report(List.of(SelfProbe.fail("certificate-matches-key",
-                    "refused certificate " + e.serial() + ": libvirtDn does not match the certificate subject"))));
-        }
-        state.certPem = e.certificatePem();
-        state.chainPem = new ArrayList<>(e.chainPem());
-        state.caBundlePem = new ArrayList<>(e.caBundlePem());
-        state.certSerial = e.serial().toLowerCase(Locale.ROOT);
-        state.certNotAfter = cert.getNotAfter().toInstant();
-        state.libvirtDn = dn;
-        state.ownCertRevoked = false;
-        save();
-        nextKey.ifPresent(next -> {
-            promote(next);
-            LOG.infof("host key rotated with certificate %s", state.certSerial);
-        });
-        return Optional.of(applyAndReport());
-    }
-
-    private Optional<HostConfigured> onPeerCertIssued(CertIssued e) {
-        String dn = ConfigValues.dn("peer libvirtDn", e.libvirtDn());
-        if (dn.equals(state.peerDns.get(e.hostId()))) {
-            state.peerSerials.put(e.hostId(), e.serial());
-            save();
-            return Optional.empty();
-        }
-        state.peerDns.put(e.hostId(), dn);
-        state.peerSerials.put(e.hostId(), e.serial());
-        save();
-        return state.certPem == null ? Optional.empty() : Optional.of(applyAndReport());
-    }
-
-    public synchronized Optional<HostConfigured> onCertRevoked(CertRevoked e) {
-        if (!config.clusterId().equals(e.clusterId())) {
-            return Optional.empty();
-        }
-        if (e.crlPem() != null) {
-            X509CRL crl = Pem.crl(e.crlPem());
-            boolean trusted = state.caBundlePem.stream().flatMap(p -> Pem.certificates(p).stream()).anyMatch(ca -> {
-                try {
-                    crl.verify(ca.getPublicKey());
-                    return true;
-                } catch (Exception ex) {
-                    return false;
+    /**
+     * The one way in for events from the bus: {@link InboundVerifier#admit} decodes and verifies,
+     * and only a verified event is handled. An invalid or refused event throws (to the dead-letter
+     * topic), unless it is signed and only waits for the first pinned anchor ({@link UntilPinned}).
+     * Returns what the agent published in answer, if anything.
+     */
+    public Optional<Event> receive(Map<String, String> headers, byte[] payload) {
+        Optional<InboundVerifier.Verified> verified;
+        synchronized (this) {
+            try {
+                verified = verifier.admit(headers, payload);
+            } catch (EventRefusedException e) {
+                if (!untilPinned.park(headers, payload)) {
+                    LOG.warn(e.getMessage()); // once: the dead-letter topic keeps the event with this reason
+                    throw e;
                 }
-            });
-            if (!trusted && !state.caBundlePem.isEmpty()) {
-                return Optional.of(report(List.of(SelfProbe.fail("crl-trusted", "CRL not signed by the cluster CA"))));
+                return Optional.empty();
             }
-            state.crlPem = e.crlPem();
         }
-        String serial = e.serial().toLowerCase(Locale.ROOT);
-        if (config.hostId().equals(e.hostId())) {
-            if (serial.equals(state.certSerial)) {
-                state.ownCertRevoked = true;
-            }
-        } else if (serial.equalsIgnoreCase(state.peerSerials.getOrDefault(e.hostId(), ""))) {
-            state.peerDns.remove(e.hostId());
-            state.peerSerials.remove(e.hostId());
-        }
-        save();
-        return state.certPem == null ? Optional.empty() : Optional.of(applyAndReport());
+        Optional<Event> answer = verified.flatMap(this::dispatch);
+        untilPinned.release(this::receive);
+        return answer;
     }
 
-    public synchronized Optional<HostConfigured> onCredentialRotated(CredentialRotated e) {
+    private Optional<Event> dispatch(InboundVerifier.Verified verified) {
+        Event event = verified.event();
+        if (event instanceof CertIssued e) {
+            return answer(() -> trust.onCertIssued(e));
+        } else if (event instanceof CertRevoked e) {
+            return answer(() -> trust.onCertRevoked(e));
+        } else if (event instanceof CredentialRotated e) {
+            return onCredentialRotated(verified, e);
+        } else if (event instanceof HostAccessGranted e) {
+            return onAccessGranted(e);
+        } else if (event instanceof CertRenewalRequested e) {
+            return onRenewalRequested(e).map(Event.class::cast);
+        } else if (event instanceof MigrationRequested e) {
+            commands.onRequested(e);
+        } else if (event instanceof MigrationCancelRequested e) {
+            commands.onCancelRequested(e);
+        }
+        return Optional.empty();
+    }
+
+    private synchronized Optional<Event> answer(Supplier<TrustChange> change) {
+        TrustChange c = change.get();
+        if (c.refusal() != null) {
+            return Optional.of(reconciler.report(List.of(c.refusal())));
+        }
+        return c.changed() && state.certPem != null ? Optional.of(reconciler.applyAndReport()) : Optional.empty();
+    }
+
+    private synchronized Optional<Event> onCredentialRotated(InboundVerifier.Verified verified, CredentialRotated e) {
         if (!config.clusterId().equals(e.clusterId())) {
             return Optional.empty();
         }
         e.acceptedUsernames().forEach(u -> ConfigValues.username("acceptedUsernames", u));
         ConfigValues.username("username", e.username());
+        AgentState.Credential applied = state.credential;
+        if (applied != null && applied.isNewerThan(e.version(), e.phase())) {
+            EventRefusedException refused = verified.refused("credential version " + e.version() + " " + e.phase()
+                    + " is older than the applied " + applied.version() + " " + applied.phase());
+            LOG.warn(refused.getMessage());
+            throw refused;
+        }
         state.credential = new AgentState.Credential(e.rotationId(), e.username(), e.version(), e.kvPath(),
                 e.kvVersion(), e.phase().name(), e.previousUsername(), e.previousKvVersion(), e.acceptedUsernames());
-        save();
-        return state.certPem == null ? Optional.empty() : Optional.of(applyAndReport());
+        state.save();
+        return state.certPem == null ? Optional.empty() : Optional.of(reconciler.applyAndReport());
     }
 
-    /**
-     * Renewal: a CSR for a fresh key (kept in the state directory until its certificate arrives;
-     * a second request before then reuses it) and a possession signature by the current key, which
-     * is how pki-service knows the request comes from the holder of the current certificate.
-     */
-    public synchronized Optional<CsrSubmitted> onRenewalRequested(CertRenewalRequested e) {
-        if (!config.hostId().equals(e.hostId()) || hostKey == null || state.certSerial == null) {
+    private Optional<Event> onAccessGranted(HostAccessGranted e) {
+        if (!config.hostId().equals(e.hostId())) {
             return Optional.empty();
         }
-        try {
-            List<String> ips = new ArrayList<>(List.of(config.managementAddress()));
-            config.migrationAddress().filter(a -> !ips.contains(a)).ifPresent(ips::add);
-            List<String> dns = new ArrayList<>(List.of(config.fqdn()));
-            dns.addAll(config.extraNames().orElse(List.of()));
-            HostKey next = HostKey.loadOrCreate(paths.nextHostKeyFile());
-            var csr = Csrs.build(next.keyPair(), config.clusterId(), config.fqdn(), dns, ips);
-            Signature sig = Signature.getInstance("SHA256withECDSA");
-            sig.initSign(hostKey.privateKey());
-            sig.update(csr.getEncoded());
-            CsrSubmitted out = new CsrSubmitted(config.hostId(), config.clusterId(), Pem.encode(csr), state.certSerial,
-                    Base64.getEncoder().encodeToString(sig.sign()));
-            sink.publish(out);
-            return Optional.of(out);
-        } catch (Exception ex) {
-            throw new IllegalStateException("cannot build renewal CSR", ex);
+        accessGrants.onAccessGranted(e, identity.key().privateKey());
+        synchronized (this) {
+            state.roleId = e.roleId();
+            state.credentialKvPath = e.credentialKvPath();
+            state.save();
+            return Optional.of(reconciler.applyAndReport());
         }
     }
 
-    // ---- apply, probe, drift -----------------------------------------------------------------
+    private synchronized Optional<CsrSubmitted> onRenewalRequested(CertRenewalRequested e) {
+        if (!config.hostId().equals(e.hostId()) || !identity.hasKey() || state.certSerial == null) {
+            return Optional.empty();
+        }
+        CsrSubmitted out = identity.renewalCsr(state.certSerial);
+        sink.publish(out);
+        return Optional.of(out);
+    }
+
+    private synchronized boolean firstDelivery(String migrationId) {
+        boolean first = state.seenMigrations.add(migrationId);
+        state.save();
+        return first;
+    }
 
     /** Renders, validates, writes, reloads or restarts, probes and reports. Retries later when libvirtd is down. */
     public synchronized HostConfigured applyAndReport() {
-        if (state.certPem == null) {
-            return probeAndReport(false);
-        }
-        ensureHostUuid();
-        List<PostureCheck> extra = new ArrayList<>();
-        try {
-            Map<String, String> passwords = saslPasswords();
-            List<FileSpec> files = renderer.render(state, hostKey().privateKeyPem(), credentials);
-            ConfigApplier.Outcome outcome = applier.apply(state, files, new SaslDb(config.libvirtd().saslpasswd2(),
-                    paths.onHost(paths.sasldb()), renderer.realm()), passwords);
-            save();
-            cancelRetry();
-            extra.add(SelfProbe.pass("apply", outcome.detail()));
-        } catch (ConfigApplier.LibvirtdUnavailableException e) {
-            scheduleRetry();
-            extra.add(SelfProbe.fail("apply", e.getMessage()));
-        } catch (ConfigRejectedException e) {
-            extra.add(SelfProbe.fail("apply", "rejected before writing: " + e.getMessage()));
-        } catch (ConfigApplier.ApplyFailedException e) {
-            extra.add(SelfProbe.fail("apply", e.getMessage()));
-        } catch (RuntimeException e) {
-            LOG.error("apply failed", e);
-            extra.add(SelfProbe.fail("apply", "agent error: " + e.getClass().getSimpleName()));
-        }
-        return report(extra);
+        return reconciler.applyAndReport();
     }
 
     /** Periodic self-probe; repairs drift when the policy says so. */
     public synchronized HostConfigured probeAndReport(boolean mayRepair) {
-        if (mayRepair && config.repairDrift() && state.certPem != null && !probe.drifted(state).isEmpty()) {
-            LOG.warnf("configuration drift in %s: repairing", probe.drifted(state));
-            HostConfigured before = report(List.of(SelfProbe.fail("drift-detected",
-                    "changed by hand: " + String.join(", ", probe.drifted(state)))));
-            HostConfigured after = applyAndReport();
-            return after != null ? after : before;
-        }
-        return report(List.of());
-    }
-
-    private HostConfigured report(List<PostureCheck> extra) {
-        List<PostureCheck> checks = new ArrayList<>(extra);
-        String password = null;
-        if (state.credential != null) {
-            try {
-                password = credentials.password(state.credential.kvPath(), state.credential.clientKvVersion());
-            } catch (RuntimeException e) {
-                checks.add(SelfProbe.fail("credential-readable", e.getMessage()));
-            }
-        }
-        checks.addAll(probe.run(state, password));
-        List<String> listeners = discovery.listeners();
-        boolean tls = listeners.stream().anyMatch(l -> l.startsWith("tls://"));
-        boolean sasl = listeners.stream().anyMatch(l -> l.startsWith("tcp://") && l.endsWith("auth=sasl"));
-        boolean nativeTls = false;
-        try (var c = new AutoCloseableConnect(config.libvirtUri())) {
-            nativeTls = CapabilityDiscovery.nativeTls(c.conn.getLibVersion(), c.conn.getVersion());
-        } catch (Exception e) {
-            LOG.debug("libvirtd unreachable for the capability check");
-        }
-        String digest = state.appliedDigests.isEmpty() ? null
-                : SelfProbe.sha256(state.appliedDigests.toString().getBytes(StandardCharsets.UTF_8));
-        AgentState.Credential c = state.credential;
-        HostConfigured out = new HostConfigured(config.hostId(), config.clusterId(), state.certSerial,
-                state.certNotAfter, c == null ? null : c.rotationId(), c == null ? null : c.version(),
-                c == null ? null : CredentialPhase.valueOf(c.phase()), tls, sasl, nativeTls, checks, digest,
-                Instant.now());
-        lastReport = out;
-        sink.publish(out);
-        if (checks.stream().anyMatch(ch -> ch.status() == CheckStatus.FAIL)) {
-            LOG.warnf("posture: %s", checks.stream().filter(ch -> ch.status() == CheckStatus.FAIL)
-                    .map(PostureCheck::name).toList());
-        }
-        return out;
-    }
-
-    private Map<String, String> saslPasswords() {
-        Map<String, String> out = new HashMap<>();
-        if (state.credential != null) {
-            for (String user : state.credential.acceptedUsernames()) {
-                Integer kv = state.credential.kvVersionOf(user);
-                if (kv != null) {
-                    out.put(user, credentials.password(state.credential.kvPath(), kv));
-                }
-            }
-        }
-        return out;
-    }
-
-    /** A stable host_uuid: the one already configured, else the one libvirtd reports, else a new one. */
-    private void ensureHostUuid() {
-        ensureHostUuid(null);
-    }
-
-    private void ensureHostUuid(String discovered) {
-        if (state.hostUuid != null) {
-            return;
-        }
-        String existing = SecureFiles.read(paths.onHost(paths.libvirtdConf()))
-                .map(b -> LibvirtConf.parse(new String(b, StandardCharsets.UTF_8)))
-                .flatMap(c -> c.get("host_uuid")).filter(v -> v instanceof ConfValue.Str)
-                .map(v -> ((ConfValue.Str) v).value()).orElse(null);
-        if (existing == null || !existing.matches("^[0-9a-f-]{36}$")) {
-            existing = discovered != null && discovered.matches("^[0-9a-f-]{36}$") ? discovered : null;
-        }
-        state.hostUuid = existing != null ? existing : UUID.randomUUID().toString();
-        save();
-    }
-
-    private void scheduleRetry() {
-        if (pendingRetry != null && !pendingRetry.isDone()) {
-            return;
-        }
-        long delay = Math.min(60, 1L << Math.min(retryAttempt, 6));
-        retryAttempt++;
-        LOG.warnf("libvirtd unavailable; retrying the apply in %d s", delay);
-        pendingRetry = retries.schedule(this::applyAndReport, delay, TimeUnit.SECONDS);
-    }
-
-    private void cancelRetry() {
-        retryAttempt = 0;
-        if (pendingRetry != null) {
-            pendingRetry.cancel(false);
-            pendingRetry = null;
-        }
+        return reconciler.probeAndReport(mayRepair);
     }
 
     public synchronized boolean retryPending() {
-        return pendingRetry != null && !pendingRetry.isDone();
-    }
-
-    // ---- migrations ----------------------------------------------------------------------------
-
-    public void onMigrationRequested(MigrationRequested r) {
-        if (!config.hostId().equals(r.sourceHostId())) {
-            return;
-        }
-        synchronized (this) {
-            if (!state.seenMigrations.add(r.migrationId())) {
-                return; // redelivery
-            }
-            save();
-        }
-        String refusal = refusal(r);
-        if (refusal != null) {
-            LOG.warnf("refusing migration %s: %s", r.migrationId(), refusal);
-            sink.publish(MigrationRunner.failed(r, "refused: " + refusal, null, null, false));
-            return;
-        }
-        migrations.start(r);
-    }
-
-    String refusal(MigrationRequested r) {
-        if (r.signature() == null || r.signature().isBlank()) {
-            return "unsigned command";
-        }
-        if (!config.openbao().migrationSigningKey().equals(r.signingKey())) {
-            return "signed with a key other than " + config.openbao().migrationSigningKey();
-        }
-        if (r.notAfter() == null || r.notAfter().isBefore(Instant.now())) {
-            return "command expired (notAfter)";
-        }
-        if (!config.clusterId().equals(r.clusterId())) {
-            return "command for another cluster";
-        }
-        boolean valid;
-        try {
-            valid = verifier.verify(r.signingPayload(), r.signature());
-        } catch (RuntimeException e) {
-            return "signature could not be verified: " + e.getMessage();
-        }
-        return valid ? null : "signature does not verify with " + config.openbao().migrationSigningKey();
-    }
-
-    public void onMigrationCancelRequested(MigrationCancelRequested c) {
-        if (!config.hostId().equals(c.sourceHostId())) {
-            return;
-        }
-        if (c.signature() == null || !config.openbao().migrationSigningKey().equals(c.signingKey())) {
-            LOG.warnf("ignoring unsigned cancel for %s", c.migrationId());
-            return;
-        }
-        try {
-            if (!verifier.verify(c.signingPayload(), c.signature())) {
-                LOG.warnf("ignoring cancel for %s: bad signature", c.migrationId());
-                return;
-            }
-        } catch (RuntimeException e) {
-            LOG.warnf("cannot verify cancel for %s: %s", c.migrationId(), e.getMessage());
-            return;
-        }
-        migrations.cancel(c.migrationId());
+        return reconciler.retryPending();
     }
 
     public int runningMigrations() {
         return migrations.runningCount();
-    }
-
-    private static boolean signedBy(X509Certificate cert, X509Certificate ca) {
-        try {
-            cert.verify(ca.getPublicKey());
-            return true;
-        } catch (Exception e) {
-            return false;
-        }
-    }
-
-    private void save() {
-        state.save(paths.stateFile());
-    }
-
-    public static Duration probeInterval(AgentConfig config) {
-        return config.probeInterval();
-    }
-
-    private static final class AutoCloseableConnect implements AutoCloseable {
-        final org.libvirt.Connect conn;
-
-        AutoCloseableConnect(String uri) throws LibvirtException {
-            conn = dev.virtgate.agent.libvirt.LibvirtClient.open(uri);
-        }
-
-        @Override
-        public void close() throws LibvirtException {
-            conn.close();
-        }
     }
 }

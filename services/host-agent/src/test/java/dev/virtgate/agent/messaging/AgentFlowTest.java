@@ -3,21 +3,33 @@ package dev.virtgate.agent.messaging;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.agent.it.TestPki;
+import dev.virtgate.agent.it.TestPkiResource;
 import dev.virtgate.agent.openbao.OpenBaoAccess;
 import dev.virtgate.agent.pki.Ecies;
 import dev.virtgate.agent.service.AgentService;
+import dev.virtgate.agent.trust.SignedEvent;
 import dev.virtgate.contracts.CloudEventHeaders;
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.EventEnvelope;
+import dev.virtgate.contracts.EventType;
 import dev.virtgate.contracts.events.HostAccessGranted;
+import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.contracts.events.MigrationCancelRequested;
 import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationRequested;
+import dev.virtgate.contracts.trust.EnrollmentKey;
+import dev.virtgate.contracts.trust.EventSignatures;
+import dev.virtgate.contracts.trust.EventVerifier;
+import dev.virtgate.contracts.trust.Producer;
+import dev.virtgate.contracts.trust.TrustAnchors;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.OpenBaoServer;
+import dev.virtgate.testsupport.trust.TestCa;
+import dev.virtgate.testsupport.trust.TestProducer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -25,10 +37,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,6 +59,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -55,20 +70,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The agent over real Kafka and OpenBao: enrollment at start, HostAccessGranted -> unwrap ->
- * AppRole login -> KV read, signed-command verification via transit, other hosts' commands
- * ignored, poison events to the dead-letter topic. libvirt is the test driver here (test:///default);
- * the real-libvirtd behaviour is covered by LibvirtdLockdownIT.
+ * The agent over real Kafka and OpenBao, every event it reads signed as its producer signs it
+ * ({@link TestPki}): enrollment at start with a proof instead of the token, HostAccessGranted ->
+ * unwrap -> AppRole login -> KV read, its first certificate, signed-command verification via
+ * transit, commands not signed by migration-service refused before the gate, poison events to the
+ * dead-letter topic, and everything it publishes verifiable by any consumer. libvirt is the test
+ * driver here (test:///default); the real-libvirtd behaviour is covered by LibvirtdLockdownIT.
  */
 @QuarkusTest
 @QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = OpenBaoResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = TestPkiResource.class, restrictToAnnotatedClass = false)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class AgentFlowTest {
     static final ObjectMapper JSON = new ObjectMapper();
     static final EventCodec CODEC = new EventCodec();
     static final String HOST = "qt-h1";
+    static final String FQDN = "qt-h1.lab.virtgate.test";
     static final String PASSWORD = "qtPasswordAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+    static final String DLQ = "virtgate.dlq.host-agent";
+    static TestPki pki;
     static KafkaProducer<String, byte[]> producer;
     static KafkaConsumer<String, byte[]> consumer;
     static final List<ConsumerRecord<String, byte[]>> seen = new CopyOnWriteArrayList<>();
@@ -84,8 +105,12 @@ class AgentFlowTest {
     @Inject
     KafkaEventSink sink;
 
+    @ConfigProperty(name = "virtgate.agent.enrollment-token")
+    String token;
+
     @BeforeAll
     static void clients() {
+        pki = TestPkiResource.pki();
         Properties p = new Properties();
         p.put("bootstrap.servers", KafkaResource.bootstrapServers());
         producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
@@ -94,7 +119,7 @@ class AgentFlowTest {
         c.put("group.id", "agent-flow-test-" + UUID.randomUUID());
         c.put("auto.offset.reset", "earliest");
         consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of("virtgate.hosts", "virtgate.migrations.results", "virtgate.dlq.host-agent"));
+        consumer.subscribe(List.of("virtgate.hosts", "virtgate.migrations.results", DLQ));
         poller = new Thread(() -> {
             while (polling) {
                 synchronized (consumer) {
@@ -116,17 +141,25 @@ class AgentFlowTest {
 
     @Test
     @Order(1)
-    void enrollsAtStartWithCsrAndCapabilities() {
-        HostEnrolled e = await().atMost(Duration.ofSeconds(60)).until(() -> find(HostEnrolled.class, x -> x.hostId().equals(HOST)), x -> x != null);
+    void enrollsAtStartWithAProofOfTheTokenNeverTheToken() {
+        ConsumerRecord<String, byte[]> r = await().atMost(Duration.ofSeconds(60))
+                .until(() -> record(HostEnrolled.class, x -> x.hostId().equals(HOST)), x -> x != null);
+        HostEnrolled e = CODEC.decode(HostEnrolled.class, r.value());
         assertThat(e.csrPem()).startsWith("-----BEGIN CERTIFICATE REQUEST-----");
         assertThat(e.capabilities().libvirtVersion()).isEqualTo("9.0.0");
         assertThat(e.capabilities().saslMechanisms()).contains("DIGEST-MD5");
-        assertThat(header(e, "ce_source")).isEqualTo("virtgate/host-agent/" + HOST);
+        assertThat(headers(r).get("ce_source")).isEqualTo("virtgate/host-agent/" + HOST);
+        assertThat(new String(r.value(), StandardCharsets.UTF_8)).doesNotContain(token);
+        assertThat(EnrollmentKey.verify(EnrollmentKey.fromToken(HOST, token).publicKey(), e.enrollmentProof(), HOST,
+                "qt", FQDN, e.csrPem())).isTrue();
+        // signed by the key of its own CSR, no chain: any consumer can check it
+        assertThat(headers(r)).doesNotContainKey(EventSignatures.SIGNER_CHAIN);
+        assertThat(verify(r, e)).isEqualTo(Producer.enrollingHost(HOST));
     }
 
     @Test
     @Order(2)
-    void accessGrantedLeadsToAppRoleLoginAndCredentialRead() throws Exception {
+    void anAccessGrantThatOvertakesTheFirstCertificateWaitsForItThenLeadsToAppRoleLogin() throws Exception {
         OpenBaoServer bao = OpenBaoServer.shared();
         String root = bao.rootToken();
         String kvPath = "virtgate/clusters/qt/libvirt-sasl";
@@ -146,34 +179,52 @@ class AgentFlowTest {
         String wrappingToken = JSON.readTree(wrapped.body()).path("wrap_info").path("token").asText();
         HostEnrolled enrolled = find(HostEnrolled.class, x -> x.hostId().equals(HOST));
         String encrypted = Ecies.encrypt(TestPki.csrKey(enrolled.csrPem()), wrappingToken);
-        send(new HostAccessGranted(HOST, "qt", roleId, encrypted, Instant.now().plusSeconds(120),
-                "secret/data/" + kvPath));
+        TestProducer.Signed grant = pki.credentialService().sign(new HostAccessGranted(HOST, "qt", roleId, encrypted,
+                Instant.now().plusSeconds(120), "secret/data/" + kvPath));
+        send(grant);
+        // nothing pinned yet, so nothing verifies credential-service's signer: kept, neither used nor dead-lettered
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> agent.state().roleId == null && deadLettered(List.of(grant)).isEmpty());
+
+        var issued = pki.issue(HOST, "qt", FQDN, TestPki.csrKey(enrolled.csrPem()), List.of("127.0.0.1"));
+        send(pki.pkiService().sign(issued));
         await().atMost(Duration.ofSeconds(30)).until(() -> openBao.hasAccess());
         assertThat(openBao.password("secret/data/" + kvPath, 1)).isEqualTo(PASSWORD);
         assertThat(agent.state().roleId).isEqualTo(roleId);
+        assertThat(agent.state().caBundlePem).containsExactly(pki.caPem());
+        assertThat(agent.state().caFingerprint).isEqualTo(pki.fingerprint());
         assertThat(seenText()).doesNotContain(PASSWORD).doesNotContain(wrappingToken);
+        // the first report comes with the certificate, signed with it
+        ConsumerRecord<String, byte[]> r = await().atMost(Duration.ofSeconds(30)).until(
+                () -> record(HostConfigured.class, x -> x.hostId().equals(HOST)), x -> x != null);
+        HostConfigured report = CODEC.decode(HostConfigured.class, r.value());
+        assertThat(report.appliedCertSerial()).isEqualTo(issued.serial());
+        assertThat(verify(r, report)).isEqualTo(Producer.host(HOST));
     }
 
     @Test
     @Order(3)
     void unsignedForeignSignedAndExpiredCommandsAreRefused() throws Exception {
+        TestProducer migrationService = pki.migrationService();
         MigrationRequested unsigned = command("m-unsigned", HOST, Instant.now().plusSeconds(60), "virtgate-migration-commands");
-        send(unsigned);
+        send(migrationService.sign(unsigned));
         MigrationRequested foreign = command("m-foreign", HOST, Instant.now().plusSeconds(60), "intruder-key");
-        send(foreign.withSignature(sign("intruder-key", foreign.signingPayload())));
+        send(migrationService.sign(foreign.withSignature(transit("intruder-key", foreign.signingPayload()))));
         MigrationRequested lying = command("m-lying", HOST, Instant.now().plusSeconds(60), "virtgate-migration-commands");
-        send(lying.withSignature(sign("intruder-key", lying.signingPayload()))); // claims the right key
+        send(migrationService.sign(lying.withSignature(transit("intruder-key", lying.signingPayload())))); // claims the right key
         MigrationRequested expired = command("m-expired", HOST, Instant.now().minusSeconds(1), "virtgate-migration-commands");
-        send(expired.withSignature(sign("virtgate-migration-commands", expired.signingPayload())));
-        MigrationRequested other = command("m-other-host", "qt-h9", Instant.now().plusSeconds(60), "virtgate-migration-commands");
-        send(other.withSignature(sign("virtgate-migration-commands", other.signingPayload())));
-        MigrationRequested good = command("m-good", HOST, Instant.now().plusSeconds(60), "virtgate-migration-commands");
-        send(good.withSignature(sign("virtgate-migration-commands", good.signingPayload())));
+        send(migrationService.sign(signed(expired)));
+        send(migrationService.sign(signed(command("m-other-host", "qt-h9", Instant.now().plusSeconds(60),
+                "virtgate-migration-commands"))));
+        send(migrationService.sign(signed(command("m-good", HOST, Instant.now().plusSeconds(60),
+                "virtgate-migration-commands"))));
 
-        MigrationFailed ok = await().atMost(Duration.ofSeconds(30)).until(() -> find(MigrationFailed.class,
-                f -> f.migrationId().equals("m-good")), f -> f != null);
-        assertThat(ok.reason()).doesNotStartWith("refused"); // verified, then libvirt said no
-        assertThat(ok.libvirtError()).contains("Domain not found");
+        ConsumerRecord<String, byte[]> ok = await().atMost(Duration.ofSeconds(30)).until(() -> record(
+                MigrationFailed.class, f -> f.migrationId().equals("m-good")), f -> f != null);
+        MigrationFailed good = CODEC.decode(MigrationFailed.class, ok.value());
+        assertThat(good.reason()).doesNotStartWith("refused"); // verified, then libvirt said no
+        assertThat(good.libvirtError()).contains("Domain not found");
+        assertThat(verify(ok, good)).isEqualTo(Producer.host(HOST));
         assertThat(find(MigrationFailed.class, f -> f.migrationId().equals("m-unsigned")).reason()).contains("unsigned");
         assertThat(find(MigrationFailed.class, f -> f.migrationId().equals("m-foreign")).reason()).contains("key other than");
         assertThat(find(MigrationFailed.class, f -> f.migrationId().equals("m-lying")).reason()).contains("does not verify");
@@ -183,40 +234,98 @@ class AgentFlowTest {
 
     @Test
     @Order(4)
-    void poisonEventGoesToTheDeadLetterTopicAndTheConsumerContinues() throws Exception {
-        ProducerRecord<String, byte[]> poison = new ProducerRecord<>("virtgate.pki", HOST,
-                "{\"hostId\":\"qt-h1\",\"serial\":\"zz\"}".getBytes(StandardCharsets.UTF_8));
-        EventEnvelope env = new EventEnvelope(UUID.randomUUID().toString(), "test", dev.virtgate.contracts.EventType.CERT_ISSUED,
-                HOST, Instant.now());
-        env.headers().forEach((k, v) -> poison.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
-        producer.send(poison).get();
-        MigrationRequested after = command("m-after-poison", HOST, Instant.now().plusSeconds(60), "virtgate-migration-commands");
-        send(after);
-        await().atMost(Duration.ofSeconds(30)).until(() -> seen.stream().anyMatch(r -> r.topic().equals("virtgate.dlq.host-agent")));
-        await().atMost(Duration.ofSeconds(30)).until(() -> find(MigrationFailed.class, f -> f.migrationId().equals("m-after-poison")) != null);
+    void commandsNotSignedByMigrationServiceAreRefusedBeforeTheGate() throws Exception {
+        MigrationRequested good = signed(command("m-bus-unsigned", HOST, Instant.now().plusSeconds(60),
+                "virtgate-migration-commands"));
+        TestProducer.Signed unsignedEvent = pki.migrationService().sign(good)
+                .withHeader(EventSignatures.SIGNATURE, null).withHeader(EventSignatures.SIGNER_CHAIN, null);
+        TestProducer impostor = TestProducer.issuedBy(new TestCa("intruder"), Producer.service("migration-service"));
+        TestProducer.Signed foreignCa = impostor.sign(signed(command("m-bus-foreign-ca", HOST,
+                Instant.now().plusSeconds(60), "virtgate-migration-commands")));
+        TestProducer.Signed wrongService = pki.pkiService().sign(signed(command("m-bus-pki", HOST,
+                Instant.now().plusSeconds(60), "virtgate-migration-commands")));
+        TestProducer.Signed altered = pki.migrationService().sign(good).withPayload(CODEC.encode(signed(command(
+                "m-bus-altered", HOST, Instant.now().plusSeconds(60), "virtgate-migration-commands"))));
+        MigrationCancelRequested cancel = new MigrationCancelRequested("m-good", HOST, "mallory", Instant.now(),
+                "virtgate-migration-commands", null);
+        MigrationCancelRequested signedCancel = cancel.withSignature(transit("virtgate-migration-commands",
+                cancel.signingPayload()));
+        TestProducer.Signed unsignedCancel = pki.migrationService().sign(signedCancel)
+                .withHeader(EventSignatures.SIGNATURE, null);
+        TestProducer.Signed foreignCancel = impostor.sign(signedCancel);
+        List<TestProducer.Signed> refused = List.of(unsignedEvent, foreignCa, wrongService, altered, unsignedCancel,
+                foreignCancel);
+        refused.forEach(AgentFlowTest::send);
+
+        Map<String, String> reasons = await().atMost(Duration.ofSeconds(30)).until(() -> deadLettered(refused),
+                m -> m.size() == refused.size());
+        assertThat(reasons.get(unsignedEvent.envelope().id())).contains("unsigned event");
+        assertThat(reasons.get(foreignCa.envelope().id())).contains("not from a trusted CA");
+        assertThat(reasons.get(wrongService.envelope().id())).contains("may come only from migration-service");
+        assertThat(reasons.get(altered.envelope().id())).contains("signature does not verify");
+        assertThat(reasons.get(unsignedCancel.envelope().id())).contains("unsigned event");
+        assertThat(reasons.get(foreignCancel.envelope().id())).contains("not from a trusted CA");
+        // none reached the gate: a refused command is not even answered
+        assertThat(find(MigrationFailed.class, f -> f.migrationId().startsWith("m-bus-"))).isNull();
+        assertThat(agent.state().seenMigrations).noneMatch(id -> id.startsWith("m-bus-"));
     }
 
     @Test
     @Order(5)
-    void migrationResultsGoThroughTheSpoolAndWhatAnEarlierRunLeftIsSentAgain() {
+    void poisonEventGoesToTheDeadLetterTopicAndTheConsumerContinues() throws Exception {
+        ProducerRecord<String, byte[]> poison = new ProducerRecord<>("virtgate.pki", HOST,
+                "{\"hostId\":\"qt-h1\",\"serial\":\"zz\"}".getBytes(StandardCharsets.UTF_8));
+        EventEnvelope env = new EventEnvelope(UUID.randomUUID().toString(), "test", EventType.CERT_ISSUED,
+                HOST, Instant.now());
+        env.headers().forEach((k, v) -> poison.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+        producer.send(poison).get();
+        send(pki.migrationService().sign(command("m-after-poison", HOST, Instant.now().plusSeconds(60),
+                "virtgate-migration-commands")));
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.stream().anyMatch(r -> r.topic().equals(DLQ)
+                && env.id().equals(headers(r).get(CloudEventHeaders.ID))));
+        await().atMost(Duration.ofSeconds(30)).until(() -> find(MigrationFailed.class, f -> f.migrationId().equals("m-after-poison")) != null);
+    }
+
+    @Test
+    @Order(6)
+    void aSpooledResultIsSentAgainWithItsIdAndSignature() {
         // the MigrationFailed results of the tests above were spooled, acknowledged, and their files deleted
         await().atMost(Duration.ofSeconds(30)).until(() -> sink.spool().size() == 0);
 
-        // a result an earlier run of the agent spooled but the broker never acknowledged
+        // a result an earlier run of the agent spooled (signed) but the broker never acknowledged
         MigrationFailed left = new MigrationFailed("m-left-by-earlier-run", "vm-x", HOST, "qt-h2",
                 "libvirt error", "Unable to read from monitor", 1, false);
-        EventEnvelope env = EventEnvelope.of("virtgate/host-agent/" + HOST, left);
-        EventSpool.Pending pending = sink.spool().write(new EventSpool.Entry(env.type().topic(), left.subject(),
-                env.headers(), new String(CODEC.encode(left), StandardCharsets.UTF_8)));
+        SignedEvent signed = agent.sign(left).orElseThrow();
+        EventSpool.Pending pending = sink.spool().write(KafkaEventSink.entry(signed));
         sink.spool().release(pending);
         assertThat(sink.spool().size()).isEqualTo(1);
 
         sink.resendSpooled();
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> find(MigrationFailed.class, f -> f.migrationId().equals("m-left-by-earlier-run")) != null);
+        ConsumerRecord<String, byte[]> again = await().atMost(Duration.ofSeconds(30)).until(() -> record(
+                MigrationFailed.class, f -> f.migrationId().equals("m-left-by-earlier-run")), r -> r != null);
         await().atMost(Duration.ofSeconds(30)).until(() -> sink.spool().size() == 0);
-        assertThat(seen.stream().filter(r -> r.headers().lastHeader("ce_id") != null && env.id().equals(
-                new String(r.headers().lastHeader("ce_id").value(), StandardCharsets.UTF_8)))).hasSize(1);
+        assertThat(headers(again).get(CloudEventHeaders.ID)).isEqualTo(signed.envelope().id());
+        assertThat(headers(again).get(EventSignatures.SIGNATURE)).isEqualTo(signed.headers().get(EventSignatures.SIGNATURE));
+        assertThat(verify(again, left)).isEqualTo(Producer.host(HOST));
+        assertThat(seen.stream().filter(r -> signed.envelope().id().equals(headers(r).get(CloudEventHeaders.ID))))
+                .hasSize(1);
+    }
+
+    @Test
+    @Order(7)
+    void everythingTheAgentPublishedVerifiesAndNothingOnTheBusCarriesTheToken() {
+        List<ConsumerRecord<String, byte[]>> own = seen.stream().filter(r -> !r.topic().equals(DLQ))
+                .filter(r -> ("virtgate/host-agent/" + HOST).equals(headers(r).get(CloudEventHeaders.SOURCE))).toList();
+        assertThat(own).hasSizeGreaterThan(5);
+        for (ConsumerRecord<String, byte[]> r : own) {
+            EventType type = EventType.ofCeType(headers(r).get(CloudEventHeaders.TYPE)).orElseThrow();
+            Event event = CODEC.decode(type, r.value());
+            assertThat(verify(r, event).name()).isEqualTo(HOST);
+        }
+        for (ConsumerRecord<String, byte[]> r : seen) {
+            assertThat(new String(r.value(), StandardCharsets.UTF_8)).doesNotContain(token);
+            assertThat(headers(r).values()).noneMatch(v -> v != null && v.contains(token));
+        }
     }
 
     static MigrationRequested command(String id, String source, Instant notAfter, String key) {
@@ -225,40 +334,68 @@ class AgentFlowTest {
                 "alice", Instant.now(), notAfter, key, null);
     }
 
-    static String sign(String key, byte[] payload) throws Exception {
+    static MigrationRequested signed(MigrationRequested command) throws Exception {
+        return command.withSignature(transit(command.signingKey(), command.signingPayload()));
+    }
+
+    static String transit(String key, byte[] payload) throws Exception {
         JsonNode r = JSON.readTree(OpenBaoServer.shared().call("POST", "transit/sign/" + key,
                 "{\"input\":\"" + Base64.getEncoder().encodeToString(payload) + "\"}").body());
         return r.path("data").path("signature").asText();
     }
 
-    static void send(Event e) throws Exception {
-        EventEnvelope env = EventEnvelope.of("test", e);
-        ProducerRecord<String, byte[]> r = new ProducerRecord<>(env.type().topic(), e.subject(), CODEC.encode(e));
-        env.headers().forEach((k, v) -> r.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
-        producer.send(r).get();
+    static void send(TestProducer.Signed signed) {
+        ProducerRecord<String, byte[]> r = new ProducerRecord<>(signed.envelope().type().topic(),
+                signed.envelope().subject(), signed.payload());
+        signed.headers().forEach((k, v) -> r.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+        try {
+            producer.send(r).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** What any consumer trusting virtgate's CA concludes about a record the agent published. */
+    static Producer verify(ConsumerRecord<String, byte[]> r, Event event) {
+        Map<String, String> headers = headers(r);
+        return new EventVerifier(TrustAnchors.of(List.of(pki.ca)))
+                .verify(EventEnvelope.fromHeaders(headers), headers, r.value(), event);
+    }
+
+    /** ce_id -> dead-letter reason, for those of {@code events} on the dead-letter topic. */
+    static Map<String, String> deadLettered(List<TestProducer.Signed> events) {
+        Map<String, String> out = new HashMap<>();
+        for (ConsumerRecord<String, byte[]> r : new ArrayList<>(seen)) {
+            Map<String, String> h = headers(r);
+            if (r.topic().equals(DLQ) && events.stream().anyMatch(e -> e.envelope().id().equals(h.get(CloudEventHeaders.ID)))) {
+                out.put(h.get(CloudEventHeaders.ID), h.get("dead-letter-reason"));
+            }
+        }
+        return out;
+    }
+
+    static <T extends Event> ConsumerRecord<String, byte[]> record(Class<T> type, java.util.function.Predicate<T> match) {
+        String ceType = EventType.of(type).ceType();
+        for (ConsumerRecord<String, byte[]> r : new ArrayList<>(seen)) {
+            if (ceType.equals(headers(r).get(CloudEventHeaders.TYPE)) && !r.topic().equals(DLQ)
+                    && match.test(CODEC.decode(type, r.value()))) {
+                return r;
+            }
+        }
+        return null;
     }
 
     static <T extends Event> T find(Class<T> type, java.util.function.Predicate<T> match) {
-        String ceType = dev.virtgate.contracts.EventType.of(type).ceType();
-        for (ConsumerRecord<String, byte[]> r : new ArrayList<>(seen)) {
-            var h = r.headers().lastHeader(CloudEventHeaders.TYPE);
-            if (h != null && new String(h.value(), StandardCharsets.UTF_8).equals(ceType) && !r.topic().startsWith("virtgate.dlq")) {
-                T e = CODEC.decode(type, r.value());
-                if (match.test(e)) {
-                    return e;
-                }
-            }
-        }
-        return null;
+        ConsumerRecord<String, byte[]> r = record(type, match);
+        return r == null ? null : CODEC.decode(type, r.value());
     }
 
-    static String header(Event e, String name) {
-        for (ConsumerRecord<String, byte[]> r : new ArrayList<>(seen)) {
-            if (r.key() != null && r.key().equals(e.subject()) && r.headers().lastHeader(name) != null) {
-                return new String(r.headers().lastHeader(name).value(), StandardCharsets.UTF_8);
-            }
+    static Map<String, String> headers(ConsumerRecord<String, byte[]> r) {
+        Map<String, String> out = new HashMap<>();
+        for (Header h : r.headers()) {
+            out.put(h.key(), h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8));
         }
-        return null;
+        return out;
     }
 
     static String seenText() {

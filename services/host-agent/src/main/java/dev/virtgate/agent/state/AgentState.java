@@ -1,11 +1,13 @@
-package dev.virtgate.agent.service;
+package dev.virtgate.agent.state;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.agent.files.SecureFiles;
 import dev.virtgate.contracts.EventCodec;
+import dev.virtgate.contracts.events.CredentialPhase;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.math.BigInteger;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,16 +22,23 @@ import java.util.TreeMap;
 public final class AgentState {
     private static final ObjectMapper JSON = EventCodec.newObjectMapper();
 
+    private Path file;
     public boolean enrolled;
+    /** The CA fingerprint pinned at enrollment ({@code sha256:<hex>}, from the operator's enrollment bundle). */
+    public String caFingerprint;
     public String roleId;
     public String credentialKvPath;
     public String certPem;
     public List<String> chainPem = new ArrayList<>();
+    /** The trusted CAs (pinned, or signed by a pinned one): exactly what cacert.pem holds. */
     public List<String> caBundlePem = new ArrayList<>();
     public String certSerial;
     public Instant certNotAfter;
     public String libvirtDn;
+    /** What crl.pem holds: the applied CRLs of {@link #crls}, concatenated. */
     public String crlPem;
+    /** Issuer (RFC 2253) -> the CRL applied for that CA and its CRL number; a CRL replaces only a lower number. */
+    public Map<String, AppliedCrl> crls = new TreeMap<>();
     public boolean ownCertRevoked;
     /** hostId -> libvirt DN of every peer of this cluster with a current certificate. */
     public Map<String, String> peerDns = new TreeMap<>();
@@ -41,6 +50,9 @@ public final class AgentState {
     /** logical path -> sha256 of the content last applied. */
     public Map<String, String> appliedDigests = new TreeMap<>();
     public Set<String> seenMigrations = new LinkedHashSet<>();
+
+    public record AppliedCrl(String pem, BigInteger number) {
+    }
 
     public record Credential(String rotationId, String username, int version, String kvPath, int kvVersion,
             String phase, String previousUsername, Integer previousKvVersion, List<String> acceptedUsernames) {
@@ -55,6 +67,12 @@ public final class AgentState {
                     ? previousKvVersion : kvVersion;
         }
 
+        /** A rotation moves version by version, each STAGED, ACTIVE, RETIRED: anything before this is a replay. */
+        public boolean isNewerThan(int otherVersion, CredentialPhase otherPhase) {
+            return version > otherVersion
+                    || (version == otherVersion && CredentialPhase.valueOf(phase).ordinal() > otherPhase.ordinal());
+        }
+
         public Integer kvVersionOf(String user) {
             if (user.equals(username)) {
                 return kvVersion;
@@ -65,10 +83,17 @@ public final class AgentState {
 
     public static AgentState load(Path file) {
         try {
-            return Files.exists(file) ? JSON.readValue(file.toFile(), AgentState.class) : new AgentState();
+            AgentState state = Files.exists(file) ? JSON.readValue(file.toFile(), AgentState.class) : new AgentState();
+            state.file = file;
+            return state;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read agent state " + file, e);
         }
+    }
+
+    /** Writes the state back to the file it was loaded from. */
+    public void save() {
+        save(file);
     }
 
     public void save(Path file) {

@@ -1,7 +1,9 @@
-package dev.virtgate.agent.service;
+package dev.virtgate.agent.reconcile;
 
 import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.it.TestAgents;
+import dev.virtgate.agent.state.AgentState;
 import dev.virtgate.contracts.events.CheckStatus;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

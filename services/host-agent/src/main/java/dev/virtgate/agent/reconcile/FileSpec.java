@@ -1,4 +1,4 @@
-package dev.virtgate.agent.service;
+package dev.virtgate.agent.reconcile;
 
 /** One file the agent manages: logical path, full content, mode, group and what a change requires. */
 public record FileSpec(String path, byte[] content, String mode, String group, Effect effect) {

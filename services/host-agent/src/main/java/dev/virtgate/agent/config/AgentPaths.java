@@ -1,7 +1,7 @@
-package dev.virtgate.agent.service;
+package dev.virtgate.agent.config;
 
-import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.conf.ConfigValues;
+import dev.virtgate.agent.config.AgentConfig;
 
 import java.nio.file.Path;
 

@@ -1,4 +1,4 @@
-package dev.virtgate.agent.service;
+package dev.virtgate.agent.command;
 
 /** Checks a command signature against the migration-signing key (OpenBao transit/verify in production). */
 public interface CommandVerifier {

@@ -1,13 +1,16 @@
-package dev.virtgate.agent.service;
+package dev.virtgate.agent.reconcile;
 
-import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.conf.AuthConf;
 import dev.virtgate.agent.conf.ConfValue;
 import dev.virtgate.agent.conf.ConfigRejectedException;
 import dev.virtgate.agent.conf.ConfigValues;
 import dev.virtgate.agent.conf.LibvirtConf;
 import dev.virtgate.agent.conf.SaslConf;
+import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.files.SecureFiles;
+import dev.virtgate.agent.service.CredentialSource;
+import dev.virtgate.agent.state.AgentState;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

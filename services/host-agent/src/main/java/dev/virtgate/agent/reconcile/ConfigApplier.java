@@ -1,10 +1,12 @@
-package dev.virtgate.agent.service;
+package dev.virtgate.agent.reconcile;
 
 import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.files.SecureFiles;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.libvirt.Processes;
 import dev.virtgate.agent.libvirt.SaslDb;
+import dev.virtgate.agent.state.AgentState;
 import org.jboss.logging.Logger;
 
 import java.nio.file.Path;

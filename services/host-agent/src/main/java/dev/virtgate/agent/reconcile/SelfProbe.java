@@ -1,12 +1,14 @@
-package dev.virtgate.agent.service;
+package dev.virtgate.agent.reconcile;
 
 import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.files.SecureFiles;
 import dev.virtgate.agent.libvirt.LibvirtClient;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.pki.HostKey;
 import dev.virtgate.agent.pki.MiniCa;
 import dev.virtgate.agent.pki.Pem;
+import dev.virtgate.agent.state.AgentState;
 import dev.virtgate.contracts.events.CheckStatus;
 import dev.virtgate.contracts.events.PostureCheck;
 import org.bouncycastle.asn1.x500.X500Name;
