@@ -112,11 +112,22 @@ final class BusAttacks {
         return publish(foreignPki.sign(e));
     }
 
+    /** Raw bytes: an empty {@code acceptedUsernames} breaks the schema, so no producer would encode it. */
     TestProducer.Signed forgedWipeOfSaslUsers(String clusterId) {
         CredentialRotated e = new CredentialRotated(clusterId, UUID.randomUUID().toString(), "virtgate-v99", 99,
                 "secret/data/virtgate/clusters/" + clusterId + "/libvirt-sasl", 99, CredentialPhase.RETIRED,
-                null, null, List.of());
-        return publishUnsigned("/virtgate/credential-service", e);
+                null, null, List.of("virtgate-v99"));
+        try {
+            ObjectNode payload = JSON.valueToTree(e);
+            payload.putArray("acceptedUsernames");
+            var envelope = dev.virtgate.contracts.EventEnvelope.of("/virtgate/credential-service", e);
+            TestProducer.Signed raw = new TestProducer.Signed(envelope, envelope.headers(),
+                    JSON.writeValueAsBytes(payload));
+            raw.publish(kafka);
+            return raw;
+        } catch (IOException ex) {
+            throw new UncheckedIOException(ex);
+        }
     }
 
     TestProducer.Signed forgedDecommission(String hostId, String clusterId) {
