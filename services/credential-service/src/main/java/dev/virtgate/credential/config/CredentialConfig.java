@@ -18,6 +18,8 @@ public interface CredentialConfig {
 
     OpenBao openbao();
 
+    Consumer consumer();
+
     interface Kv {
         /** KV v2 mount. */
         @WithDefault("secret")
@@ -79,5 +81,14 @@ public interface CredentialConfig {
         /** Retry-After sent with 503 while OpenBao is unreachable. */
         @WithDefault("5")
         int retryAfterSeconds();
+    }
+
+    interface Consumer {
+        /**
+         * Threads that verify a batch's event signatures in parallel (one ECDSA verification per
+         * event is the consumer's main CPU cost during a rotation); 0 = one per available processor.
+         */
+        @WithDefault("0")
+        int verifyThreads();
     }
 }

@@ -1,6 +1,5 @@
 package dev.virtgate.credential.messaging;
 
-import dev.virtgate.support.config.ServiceIdentity;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -10,29 +9,34 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
+import org.eclipse.microprofile.reactive.messaging.OnOverflow;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Parks a single poison record on {@code virtgate.dlq.credential-service} with its key and headers
- * and a {@code dead-letter-reason} that names fields, never values. Needed per record because the
- * consumer works in batches: the connector's own dead-letter strategy would park the whole batch.
+ * Parks single records on {@code virtgate.dlq.credential-service} with their key and headers and a
+ * {@code dead-letter-reason} that names fields, producers and types, never values. Needed per record
+ * because the consumer works in batches: the connector's own dead-letter strategy would park the
+ * whole batch. Sends are asynchronous, so a flood of forgeries costs one wait per batch, not one
+ * per record; the consumer waits for all of them before its batch counts as consumed. The caller
+ * has logged why (once).
  */
 @ApplicationScoped
 public class DeadLetters {
     private static final Logger LOG = Logger.getLogger(DeadLetters.class);
+    private static final Duration SEND_TIMEOUT = Duration.ofSeconds(30);
 
     @Inject
     @Channel("dead-letter")
+    @OnOverflow(OnOverflow.Strategy.UNBOUNDED_BUFFER)
     Emitter<byte[]> emitter;
 
-    @Inject
-    ServiceIdentity identity;
-
-    public void park(ConsumerRecord<String, byte[]> record, String reason) {
+    public CompletableFuture<Void> park(ConsumerRecord<String, byte[]> record, String reason) {
         RecordHeaders headers = new RecordHeaders();
         for (Header header : record.headers()) {
             headers.add(header);
@@ -54,8 +58,15 @@ public class DeadLetters {
                     sent.completeExceptionally(e);
                     return CompletableFuture.completedFuture(null);
                 }));
-        sent.orTimeout(Duration.ofSeconds(30).toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS).join();
-        LOG.warnf("parked %s@%d:%d on the dead-letter topic: %s", record.topic(), record.partition(), record.offset(),
-                reason);
+        LOG.debugf("parking %s@%d:%d on the dead-letter topic", record.topic(), record.partition(), record.offset());
+        return sent;
+    }
+
+    /** Waits until the broker took every parked record; throws (the batch is redelivered) if one failed. */
+    public static void await(List<CompletableFuture<Void>> parked) {
+        if (!parked.isEmpty()) {
+            CompletableFuture.allOf(parked.toArray(CompletableFuture[]::new))
+                    .orTimeout(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).join();
+        }
     }
 }

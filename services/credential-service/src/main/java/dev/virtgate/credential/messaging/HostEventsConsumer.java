@@ -1,30 +1,28 @@
 package dev.virtgate.credential.messaging;
 
-import dev.virtgate.contracts.CloudEventHeaders;
-import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventType;
-import dev.virtgate.contracts.InvalidEventException;
 import dev.virtgate.credential.service.FollowUpRunner;
 import dev.virtgate.credential.service.HostEventsProcessor;
 import dev.virtgate.support.inbox.InboundEvents;
+import dev.virtgate.support.inbox.ReceivedEvent;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.common.header.Header;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * Consumes {@code virtgate.hosts} in batches (acknowledgements of thousands of hosts arrive at
- * once during a rotation). Poison records are parked one by one; the rest of the batch is applied
- * in one transaction; OpenBao follow-ups run after the commit.
+ * once during a rotation). Every record is verified first ({@link BatchVerifier}); refused and
+ * poison records are parked one by one, the rest of the batch is applied in one transaction, where
+ * enrollments may still be refused against the registration; OpenBao follow-ups run after the commit.
  */
 @ApplicationScoped
 public class HostEventsConsumer {
@@ -33,6 +31,9 @@ public class HostEventsConsumer {
     private static final Set<EventType> HANDLED = Set.of(EventType.HOST_REGISTERED, EventType.HOST_DECOMMISSIONED,
             EventType.HOST_ENROLLED, EventType.HOST_CONFIGURED);
     private static final int ATTEMPTS = 3;
+
+    @Inject
+    BatchVerifier verifier;
 
     @Inject
     InboundEvents inbound;
@@ -46,31 +47,38 @@ public class HostEventsConsumer {
     @Inject
     DeadLetters deadLetters;
 
+    @Inject
+    MeterRegistry meters;
+
     @Incoming("hosts-in")
     @Blocking
     public void on(ConsumerRecords<String, byte[]> batch) {
         long started = System.nanoTime();
-        List<ConsumerRecord<String, byte[]>> records = new ArrayList<>(batch.count());
-        List<Event> events = new ArrayList<>(batch.count());
-        for (ConsumerRecord<String, byte[]> record : batch) {
-            String ceType = header(record, CloudEventHeaders.TYPE);
-            if (ceType != null && EventType.ofCeType(ceType).filter(t -> !HANDLED.contains(t)).isPresent()) {
-                continue; // another family's event on this topic
-            }
-            try {
-                events.add(inbound.decode(record).event());
-                records.add(record);
-            } catch (InvalidEventException e) {
-                deadLetters.park(record, e.getMessage());
-            }
+        BatchVerifier.Verified verified = verifier.verify(batch, HANDLED);
+        List<CompletableFuture<Void>> parked = new ArrayList<>();
+        verified.refused().forEach(r -> parked.add(deadLetters.park(r.record(), r.reason())));
+        List<BatchVerifier.Accepted> accepted = verified.accepted();
+        if (!accepted.isEmpty()) {
+            HostEventsProcessor.Applied applied = apply(accepted);
+            applied.refused().forEach((i, reason) -> {
+                ReceivedEvent refused = accepted.get(i).received();
+                meters.counter("virtgate.events.refused", "type", refused.envelope().type().ceType()).increment();
+                parked.add(deadLetters.park(accepted.get(i).record(), reason));
+            });
+            long applyEnded = System.nanoTime();
+            followUps.run(applied.followUps());
+            LOG.debugf("batch of %d records (%d host events, %d refused) applied in %d ms", batch.count(),
+                    accepted.size(), parked.size(), (applyEnded - started) / 1_000_000);
         }
-        if (events.isEmpty()) {
-            return;
-        }
-        HostEventsProcessor.FollowUps pending = null;
-        for (int attempt = 1; pending == null; attempt++) {
+        DeadLetters.await(parked);
+    }
+
+    private HostEventsProcessor.Applied apply(List<BatchVerifier.Accepted> accepted) {
+        List<ReceivedEvent> events = accepted.stream().map(BatchVerifier.Accepted::received).toList();
+        for (int attempt = 1; ; attempt++) {
             try {
-                pending = processor.process(events, i -> inbound.firstDelivery(CONSUMER, records.get(i)).isPresent());
+                return processor.process(events,
+                        i -> inbound.firstDelivery(CONSUMER, accepted.get(i).record()).isPresent());
             } catch (RuntimeException e) {
                 if (attempt >= ATTEMPTS) {
                     throw e;
@@ -79,14 +87,5 @@ public class HostEventsConsumer {
                         e.getMessage());
             }
         }
-        long applied = System.nanoTime();
-        followUps.run(pending);
-        LOG.debugf("batch of %d records (%d host events) applied in %d ms", batch.count(), events.size(),
-                (applied - started) / 1_000_000);
-    }
-
-    private static String header(ConsumerRecord<String, byte[]> record, String name) {
-        Header header = record.headers().lastHeader(name);
-        return header == null || header.value() == null ? null : new String(header.value(), StandardCharsets.UTF_8);
     }
 }

@@ -10,8 +10,9 @@ import jakarta.persistence.Table;
 import java.time.Instant;
 
 /**
- * A host as this service knows it: its cluster, enrollment token hash, access grant and the
- * highest credential stage it acknowledged ({@code ackedRank}, see Stage#rank).
+ * A host as this service knows it: its cluster, the public key its one-time enrollment token seeds
+ * (never the token), the CSR key that token is bound to once used, its access grant and the highest
+ * credential stage it acknowledged ({@code ackedRank}, see Stage#rank).
  */
 @Entity
 @Table(name = "host_member", indexes = @Index(name = "host_member_cluster_rank",
@@ -28,12 +29,17 @@ public class HostMember extends PanacheEntityBase {
     @Column(length = 255)
     public String fqdn;
 
-    @Column(length = 64)
-    public String enrollmentTokenSha256;
+    /** From HostRegistered: verifies the enrollment proof (EnrollmentKey), base64url X.509. */
+    @Column(length = 128)
+    public String enrollmentKey;
 
     public Instant enrollmentTokenExpiresAt;
 
     public boolean enrollmentTokenUsed;
+
+    /** SHA-256 (hex) of the CSR public key that first proved the token: the only key it enrolls. */
+    @Column(length = 64)
+    public String enrolledKeySha256;
 
     public boolean decommissioned;
 

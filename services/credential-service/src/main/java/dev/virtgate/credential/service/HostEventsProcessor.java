@@ -5,11 +5,12 @@ import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostDecommissioned;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.events.HostRegistered;
-import dev.virtgate.credential.pki.HostKeys;
+import dev.virtgate.contracts.trust.EventRefusedException;
 import dev.virtgate.credential.repository.ClusterCredential;
 import dev.virtgate.credential.repository.ClusterCredentialRepository;
 import dev.virtgate.credential.repository.HostMember;
 import dev.virtgate.credential.repository.HostMemberRepository;
+import dev.virtgate.support.inbox.ReceivedEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -22,16 +23,20 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * Applies one consumer batch of host events in ONE transaction: the batch's hosts are loaded with
- * one query, acknowledgements fold into their acked rank in memory, dirty rows flush as JDBC
- * batches, and each touched cluster is evaluated once at the end (one count query per cluster).
- * Membership events and acknowledgements are all naturally idempotent; enrollments are guarded by
- * the processed-event log and the token's single use.
+ * Applies one consumer batch of verified host events in ONE transaction: the batch's hosts are
+ * loaded with one query, acknowledgements fold into their acked rank in memory, dirty rows flush as
+ * JDBC batches, and each touched cluster is evaluated once at the end (one count query per cluster).
+ * Every event's producer was proven against the authorization table before (so an acknowledgement
+ * is its own host's, a registration migration-service's); enrollments are checked here against the
+ * registration ({@link EnrollmentCheck}) and refusals returned for the dead-letter topic.
+ * Membership events and acknowledgements are naturally idempotent; enrollments are guarded by the
+ * processed-event log and the token's binding to one key.
  */
 @ApplicationScoped
 public class HostEventsProcessor {
@@ -52,24 +57,29 @@ public class HostEventsProcessor {
     public record FollowUps(Set<String> clustersWithoutCredential, Set<String> grants, Set<String> revocations) {
     }
 
+    /** The batch's effects: OpenBao follow-ups, and the events refused (by index) with the reason. */
+    public record Applied(FollowUps followUps, SortedMap<Integer, String> refused) {
+    }
+
     /**
      * @param firstDelivery tells whether an enrollment event is seen for the first time (records
      *                      it in the processed-event log as a side effect, inside this transaction)
      */
     @Transactional
-    public FollowUps process(List<Event> events, Predicate<Integer> firstDelivery) {
+    public Applied process(List<ReceivedEvent> received, Predicate<Integer> firstDelivery) {
         Instant now = clock.instant();
         Set<String> hostIds = new LinkedHashSet<>();
-        events.forEach(e -> hostIds.add(e.subject()));
+        received.forEach(r -> hostIds.add(r.event().subject()));
         Map<String, HostMember> members = new HashMap<>();
         hosts.findByIds(hostIds).forEach(h -> members.put(h.hostId, h));
         Map<String, ClusterCredential> locked = new TreeMap<>();
         Set<String> touched = new TreeSet<>();
         Set<String> behind = new TreeSet<>();
         FollowUps followUps = new FollowUps(new TreeSet<>(), new LinkedHashSet<>(), new LinkedHashSet<>());
+        SortedMap<Integer, String> refused = new TreeMap<>();
 
-        for (int i = 0; i < events.size(); i++) {
-            Event event = events.get(i);
+        for (int i = 0; i < received.size(); i++) {
+            Event event = received.get(i).event();
             if (event instanceof HostConfigured ack) {
                 acknowledge(ack, members.get(ack.hostId()), locked, touched, behind, now);
             } else if (event instanceof HostRegistered registered) {
@@ -77,7 +87,10 @@ public class HostEventsProcessor {
             } else if (event instanceof HostDecommissioned gone) {
                 decommission(gone, members.get(gone.hostId()), touched, followUps);
             } else if (event instanceof HostEnrolled enrolled && firstDelivery.test(i)) {
-                enroll(enrolled, members.get(enrolled.hostId()), followUps, now);
+                String refusal = enroll(enrolled, members.get(enrolled.hostId()), followUps, now);
+                if (refusal != null) {
+                    refused.put(i, refusal(received.get(i), refusal));
+                }
             }
         }
         for (String clusterId : touched) {
@@ -86,7 +99,7 @@ public class HostEventsProcessor {
                 credentials.announceDebounced(cluster);
             }
         }
-        return followUps;
+        return new Applied(followUps, refused);
     }
 
     private void acknowledge(HostConfigured ack, HostMember host, Map<String, ClusterCredential> locked,
@@ -130,11 +143,13 @@ public class HostEventsProcessor {
             hosts.persist(host);
             members.put(host.hostId, host);
         }
-        if (!host.enrollmentTokenUsed || !registered.enrollmentTokenSha256().equals(host.enrollmentTokenSha256)) {
+        if (!host.enrollmentTokenUsed || !registered.enrollmentKey().equals(host.enrollmentKey)) {
+            // a new token (re-registration) may enroll a new key; a redelivered registration changes nothing
             host.fqdn = registered.fqdn();
-            host.enrollmentTokenSha256 = registered.enrollmentTokenSha256();
+            host.enrollmentKey = registered.enrollmentKey();
             host.enrollmentTokenExpiresAt = registered.enrollmentTokenExpiresAt();
             host.enrollmentTokenUsed = false;
+            host.enrolledKeySha256 = null;
         }
         ClusterCredential cluster = cluster(registered.clusterId(), locked);
         if (cluster == null) {
@@ -163,32 +178,27 @@ public class HostEventsProcessor {
         LOG.infof("host %s left cluster %s", host.hostId, host.clusterId);
     }
 
-    private void enroll(HostEnrolled enrolled, HostMember host, FollowUps followUps, Instant now) {
-        String refusal = null;
-        if (host == null || host.decommissioned) {
-            refusal = "host is not registered";
-        } else if (!host.clusterId.equals(enrolled.clusterId())) {
-            refusal = "cluster does not match the registration";
-        } else if (host.enrollmentTokenUsed) {
-            refusal = "enrollment token already used";
-        } else if (host.enrollmentTokenExpiresAt == null || !host.enrollmentTokenExpiresAt.isAfter(now)) {
-            refusal = "enrollment token expired";
-        } else if (!EnrollmentTokens.matches(enrolled.enrollmentToken(), host.enrollmentTokenSha256)) {
-            refusal = "enrollment token does not match";
+    /** Returns why the enrollment was refused, or null. */
+    private String enroll(HostEnrolled enrolled, HostMember host, FollowUps followUps, Instant now) {
+        EnrollmentCheck.Verdict verdict = EnrollmentCheck.check(host, enrolled, now);
+        if (verdict instanceof EnrollmentCheck.Refuse refuse) {
+            LOG.warnf("enrollment of host %s refused: %s", enrolled.hostId(), refuse.reason());
+            return refuse.reason();
+        }
+        if (verdict instanceof EnrollmentCheck.Accept accept) {
+            host.enrollmentTokenUsed = true;
+            host.enrolledKeySha256 = accept.keySha256();
+            host.pendingGrantCsrPem = enrolled.csrPem();
+            followUps.grants().add(host.hostId);
         } else {
-            try {
-                HostKeys.publicKeyOf(enrolled.csrPem());
-            } catch (IllegalArgumentException e) {
-                refusal = "CSR refused: " + e.getMessage();
-            }
+            LOG.debugf("host %s enrolled again with the key its token is bound to: nothing to do", enrolled.hostId());
         }
-        if (refusal != null) {
-            LOG.warnf("enrollment of host %s refused: %s", enrolled.hostId(), refusal);
-            return;
-        }
-        host.enrollmentTokenUsed = true;
-        host.pendingGrantCsrPem = enrolled.csrPem();
-        followUps.grants().add(host.hostId);
+        return null;
+    }
+
+    private static String refusal(ReceivedEvent received, String reason) {
+        return new EventRefusedException(received.producer().toString(), received.envelope().type().ceType(),
+                received.envelope().subject(), reason).getMessage();
     }
 
     private ClusterCredential cluster(String clusterId, Map<String, ClusterCredential> locked) {

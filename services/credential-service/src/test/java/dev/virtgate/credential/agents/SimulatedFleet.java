@@ -5,17 +5,21 @@ import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.EventEnvelope;
 import dev.virtgate.contracts.EventType;
+import dev.virtgate.contracts.InvalidEventException;
 import dev.virtgate.contracts.Topics;
-import dev.virtgate.contracts.events.CheckStatus;
 import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.contracts.events.CredentialRotated;
 import dev.virtgate.contracts.events.HostAccessGranted;
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostDecommissioned;
 import dev.virtgate.contracts.events.HostRegistered;
-import dev.virtgate.contracts.events.PostureCheck;
-import dev.virtgate.credential.service.EnrollmentTokens;
+import dev.virtgate.contracts.trust.EventVerifier;
+import dev.virtgate.credential.TestCsr;
 import dev.virtgate.credential.service.Stage;
+import dev.virtgate.credential.trust.SigningIdentity;
+import dev.virtgate.credential.trust.TestTrust;
+import dev.virtgate.support.inbox.InboundEvents;
+import dev.virtgate.testsupport.trust.TestProducer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -31,11 +35,8 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
@@ -49,17 +50,19 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Host agents simulated in one process over a real broker: each agent applies the
  * CredentialRotated events of its cluster (what it accepts and which username its client uses)
- * and acknowledges with HostConfigured, CloudEvents headers built by contracts' EventEnvelope and
- * payloads by EventCodec. After every application the fleet checks the no-lockout invariant.
+ * and acknowledges with HostConfigured signed by its own key under a certificate from
+ * {@link TestTrust#CA} naming its host. Like real agents they believe only events credential-service
+ * signed (EventVerifier against that CA). Registrations and decommissions are signed as
+ * migration-service, enrollments by the CSR key with the token's proof. After every application the
+ * fleet checks the no-lockout invariant.
  */
 public final class SimulatedFleet implements AutoCloseable {
-    public static final String SOURCE = "/virtgate/host-agent/simulated";
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     /** One simulated agent and what its libvirt would have configured. */
     public static final class Agent {
         public final String hostId;
         public final String clusterId;
+        final SigningIdentity identity;
         public volatile boolean online = true;
         /** The highest stage it still applies; it ignores later phases as if it were offline. */
         volatile int applyUpTo = Integer.MAX_VALUE;
@@ -73,6 +76,7 @@ public final class SimulatedFleet implements AutoCloseable {
         Agent(String hostId, String clusterId) {
             this.hostId = hostId;
             this.clusterId = clusterId;
+            this.identity = TestTrust.host(hostId);
         }
 
         public String client() {
@@ -89,6 +93,7 @@ public final class SimulatedFleet implements AutoCloseable {
     }
 
     private final EventCodec codec = new EventCodec();
+    private final EventVerifier verifier = new EventVerifier(TestTrust.anchors());
     private final KafkaProducer<String, byte[]> producer;
     private final KafkaConsumer<String, byte[]> consumer;
     private final Thread loop;
@@ -100,6 +105,7 @@ public final class SimulatedFleet implements AutoCloseable {
     private final List<String> violations = new CopyOnWriteArrayList<>();
     private final Map<String, Long> firstSeenNanos = new ConcurrentHashMap<>();
     private final List<ConsumerRecord<String, byte[]>> deadLetters = new CopyOnWriteArrayList<>();
+    private final List<String> unverified = new CopyOnWriteArrayList<>();
     private final boolean keepRaw;
     public final AtomicLong acksSent = new AtomicLong();
     public final AtomicLong eventsReceived = new AtomicLong();
@@ -135,14 +141,15 @@ public final class SimulatedFleet implements AutoCloseable {
     /** Adds an agent and registers its host (as migration-service would); returns the enrollment token. */
     public String register(String clusterId, String hostId) {
         expect(clusterId, hostId);
-        byte[] bytes = new byte[32];
-        RANDOM.nextBytes(bytes);
-        String token = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
-        String fqdn = hostId + ".lab.virtgate.test";
-        send(new HostRegistered(hostId, clusterId, fqdn, List.of(fqdn), List.of("127.0.0.1"), List.of(),
-                EnrollmentTokens.sha256Hex(token), Instant.now().plus(Duration.ofHours(1))));
+        String token = FleetEvents.newToken();
+        send(FleetEvents.registration(clusterId, hostId, token));
         agent(clusterId, hostId).registered = true; // its reports now follow the registration on the partition
         return token;
+    }
+
+    /** The agent enrolls with {@code token} for the key of {@code csr}. */
+    public void enroll(String clusterId, String hostId, String token, TestCsr csr) {
+        send(FleetEvents.enrollment(clusterId, hostId, token, csr));
     }
 
     /** Adds an agent that listens from now on, before its host is registered. */
@@ -192,16 +199,33 @@ public final class SimulatedFleet implements AutoCloseable {
         return reported;
     }
 
+    /** Publishes a genuine event, signed by who may emit it (the host it is about, or migration-service). */
     public void send(Event event) {
-        send(event, codec.encode(event));
+        send(signerOf(event).sign(event));
     }
 
-    /** Publishes any payload with proper CloudEvents headers for the event's type. */
+    /** Publishes any payload under the headers and signature of a genuine event (a poison record). */
     public void send(Event headersOf, byte[] payload) {
-        EventEnvelope envelope = EventEnvelope.of(SOURCE, headersOf);
+        send(signerOf(headersOf).sign(headersOf).withPayload(payload));
+    }
+
+    /** Publishes a signed (or forged) record as it is. */
+    public void send(TestProducer.Signed signed) {
+        EventEnvelope envelope = signed.envelope();
         RecordHeaders headers = new RecordHeaders();
-        envelope.headers().forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
-        producer.send(new ProducerRecord<>(envelope.type().topic(), null, headersOf.subject(), payload, headers));
+        signed.headers().forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
+        producer.send(new ProducerRecord<>(envelope.type().topic(), null, envelope.subject(), signed.payload(),
+                headers));
+    }
+
+    private static SigningIdentity signerOf(Event event) {
+        if (event instanceof HostConfigured configured) {
+            return TestTrust.host(configured.hostId());
+        }
+        if (event instanceof HostRegistered || event instanceof HostDecommissioned) {
+            return TestTrust.migrationService();
+        }
+        throw new IllegalArgumentException("the fleet does not sign " + event.getClass().getSimpleName());
     }
 
     public void flush() {
@@ -229,8 +253,21 @@ public final class SimulatedFleet implements AutoCloseable {
         return deadLetters;
     }
 
+    /** The reasons of the records parked on the dead-letter topic under this key (a host id). */
+    public List<String> deadLetterReasons(String key) {
+        return deadLetters.stream().filter(r -> key.equals(r.key())).map(r -> {
+            Header reason = r.headers().lastHeader("dead-letter-reason");
+            return reason == null ? "" : new String(reason.value(), StandardCharsets.UTF_8);
+        }).toList();
+    }
+
     public List<String> violations() {
         return violations;
+    }
+
+    /** Why events on the credentials topic were not believed (an agent ignores them). */
+    public List<String> unverified() {
+        return unverified;
     }
 
     private void run() {
@@ -265,13 +302,29 @@ public final class SimulatedFleet implements AutoCloseable {
         }
         String ceType = new String(type.value(), StandardCharsets.UTF_8);
         if (ceType.equals(EventType.HOST_ACCESS_GRANTED.ceType())) {
-            grants.add(codec.decode(HostAccessGranted.class, record.value()));
+            verified(record, HostAccessGranted.class).ifPresent(grants::add);
         } else if (ceType.equals(EventType.CREDENTIAL_ROTATED.ceType())) {
-            CredentialRotated event = codec.decode(CredentialRotated.class, record.value());
+            CredentialRotated event = verified(record, CredentialRotated.class).orElse(null);
+            if (event == null) {
+                return;
+            }
             eventsReceived.incrementAndGet();
             firstSeenNanos.putIfAbsent(event.clusterId() + "/v" + event.version() + "/" + event.phase(), System.nanoTime());
             rotated.add(event);
             apply(event);
+        }
+    }
+
+    private <T extends Event> java.util.Optional<T> verified(ConsumerRecord<String, byte[]> record, Class<T> type) {
+        try {
+            Map<String, String> headers = InboundEvents.headers(record);
+            EventEnvelope envelope = EventEnvelope.fromHeaders(headers);
+            T event = codec.decode(type, record.value());
+            verifier.verify(envelope, headers, record.value(), event);
+            return java.util.Optional.of(event);
+        } catch (InvalidEventException e) {
+            unverified.add(e.getMessage());
+            return java.util.Optional.empty();
         }
     }
 
@@ -281,6 +334,7 @@ public final class SimulatedFleet implements AutoCloseable {
             return;
         }
         int rank = Stage.rank(event.version(), event.phase());
+        List<Agent> applied = new ArrayList<>();
         for (Agent agent : agents.values()) {
             if (agent.online && agent.registered && rank > agent.appliedRank && rank <= agent.applyUpTo) {
                 agent.appliedRank = rank;
@@ -288,9 +342,12 @@ public final class SimulatedFleet implements AutoCloseable {
                 agent.accepted = List.copyOf(event.acceptedUsernames());
                 agent.client = event.phase() == CredentialPhase.STAGED && event.previousUsername() != null
                         ? event.previousUsername() : event.username();
-                ack(agent);
+                applied.add(agent);
             }
         }
+        // each real agent signs on its own machine: here they share this JVM's processors
+        applied.parallelStream().map(a -> a.identity.sign(report(a))).toList().forEach(this::send);
+        acksSent.addAndGet(applied.size());
         checkInvariant(event.clusterId());
     }
 
@@ -311,12 +368,17 @@ public final class SimulatedFleet implements AutoCloseable {
     }
 
     private void ack(Agent agent) {
-        Stage stage = Stage.ofRank(agent.appliedRank).orElse(null);
-        send(new HostConfigured(agent.hostId, agent.clusterId, null, null, stage == null ? null : agent.rotationId,
-                stage == null ? null : stage.version(), stage == null ? null : stage.phase(), true, true, true,
-                List.of(new PostureCheck("sasl-credential", CheckStatus.PASS, null)), null, Instant.now()));
+        send(agent.identity.sign(report(agent)));
         acksSent.incrementAndGet();
     }
+
+    /** The HostConfigured the agent sends for what it has in force (what a forger would copy). */
+    static HostConfigured report(Agent agent) {
+        Stage stage = Stage.ofRank(agent.appliedRank).orElse(null);
+        return FleetEvents.acknowledgement(agent.hostId, agent.clusterId, stage == null ? null : agent.rotationId,
+                stage);
+    }
+
 
     @Override
     public void close() {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.credential.agents.SimulatedFleet;
+import dev.virtgate.credential.trust.TestTrust;
 import dev.virtgate.testsupport.KafkaServer;
 import dev.virtgate.testsupport.Net;
 import dev.virtgate.testsupport.OpenBaoServer;
@@ -21,19 +22,24 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.IntStream;
 
 /**
  * Full three-phase rotation across N simulated hosts: real Kafka, OpenBao and PostgreSQL, the
  * packaged service as its own process, agents simulated in this process (one consumer, one
- * producer). Timed from the rotate request to the service reporting RETIRED with every host
- * acknowledged. Usage: RotationBench [hosts...] (default 1000 10000).
+ * producer). Every host has its own key and certificate from the test CA (published into OpenBao
+ * as pki-service would, before the service starts) and signs its acknowledgements; the service
+ * verifies each. Timed from the rotate request to the service reporting RETIRED with every host
+ * acknowledged. Then the per-event trust costs ({@link TrustCosts}). Usage: RotationBench
+ * [hosts...] (default 1000 10000).
  */
 public final class RotationBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
-    record Row(int hosts, double setupSeconds, double stagedSeconds, double activeSeconds, double retiredSeconds,
-            double totalSeconds, long acks, long rotatedEvents, int violations) {
+    record Row(int hosts, double certSeconds, double setupSeconds, double stagedSeconds, double activeSeconds,
+            double retiredSeconds, double totalSeconds, long acks, long rotatedEvents, int violations,
+            ServiceVerify verify) {
     }
 
     public static void main(String[] args) throws Exception {
@@ -50,6 +56,7 @@ public final class RotationBench {
         PostgresServer pg = PostgresServer.shared();
         String database = "virtgate_credential_bench";
         pg.ensureDatabase(database);
+        TestTrust.ensurePublished(); // the CA and the services' signer certificates, as pki-service publishes them
         Path key = Files.createTempFile("virtgate-bench-jwt", ".pem");
         try (InputStream in = RotationBench.class.getResourceAsStream("/virtgate-test-jwt/publicKey.pem")) {
             Files.write(key, in.readAllBytes());
@@ -84,6 +91,8 @@ public final class RotationBench {
                 }
             }
             print(rows);
+            TrustCosts.measure(bao).print();
+            System.out.printf("%n/proc/loadavg at the end: %s%n", Files.readString(Path.of("/proc/loadavg")).trim());
         } finally {
             service.destroy();
             service.waitFor();
@@ -93,10 +102,12 @@ public final class RotationBench {
 
     static Row run(SimulatedFleet fleet, String base, int hosts) throws Exception {
         String cluster = "bench-" + hosts + "-" + UUID.randomUUID().toString().substring(0, 6);
+        long certStart = System.nanoTime();
+        // every agent hears credential v1, whenever it comes; each gets its own key and certificate
+        IntStream.range(0, hosts).parallel().forEach(i -> fleet.expect(cluster, cluster + "-h" + i));
+        double certs = seconds(System.nanoTime() - certStart);
+        System.out.printf("%d host keys and certificates issued in %.1f s%n", hosts, certs);
         long setupStart = System.nanoTime();
-        for (int i = 0; i < hosts; i++) {
-            fleet.expect(cluster, cluster + "-h" + i); // every agent hears credential v1, whenever it comes
-        }
         for (int i = 0; i < hosts; i++) {
             fleet.register(cluster, cluster + "-h" + i);
         }
@@ -119,6 +130,7 @@ public final class RotationBench {
 
         long acksBefore = fleet.acksSent.get();
         long eventsBefore = fleet.rotated(cluster).size();
+        ServiceVerify verifyBefore = ServiceVerify.read(base);
         long t0 = System.nanoTime();
         HttpResponse<String> rotate = HTTP.send(HttpRequest.newBuilder(URI.create(statusUrl + "/rotate"))
                 .header("Authorization", "Bearer " + TestTokens.operator("bench"))
@@ -137,8 +149,9 @@ public final class RotationBench {
         waitFor(Duration.ofMinutes(2), () -> status(statusUrl).path("acknowledgedHosts").size() == hosts);
         long acks = fleet.acksSent.get() - acksBefore;
         long events = fleet.rotated(cluster).size() - eventsBefore;
-        return new Row(hosts, setup, seconds(t1 - t0), seconds(t2 - t1), seconds(t3 - t2), seconds(done - t0), acks,
-                events, fleet.violations().size());
+        ServiceVerify verify = ServiceVerify.read(base).minus(verifyBefore);
+        return new Row(hosts, certs, setup, seconds(t1 - t0), seconds(t2 - t1), seconds(t3 - t2), seconds(done - t0),
+                acks, events, fleet.violations().size() + fleet.unverified().size(), verify);
     }
 
     static void print(List<Row> rows) {
@@ -152,8 +165,19 @@ public final class RotationBench {
                     (r.acks() + r.rotatedEvents()) / r.totalSeconds(), r.violations());
         }
         System.out.println("(full rotation = rotate request until every simulated host applied RETIRED;"
-                + " setup = registration + v1 acknowledged, not timed above)");
-        rows.forEach(r -> System.out.printf("setup %d hosts: %.1f s%n", r.hosts(), r.setupSeconds()));
+                + " setup = registration + v1 acknowledged, not timed above; violations include events the agents"
+                + " could not verify)");
+        rows.forEach(r -> System.out.printf("setup %d hosts: certificates %.1f s, registration + v1 %.1f s%n",
+                r.hosts(), r.certSeconds(), r.setupSeconds()));
+        System.out.println();
+        System.out.println("| hosts | events verified by the service during the rotation | verify per event, one thread ms"
+                + " | verification wall time s (all batches, parallel) | share of the rotation |");
+        System.out.println("|---|---|---|---|---|");
+        for (Row r : rows) {
+            ServiceVerify v = r.verify();
+            System.out.printf("| %d | %d | %.3f | %.2f | %.0f %% |%n", r.hosts(), v.records(), v.perRecordMillis(),
+                    v.batchSeconds(), 100 * v.batchSeconds() / r.totalSeconds());
+        }
     }
 
     static JsonNode status(String url) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.credential.agents.SimulatedFleet;
+import dev.virtgate.credential.trust.TestTrust;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
@@ -31,6 +32,8 @@ import static org.awaitility.Awaitility.await;
  * held in STAGED and one in ACTIVE by agents that stopped applying, then started again as a new
  * process on the same database and broker. Only what was persisted survives; both rotations must
  * finish once the agents are back, without any agent ever using a username a peer does not accept.
+ * The simulated agents sign with host certificates from the test CA, published into OpenBao (as
+ * pki-service would) before the service starts.
  */
 class RestartMidRotationIT {
     private static final String SERVICE = "credential-service";
@@ -44,6 +47,7 @@ class RestartMidRotationIT {
 
     @BeforeAll
     static void start() {
+        TestTrust.ensurePublished();
         env = new HashMap<>(ServiceProcess.standardEnv("virtgate_credential_restart"));
         env.put("VIRTGATE_CREDENTIAL_ROTATION_CHECK_EVERY", "1s");
         // A killed consumer never leaves its group: the broker drops it after the session timeout

@@ -1,7 +1,18 @@
 package dev.virtgate.credential.service;
 
+import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.contracts.events.CredentialRotated;
+import dev.virtgate.contracts.events.HostConfigured;
+import dev.virtgate.contracts.trust.EventRefusedException;
+import dev.virtgate.contracts.trust.EventSignatures;
+import dev.virtgate.contracts.trust.EventVerifier;
+import dev.virtgate.contracts.trust.Producer;
+import dev.virtgate.credential.agents.FleetEvents;
+import dev.virtgate.credential.trust.SigningIdentity;
+import dev.virtgate.credential.trust.TestTrust;
+import dev.virtgate.testsupport.trust.TestCa;
+import dev.virtgate.testsupport.trust.TestProducer;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -10,25 +21,33 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Random interleavings of rotations, event deliveries, acknowledgements (reordered, duplicated),
  * service crashes (state reloaded from its persisted snapshot, unprocessed acks redelivered),
- * host outages (events missed while down), joins, decommissions and migrations. The invariant is
- * checked after every step: every configured host's client username (what its auth.conf uses,
- * derived from the phases it applied) is in every peer's SASL db / allowed list.
+ * host outages (events missed while down), joins, decommissions, migrations and forged
+ * acknowledgements. Hosts sign their acknowledgements with their own certificates from the test CA,
+ * and the service counts an acknowledgement only once EventVerifier proved it came from the host it
+ * is about; forgeries claim the rank the service waits for, unsigned, signed by another host or
+ * under a foreign CA. The invariants are checked after every step: every configured host's client
+ * username (what its auth.conf uses, derived from the phases it applied) is in every peer's SASL db
+ * / allowed list, and the service never counts a rank a host has not applied.
  */
 class RotationInvariantTest {
+    private static final EventCodec CODEC = new EventCodec();
+    private static final EventVerifier VERIFIER = new EventVerifier(TestTrust.anchors());
+    private static final TestCa FOREIGN_CA = new TestCa("attacker-ca");
+    private static final Map<String, SigningIdentity> FOREIGN = new ConcurrentHashMap<>();
 
     enum Kind { ROTATE, DELIVER_EVENT, DELIVER_ACK, DUPLICATE_ACK, SERVICE_CRASH, HOST_DOWN, HOST_UP, JOIN,
-        DECOMMISSION, MIGRATE }
+        DECOMMISSION, MIGRATE, FORGE_ACK }
 
     record Step(Kind kind, int a, int b) {
     }
@@ -40,13 +59,15 @@ class RotationInvariantTest {
                 net.jqwik.api.Tuple.of(25, Kind.DELIVER_ACK), net.jqwik.api.Tuple.of(4, Kind.DUPLICATE_ACK),
                 net.jqwik.api.Tuple.of(3, Kind.SERVICE_CRASH), net.jqwik.api.Tuple.of(4, Kind.HOST_DOWN),
                 net.jqwik.api.Tuple.of(5, Kind.HOST_UP), net.jqwik.api.Tuple.of(2, Kind.JOIN),
-                net.jqwik.api.Tuple.of(2, Kind.DECOMMISSION), net.jqwik.api.Tuple.of(12, Kind.MIGRATE));
+                net.jqwik.api.Tuple.of(2, Kind.DECOMMISSION), net.jqwik.api.Tuple.of(12, Kind.MIGRATE),
+                net.jqwik.api.Tuple.of(5, Kind.FORGE_ACK));
         Arbitrary<Step> step = Combinators.combine(kinds, Arbitraries.integers().between(0, 99),
                 Arbitraries.integers().between(0, 99)).as(Step::new);
         return step.list().ofMinSize(20).ofMaxSize(400);
     }
 
-    @Property(tries = 400)
+    // each acknowledgement is signed and verified (ECDSA): fewer tries than an unsigned model affords
+    @Property(tries = 200)
     void everyClientCredentialIsAcceptedByEveryPeer(@ForAll("scripts") List<Step> script,
             @ForAll("hostCounts") int hosts) {
         World world = new World(hosts);
@@ -84,7 +105,11 @@ class RotationInvariantTest {
         }
     }
 
-    record Ack(String hostId, String rotationId, Integer version, CredentialPhase phase) {
+    /** An acknowledgement as it travels: the HostConfigured, its headers and signature. */
+    record Ack(String hostId, TestProducer.Signed signed) {
+        static Ack signedBy(SigningIdentity identity, String hostId, String rotationId, Stage stage) {
+            return new Ack(hostId, identity.sign(FleetEvents.acknowledgement(hostId, "c1", rotationId, stage)));
+        }
     }
 
     /** The service: its persisted state is all that survives a crash. */
@@ -195,6 +220,7 @@ class RotationInvariantTest {
                                 + " authenticates as " + a.client + " but " + b.id + " accepts " + b.accepted);
                     }
                 }
+                case FORGE_ACK -> acks.add(forged(a, b, step.b() % 3));
             }
         }
 
@@ -219,20 +245,43 @@ class RotationInvariantTest {
         }
 
         Ack reportOf(Host host) {
-            return Stage.ofRank(host.appliedRank)
-                    .map(s -> new Ack(host.id, host.rotation, s.version(), s.phase()))
-                    .orElse(new Ack(host.id, null, null, null));
+            return Ack.signedBy(TestTrust.host(host.id), host.id, host.rotation,
+                    Stage.ofRank(host.appliedRank).orElse(null));
+        }
+
+        /** The rank the service waits for, claimed for {@code victim} without its key. */
+        Ack forged(Host victim, Host other, int how) {
+            RotationState waitingFor = service.state;
+            Stage claimed = waitingFor.hasCredential() ? new Stage(waitingFor.version(), waitingFor.phase()) : null;
+            if (how == 0) {
+                Ack genuineLooking = Ack.signedBy(TestTrust.host(victim.id), victim.id, waitingFor.rotationId(), claimed);
+                return new Ack(victim.id, genuineLooking.signed().withHeader(EventSignatures.SIGNATURE, null));
+            }
+            if (how == 1 && other != victim) {
+                return Ack.signedBy(TestTrust.host(other.id), victim.id, waitingFor.rotationId(), claimed);
+            }
+            SigningIdentity foreign = FOREIGN.computeIfAbsent(victim.id,
+                    id -> SigningIdentity.issuedBy(FOREIGN_CA, Producer.host(id)));
+            return Ack.signedBy(foreign, victim.id, waitingFor.rotationId(), claimed);
         }
 
         void process(Ack ack) {
             delivered.add(ack);
-            Integer rank = service.acked.get(ack.hostId());
+            HostConfigured report = CODEC.decode(HostConfigured.class, ack.signed().payload());
+            try {
+                Producer producer = VERIFIER.verify(ack.signed().envelope(), ack.signed().headers(),
+                        ack.signed().payload(), report);
+                assertTrue(producer.name().equals(report.hostId()), "the table binds a report to its host");
+            } catch (EventRefusedException refused) {
+                return; // dead-lettered: never counted
+            }
+            Integer rank = service.acked.get(report.hostId());
             if (rank == null) {
                 return; // not a member (decommissioned)
             }
-            RotationMachine.AckOutcome outcome = RotationMachine.acknowledge(service.state, rank, ack.rotationId(),
-                    ack.version(), ack.phase());
-            service.acked.put(ack.hostId(), outcome.ackedRank());
+            RotationMachine.AckOutcome outcome = RotationMachine.acknowledge(service.state, rank,
+                    report.credentialRotationId(), report.credentialVersion(), report.credentialPhase());
+            service.acked.put(report.hostId(), outcome.ackedRank());
             if (advance().isEmpty() && outcome.behind()) {
                 publish(service.state);
             }
@@ -290,6 +339,11 @@ class RotationInvariantTest {
             }
             assertTrue(Set.copyOf(configured.stream().map(h -> h.client).toList()).size() <= 2,
                     "at most two client usernames in use at once");
+            for (Host host : hosts.values()) {
+                Integer counted = service.acked.get(host.id);
+                assertTrue(counted == null || counted <= host.appliedRank, () -> "after " + after + ": the service"
+                        + " counts rank " + counted + " for " + host.id + ", which applied only " + host.appliedRank);
+            }
         }
     }
 }
