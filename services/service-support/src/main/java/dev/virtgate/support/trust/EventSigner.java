@@ -60,7 +60,13 @@ public class EventSigner {
     /** True when {@code certificate} certifies the public key of this service's key version {@code version}. */
     public boolean certifies(int version, X509Certificate certificate) {
         PublicKey key = publicKeys.computeIfAbsent(version, this::readPublicKey);
-        return key != null && key.equals(certificate.getPublicKey());
+        if (key != null && key.equals(certificate.getPublicKey())) {
+            return true;
+        }
+        // the key may have been replaced under the same version (OpenBao lost it and another created it
+        // while this service signed nothing): read it again next time instead of refusing forever
+        publicKeys.remove(version);
+        return false;
     }
 
     private PublicKey readPublicKey(int version) {
