@@ -187,7 +187,7 @@ public final class EventVerifier {
 
     private static boolean signatureValid(PublicKey key, byte[] input, String signature, EventType type) {
         try {
-            Signature s = Signature.getInstance(EventSignatures.ALGORITHM);
+            Signature s = Signature.getInstance(EventSignatures.ALGORITHM, EventSignatures.PROVIDER);
             s.initVerify(key);
             s.update(input);
             return s.verify(Base64.getDecoder().decode(signature));
@@ -198,9 +198,9 @@ public final class EventVerifier {
 
     private static boolean signedBy(X509Certificate cert, PublicKey issuerKey) {
         try {
-            cert.verify(issuerKey);
+            cert.verify(issuerKey, EventSignatures.PROVIDER);
             return true;
-        } catch (GeneralSecurityException e) {
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
             return false;
         }
     }

@@ -78,7 +78,7 @@ public class HostEventsConsumer {
         for (int attempt = 1; ; attempt++) {
             try {
                 return processor.process(events,
-                        i -> inbound.firstDelivery(CONSUMER, accepted.get(i).record()).isPresent());
+                        i -> inbound.firstDelivery(CONSUMER, accepted.get(i).received()).isPresent());
             } catch (RuntimeException e) {
                 if (attempt >= ATTEMPTS) {
                     throw e;

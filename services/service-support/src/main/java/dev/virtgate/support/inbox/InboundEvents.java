@@ -44,7 +44,12 @@ public class InboundEvents {
 
     @Transactional(Transactional.TxType.MANDATORY)
     public Optional<ReceivedEvent> firstDelivery(String consumer, ConsumerRecord<String, byte[]> record) {
-        ReceivedEvent received = decode(record);
+        return firstDelivery(consumer, decode(record));
+    }
+
+    /** The same for an event {@link #decode} already verified (a batch consumer verifies ahead of its transaction). */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public Optional<ReceivedEvent> firstDelivery(String consumer, ReceivedEvent received) {
         String key = identity.name() + ":" + consumer + "/" + received.id();
         if (em.find(ProcessedEvent.class, key) != null) {
             LOG.debugf("skipping duplicate %s %s", received.envelope().type().ceType(), received.id());
