@@ -260,17 +260,34 @@ class EndToEndIT {
         MigrationRequested ownKeyNamed = forged(src, dst, "e2e-forger", null);
         ownKeyNamed = ownKeyNamed.withSignature(transitSign(bao, "e2e-forger", ownKeyNamed.signingPayload()));
 
-        for (MigrationRequested f : List.of(unsigned, wrongKeyClaimingRightName, ownKeyNamed)) {
-            EventBus.publish(KafkaResource.bootstrapServers(), "/virtgate/migration-service", f);
+        // the attacker has write access but no key of migration-service: every envelope is unsigned,
+        // or signed by the destination host's own key (root on that hypervisor)
+        KeyPair dstKey;
+        try {
+            dstKey = LabPki.readKey(lab.hostDir(dst).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"));
+        } catch (Exception e) {
+            throw new AssertionError("cannot read " + dst + "'s host key", e);
         }
+        var dstCert = dev.virtgate.testsupport.trust.TrustFixture.certificates(
+                certificate(host(dst).path("certificate").path("serial").asText()).path("certificatePem").asText());
+        MigrationRequested signedByHost = forged(src, dst, "virtgate-migration-commands", null);
+        Map<String, TestProducer.Signed> forgeries = new LinkedHashMap<>();
         for (MigrationRequested f : List.of(unsigned, wrongKeyClaimingRightName, ownKeyNamed)) {
-            EventBus.Seen refused = bus.await("virtgate.migration.failed.v1",
-                    s -> s.payload().contains(f.migrationId()), Duration.ofSeconds(60));
-            assertTrue(refused.payload().contains("refused"), "agent refused " + f.migrationId() + ": " + refused.payload());
-            checkRows.add("| forged MigrationRequested | " + (f.signature() == null ? "unsigned"
-                    : f.signingKey().equals("e2e-forger") ? "signed by another Transit key (named)" : "signed by another key, claiming the real key")
-                    + " | refused by agent | | | |");
+            forgeries.put(f.signature() == null ? "unsigned" : f.signingKey().equals("e2e-forger")
+                    ? "command signed by another Transit key (named)" : "command signed by another key, claiming the real key",
+                    TestProducer.withKey("/virtgate/migration-service", dev.virtgate.testsupport.trust.TestCa.ecKey(), null).sign(f)
+                            .withHeader(dev.virtgate.contracts.trust.EventSignatures.SIGNATURE, null));
         }
+        forgeries.put("envelope signed with " + dst + "'s own host key (root on " + dst + ")",
+                TestProducer.withKey("/virtgate/migration-service", dstKey, dstCert).sign(signedByHost));
+        forgeries.values().forEach(f -> f.publish(KafkaResource.bootstrapServers()));
+        forgeries.forEach((what, f) -> {
+            EventBus.Seen dead = bus.await("virtgate.migration.requested.v1", seen -> seen.topic()
+                    .equals(Topics.deadLetter("host-agent")) && f.envelope().id().equals(seen.headers().get("ce_id")),
+                    Duration.ofSeconds(60));
+            checkRows.add("| forged MigrationRequested | " + what + " | refused by agent: "
+                    + dead.headers().getOrDefault("dead-letter-reason", "?").replace('|', '/') + " | | | |");
+        });
         assertTrue(lab.runningDomains(src).contains(VM), "guest still on " + src);
         assertFalse(lab.runningDomains(dst).contains(VM), "nothing arrived on " + dst);
         assertTrue(lab.counter(src, VM) > counterBefore, "guest kept running on " + src);
@@ -408,22 +425,25 @@ class EndToEndIT {
         assertTrue(BusAttacks.same(sasl, BusAttacks.bytes(sasldb)), "SASL db changed");
         attacks.record("unsigned CredentialRotated with acceptedUsernames []", "SASL db unchanged", refusal);
 
-        String h2Serial = host(H2).path("certificate").path("serial").asText();
-        TestProducer.Signed decommission = attacks.forgedDecommission(H2, CLUSTER);
-        refusal = attacks.refusedBy("pki-service", decommission) + "; " + attacks.refusedBy("migration-service", decommission);
-        assertEquals("VALID", certificate(h2Serial).path("status").asText(), "h2's certificate after a forged decommission");
-        attacks.record("unsigned HostDecommissioned for " + H2, H2 + "'s certificate still VALID, host still registered",
-                refusal);
-
-        KeyPair h2Key = LabPki.readKey(lab.hostDir(H2).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"));
-        var h2Cert = dev.virtgate.testsupport.trust.TrustFixture
-                .certificates(certificate(h2Serial).path("certificatePem").asText()).get(0);
-        TestProducer.Signed speaksFor = attacks.peerSpeaksFor(h2Key, h2Cert, H1, CLUSTER);
+        // root on h1 (its host key and its valid certificate) speaks about h2 (whose certificate was revoked above)
+        String h1Serial = host(H1).path("certificate").path("serial").asText();
+        KeyPair h1Key = LabPki.readKey(lab.hostDir(H1).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"));
+        var h1Cert = dev.virtgate.testsupport.trust.TrustFixture
+                .certificates(certificate(h1Serial).path("certificatePem").asText()).get(0);
+        TestProducer.Signed speaksFor = attacks.peerSpeaksFor(h1Key, h1Cert, H2, CLUSTER);
         refusal = attacks.refusedBy("migration-service", speaksFor);
-        Instant probedAt = Instant.parse(host(H1).path("posture").path("probedAt").asText());
-        assertTrue(probedAt.isBefore(Instant.now().plus(Duration.ofMinutes(1))), "h1's posture frozen at " + probedAt);
-        attacks.record("root on " + H2 + ": HostConfigured about " + H1 + " (probedAt 2099) signed with " + H2
-                + "'s own host key", H1 + "'s posture untouched", refusal);
+        String probed = host(H2).path("posture").path("probedAt").asText("");
+        assertTrue(probed.isEmpty() || Instant.parse(probed).isBefore(Instant.now().plus(Duration.ofMinutes(1))),
+                "h2's posture frozen at " + probed);
+        attacks.record("root on " + H1 + ": HostConfigured about " + H2 + " (probedAt 2099) signed with " + H1
+                + "'s own host key and valid certificate", H2 + "'s posture untouched", refusal);
+
+        TestProducer.Signed decommission = attacks.forgedDecommission(H1, CLUSTER);
+        refusal = attacks.refusedBy("pki-service", decommission) + "; " + attacks.refusedBy("migration-service", decommission);
+        assertEquals("VALID", certificate(h1Serial).path("status").asText(), "h1's certificate after a forged decommission");
+        assertTrue(host(H1).path("tlsReady").asBoolean(), "h1 still registered and TLS-ready");
+        attacks.record("unsigned HostDecommissioned for " + H1, H1 + "'s certificate still VALID, host still registered "
+                + "and TLS-ready", refusal);
 
         TestProducer.Signed[] ghost = attacks.forgedEnrollment("vg-ghost2", CLUSTER);
         refusal = attacks.refusedBy("pki-service", ghost[0]) + "; " + attacks.refusedBy("credential-service", ghost[0]);
