@@ -138,9 +138,9 @@ final class TrustCosts {
         System.out.printf("| verify a host's first event (chain checked against the CA, decode included) | %.3f |%n",
                 verifyFirstMs);
         System.out.printf("| of which JSON decode + schema validation alone | %.3f |%n", decodeMs);
-        System.out.printf("| ECDSA P-256 signature check alone, JDK provider (SunEC, what EventVerifier uses;"
+        System.out.printf("| ECDSA P-256 signature check alone, JDK provider (SunEC;"
                 + " certificate parse included) | %.3f |%n", jdkEcdsaMs);
-        System.out.printf("| the same with BouncyCastle's provider | %.3f |%n", bcEcdsaMs);
+        System.out.printf("| the same with BouncyCastle's provider (what EventVerifier uses) | %.3f |%n", bcEcdsaMs);
         System.out.printf("| Transit sign of an emitted event (HTTP to OpenBao), median | %.3f |%n", percentile(50));
         System.out.printf("| Transit sign, p95 / p99 | %.3f / %.3f |%n", percentile(95), percentile(99));
     }
