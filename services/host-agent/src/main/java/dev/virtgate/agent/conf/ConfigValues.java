@@ -45,13 +45,36 @@ public final class ConfigValues {
         throw new ConfigRejectedException(field, "not an IP address");
     }
 
-    /** A listen address must be one address, not a wildcard that opens every interface. */
+    /**
+     * A listen address must be one address, not a wildcard that opens every interface. Judged by
+     * the address, not its spelling: {@code 0:0:0:0:0:0:0:0}, {@code ::0.0.0.0} and
+     * {@code ::ffff:0.0.0.0} are wildcards too.
+     */
     public static String listenAddress(String field, String value) {
-        address(field, value);
-        if (value.equals("0.0.0.0") || value.replace("0", "").equals("::")) {
+        if (literal(field, value).isAnyLocalAddress()) {
             throw new ConfigRejectedException(field, "wildcard listen address refused");
         }
         return value;
+    }
+
+    /** True for any spelling of a loopback address (127.0.0.0/8, ::1, 0:0:0:0:0:0:0:1, ::ffff:127.0.0.1). */
+    public static boolean isLoopback(String field, String value) {
+        return literal(field, value).isLoopbackAddress();
+    }
+
+    /** True for any spelling of the wildcard address. */
+    public static boolean isWildcard(String field, String value) {
+        return literal(field, value).isAnyLocalAddress();
+    }
+
+    /** The address an already validated literal denotes; {@link #address} guarantees no DNS look-up happens. */
+    private static java.net.InetAddress literal(String field, String value) {
+        address(field, value);
+        try {
+            return java.net.InetAddress.getByName(value);
+        } catch (java.net.UnknownHostException e) {
+            throw new ConfigRejectedException(field, "not an IP address");
+        }
     }
 
     /** A distinguished name in virt-pki-query-dn order, as written to tls_allowed_dn_list. */

@@ -1,6 +1,7 @@
 package dev.virtgate.agent.libvirt;
 
 import dev.virtgate.agent.conf.ConfValue;
+import dev.virtgate.agent.conf.ConfigValues;
 import dev.virtgate.agent.conf.LibvirtConf;
 import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.config.AgentPaths;
@@ -104,7 +105,7 @@ public final class CapabilityDiscovery {
             String authKey) {
         boolean enabled = conf.get("listen_" + kind).map(v -> v instanceof ConfValue.Int i && i.value() == 1)
                 .orElse(kind.equals("tls"));
-        String probeAddr = addr.equals("0.0.0.0") ? "127.0.0.1" : addr;
+        String probeAddr = isWildcard(addr) ? "127.0.0.1" : addr;
         if (enabled && LibvirtdControl.portOpen(probeAddr, port)) {
             out.add(kind + "://" + addr + ":" + port + " auth=" + conf.get(authKey).map(CapabilityDiscovery::str)
                     .orElse("default"));
@@ -123,5 +124,14 @@ public final class CapabilityDiscovery {
             return Long.toString(i.value());
         }
         return String.join(",", ((ConfValue.StrList) v).values());
+    }
+
+    /** A libvirtd.conf listen_addr of any spelling of the wildcard (it may predate the agent). */
+    private static boolean isWildcard(String addr) {
+        try {
+            return ConfigValues.isWildcard("listen_addr", addr);
+        } catch (dev.virtgate.agent.conf.ConfigRejectedException notAnAddress) {
+            return false;
+        }
     }
 }

@@ -161,7 +161,7 @@ public final class ConfigRenderer {
         v.put("migrate_tls_force", ConfValue.of(config.requireTls() ? 1 : 0));
         String migrationAddress = ConfigValues.listenAddress("migration-address",
                 config.migrationAddress().orElse(config.managementAddress()));
-        if (migrationAddress.startsWith("127.") || migrationAddress.equals("::1")) {
+        if (ConfigValues.isLoopback("migration-address", migrationAddress)) {
             // libvirt refuses to start: "migration_address must not be the address of the local machine"
             throw new ConfigRejectedException("migration-address", "loopback address refused by libvirt");
         }

@@ -28,6 +28,12 @@ class ConfigValuesTest {
         }
         assertThatThrownBy(() -> ConfigValues.listenAddress("listen", "0.0.0.0")).hasMessageContaining("wildcard");
         assertThatThrownBy(() -> ConfigValues.listenAddress("listen", "::")).hasMessageContaining("wildcard");
+        // the same wildcard in other spellings, which a comparison of text let through
+        for (String wildcard : java.util.List.of("0:0:0:0:0:0:0:0", "::0.0.0.0", "::ffff:0.0.0.0", "0::0", "00::000")) {
+            assertThatThrownBy(() -> ConfigValues.listenAddress("listen", wildcard)).as(wildcard)
+                    .hasMessageContaining("wildcard");
+        }
+        org.assertj.core.api.Assertions.assertThat(ConfigValues.listenAddress("listen", "fd00::1")).isEqualTo("fd00::1");
     }
 
     @Test
@@ -58,6 +64,18 @@ class ConfigValuesTest {
         assertThat(ConfigValues.path("p", "/etc/pki/qemu")).isEqualTo("/etc/pki/qemu");
         for (String bad : List.of("etc/x", "/etc/../shadow", "/etc/x y", "/etc/\"x", "/a/..")) {
             assertThatThrownBy(() -> ConfigValues.path("p", bad)).isInstanceOf(ConfigRejectedException.class);
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void loopbackIsRecognisedInEverySpelling() {
+        for (String loopback : java.util.List.of("127.0.0.1", "127.1.2.3", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1")) {
+            org.assertj.core.api.Assertions.assertThat(ConfigValues.isLoopback("migration-address", loopback))
+                    .as(loopback).isTrue();
+        }
+        for (String other : java.util.List.of("10.0.0.1", "fd00::1", "198.18.42.11")) {
+            org.assertj.core.api.Assertions.assertThat(ConfigValues.isLoopback("migration-address", other))
+                    .as(other).isFalse();
         }
     }
 }
