@@ -13,7 +13,6 @@ import dev.virtgate.credential.agents.SimulatedFleet;
 import dev.virtgate.credential.repository.ClusterCredential;
 import dev.virtgate.credential.repository.HostMember;
 import dev.virtgate.credential.service.Stage;
-import dev.virtgate.credential.trust.SigningIdentity;
 import dev.virtgate.credential.trust.TestTrust;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoServer;
@@ -171,7 +170,7 @@ class BusAttackTest {
         HostDecommissioned gone = new HostDecommissioned(host, c, "forged", "mallory");
         TestProducer.publishUnsigned(bootstrap, "/virtgate/migration-service", gone);
         TestTrust.host(host).sign(gone).publish(bootstrap);
-        SigningIdentity.issuedBy(FOREIGN_CA, Producer.service("migration-service")).sign(gone).publish(bootstrap);
+        TestProducer.issuedBy(FOREIGN_CA, Producer.service("migration-service")).sign(gone).publish(bootstrap);
 
         awaitDeadLetter(host, "virtgate.host.decommissioned.v1", "unsigned event");
         awaitDeadLetter(host, "virtgate.host.decommissioned.v1", "may come only from migration-service");
@@ -200,7 +199,7 @@ class BusAttackTest {
             HostConfigured ack = FleetEvents.acknowledgement(host, c, rotationId, staged);
             TestProducer.publishUnsigned(bootstrap, "/virtgate/host-agent/" + host, ack);
             TestTrust.host(neighbour).sign(ack).publish(bootstrap);
-            SigningIdentity.issuedBy(FOREIGN_CA, Producer.host(host)).sign(ack).publish(bootstrap);
+            TestProducer.issuedBy(FOREIGN_CA, Producer.host(host)).sign(ack).publish(bootstrap);
         }
         for (int i = 0; i < hosts.size(); i++) {
             String host = hosts.get(i);

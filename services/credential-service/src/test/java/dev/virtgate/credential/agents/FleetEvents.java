@@ -10,7 +10,6 @@ import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.credential.Secrets;
 import dev.virtgate.credential.TestCsr;
 import dev.virtgate.credential.service.Stage;
-import dev.virtgate.credential.trust.SigningIdentity;
 import dev.virtgate.testsupport.trust.TestProducer;
 
 import java.security.SecureRandom;
@@ -50,7 +49,7 @@ public final class FleetEvents {
     public static TestProducer.Signed enrollment(String clusterId, String hostId, String token, TestCsr csr) {
         String proof = EnrollmentKey.fromToken(hostId, token).prove(hostId, clusterId, fqdn(hostId), csr.pem);
         HostEnrolled enrolled = new HostEnrolled(hostId, clusterId, fqdn(hostId), csr.pem, proof, capabilities());
-        return SigningIdentity.enrolling(hostId, csr.keys).sign(enrolled);
+        return TestProducer.withKey("/virtgate/host-agent/" + hostId, csr.keys, null).sign(enrolled);
     }
 
     public static HostCapabilities capabilities() {

@@ -16,7 +16,6 @@ import dev.virtgate.contracts.events.HostRegistered;
 import dev.virtgate.contracts.trust.EventVerifier;
 import dev.virtgate.credential.TestCsr;
 import dev.virtgate.credential.service.Stage;
-import dev.virtgate.credential.trust.SigningIdentity;
 import dev.virtgate.credential.trust.TestTrust;
 import dev.virtgate.support.inbox.InboundEvents;
 import dev.virtgate.testsupport.trust.TestProducer;
@@ -62,7 +61,7 @@ public final class SimulatedFleet implements AutoCloseable {
     public static final class Agent {
         public final String hostId;
         public final String clusterId;
-        final SigningIdentity identity;
+        final TestProducer identity;
         public volatile boolean online = true;
         /** The highest stage it still applies; it ignores later phases as if it were offline. */
         volatile int applyUpTo = Integer.MAX_VALUE;
@@ -218,7 +217,7 @@ public final class SimulatedFleet implements AutoCloseable {
                 headers));
     }
 
-    private static SigningIdentity signerOf(Event event) {
+    private static TestProducer signerOf(Event event) {
         if (event instanceof HostConfigured configured) {
             return TestTrust.host(configured.hostId());
         }

@@ -9,7 +9,6 @@ import dev.virtgate.contracts.trust.EventSignatures;
 import dev.virtgate.contracts.trust.EventVerifier;
 import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.credential.agents.FleetEvents;
-import dev.virtgate.credential.trust.SigningIdentity;
 import dev.virtgate.credential.trust.TestTrust;
 import dev.virtgate.testsupport.trust.TestCa;
 import dev.virtgate.testsupport.trust.TestProducer;
@@ -44,7 +43,7 @@ class RotationInvariantTest {
     private static final EventCodec CODEC = new EventCodec();
     private static final EventVerifier VERIFIER = new EventVerifier(TestTrust.anchors());
     private static final TestCa FOREIGN_CA = new TestCa("attacker-ca");
-    private static final Map<String, SigningIdentity> FOREIGN = new ConcurrentHashMap<>();
+    private static final Map<String, TestProducer> FOREIGN = new ConcurrentHashMap<>();
 
     enum Kind { ROTATE, DELIVER_EVENT, DELIVER_ACK, DUPLICATE_ACK, SERVICE_CRASH, HOST_DOWN, HOST_UP, JOIN,
         DECOMMISSION, MIGRATE, FORGE_ACK }
@@ -107,7 +106,7 @@ class RotationInvariantTest {
 
     /** An acknowledgement as it travels: the HostConfigured, its headers and signature. */
     record Ack(String hostId, TestProducer.Signed signed) {
-        static Ack signedBy(SigningIdentity identity, String hostId, String rotationId, Stage stage) {
+        static Ack signedBy(TestProducer identity, String hostId, String rotationId, Stage stage) {
             return new Ack(hostId, identity.sign(FleetEvents.acknowledgement(hostId, "c1", rotationId, stage)));
         }
     }
@@ -260,8 +259,8 @@ class RotationInvariantTest {
             if (how == 1 && other != victim) {
                 return Ack.signedBy(TestTrust.host(other.id), victim.id, waitingFor.rotationId(), claimed);
             }
-            SigningIdentity foreign = FOREIGN.computeIfAbsent(victim.id,
-                    id -> SigningIdentity.issuedBy(FOREIGN_CA, Producer.host(id)));
+            TestProducer foreign = FOREIGN.computeIfAbsent(victim.id,
+                    id -> TestProducer.issuedBy(FOREIGN_CA, Producer.host(id)));
             return Ack.signedBy(foreign, victim.id, waitingFor.rotationId(), claimed);
         }
 

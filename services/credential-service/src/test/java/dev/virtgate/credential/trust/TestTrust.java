@@ -5,6 +5,7 @@ import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.contracts.trust.TrustAnchors;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.trust.TestCa;
+import dev.virtgate.testsupport.trust.TestProducer;
 import dev.virtgate.testsupport.trust.TrustFixture;
 
 import java.util.List;
@@ -18,8 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class TestTrust {
     public static final TestCa CA = new TestCa("virtgate-test-ca");
-    private static final Map<String, SigningIdentity> HOSTS = new ConcurrentHashMap<>();
-    private static volatile SigningIdentity migrationService;
+    private static final Map<String, TestProducer> HOSTS = new ConcurrentHashMap<>();
+    private static volatile TestProducer migrationService;
     private static boolean published;
 
     /** Publishes the CA and certifies every service's Transit key, once per JVM. */
@@ -35,16 +36,16 @@ public final class TestTrust {
         published = true;
     }
 
-    public static SigningIdentity migrationService() {
+    public static TestProducer migrationService() {
         if (migrationService == null) {
-            migrationService = SigningIdentity.issuedBy(CA, Producer.service(EventAuthorization.MIGRATION_SERVICE));
+            migrationService = TestProducer.issuedBy(CA, Producer.service(EventAuthorization.MIGRATION_SERVICE));
         }
         return migrationService;
     }
 
     /** The host's agent: one key and certificate per host id for the JVM's lifetime. */
-    public static SigningIdentity host(String hostId) {
-        return HOSTS.computeIfAbsent(hostId, h -> SigningIdentity.issuedBy(CA, Producer.host(h)));
+    public static TestProducer host(String hostId) {
+        return HOSTS.computeIfAbsent(hostId, h -> TestProducer.issuedBy(CA, Producer.host(h)));
     }
 
     /** Trusts exactly {@link #CA}: what agents verify the service's events against. */
