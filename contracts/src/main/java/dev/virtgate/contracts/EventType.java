@@ -3,7 +3,9 @@ package dev.virtgate.contracts;
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRenewalRequested;
 import dev.virtgate.contracts.events.CertRevoked;
+import dev.virtgate.contracts.events.ClusterPolicyChanged;
 import dev.virtgate.contracts.events.CredentialRotated;
+import dev.virtgate.contracts.events.CrlPublished;
 import dev.virtgate.contracts.events.CsrSubmitted;
 import dev.virtgate.contracts.events.HostAccessGranted;
 import dev.virtgate.contracts.events.HostConfigured;
@@ -26,10 +28,12 @@ public enum EventType {
     HOST_ENROLLED("virtgate.host.enrolled.v1", Topics.HOSTS, HostEnrolled.class),
     HOST_ACCESS_GRANTED("virtgate.host.access-granted.v1", Topics.HOSTS, HostAccessGranted.class),
     HOST_CONFIGURED("virtgate.host.configured.v1", Topics.HOSTS, HostConfigured.class),
+    CLUSTER_POLICY_CHANGED("virtgate.cluster.policy-changed.v1", Topics.HOSTS, ClusterPolicyChanged.class),
     CSR_SUBMITTED("virtgate.pki.csr-submitted.v1", Topics.PKI, CsrSubmitted.class),
     CERT_ISSUED("virtgate.pki.cert-issued.v1", Topics.PKI, CertIssued.class),
     CERT_REVOKED("virtgate.pki.cert-revoked.v1", Topics.PKI, CertRevoked.class),
     CERT_RENEWAL_REQUESTED("virtgate.pki.cert-renewal-requested.v1", Topics.PKI, CertRenewalRequested.class),
+    CRL_PUBLISHED("virtgate.pki.crl-published.v1", Topics.PKI, CrlPublished.class),
     CREDENTIAL_ROTATED("virtgate.credential.rotated.v1", Topics.CREDENTIALS, CredentialRotated.class),
     MIGRATION_REQUESTED("virtgate.migration.requested.v1", Topics.MIGRATION_COMMANDS, MigrationRequested.class),
     MIGRATION_CANCEL_REQUESTED("virtgate.migration.cancel-requested.v1", Topics.MIGRATION_COMMANDS,

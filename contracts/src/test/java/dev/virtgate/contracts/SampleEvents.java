@@ -41,7 +41,9 @@ final class SampleEvents {
                 new MigrationProgress("m-1", "h1", 1000, 100, 50, 50, 10),
                 new MigrationCompleted("m-1", "guest1", "h1", "h2", MigrationMode.TLS_NATIVE, 3000, 1200L, 290L, 131_000_000L,
                         200_000_000L),
-                new MigrationFailed("m-1", "guest1", "h1", "h2", "libvirt refused", "authentication failed", 45, false));
+                new MigrationFailed("m-1", "guest1", "h1", "h2", "libvirt refused", "authentication failed", 45, false),
+                new CrlPublished("sha256:" + "c".repeat(64), "CN=virtgate root CA,O=virtgate", "42", T, T.plusSeconds(86400), CRL),
+                new ClusterPolicyChanged("cluster-a", PolicyMode.UPGRADE_WINDOW, T.plusSeconds(3600), true, 3, T));
     }
 
     private SampleEvents() {

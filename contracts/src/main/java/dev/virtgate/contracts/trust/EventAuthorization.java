@@ -57,9 +57,11 @@ public final class EventAuthorization {
         TABLE.put(EventType.HOST_DECOMMISSIONED, Rule.service(MIGRATION_SERVICE));
         TABLE.put(EventType.MIGRATION_REQUESTED, Rule.service(MIGRATION_SERVICE));
         TABLE.put(EventType.MIGRATION_CANCEL_REQUESTED, Rule.service(MIGRATION_SERVICE));
+        TABLE.put(EventType.CLUSTER_POLICY_CHANGED, Rule.service(MIGRATION_SERVICE));
         TABLE.put(EventType.CERT_ISSUED, Rule.service(PKI_SERVICE));
         TABLE.put(EventType.CERT_REVOKED, Rule.service(PKI_SERVICE));
         TABLE.put(EventType.CERT_RENEWAL_REQUESTED, Rule.service(PKI_SERVICE));
+        TABLE.put(EventType.CRL_PUBLISHED, Rule.service(PKI_SERVICE));
         TABLE.put(EventType.CREDENTIAL_ROTATED, Rule.service(CREDENTIAL_SERVICE));
         TABLE.put(EventType.HOST_ACCESS_GRANTED, Rule.service(CREDENTIAL_SERVICE));
         TABLE.put(EventType.HOST_ENROLLED, Rule.enrolling(e -> ((HostEnrolled) e).hostId()));

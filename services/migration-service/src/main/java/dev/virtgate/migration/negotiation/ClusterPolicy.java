@@ -1,5 +1,6 @@
 package dev.virtgate.migration.negotiation;
 
+import dev.virtgate.contracts.events.PolicyMode;
 import java.time.Instant;
 
 /** A cluster's migration policy; {@code windowExpiresAt} is set only for {@link PolicyMode#UPGRADE_WINDOW}. */

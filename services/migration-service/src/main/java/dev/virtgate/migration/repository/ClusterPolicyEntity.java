@@ -1,7 +1,7 @@
 package dev.virtgate.migration.repository;
 
 import dev.virtgate.migration.negotiation.ClusterPolicy;
-import dev.virtgate.migration.negotiation.PolicyMode;
+import dev.virtgate.contracts.events.PolicyMode;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;

@@ -3,7 +3,7 @@ package dev.virtgate.migration.rest;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.migration.negotiation.MigrationPlan;
-import dev.virtgate.migration.negotiation.PolicyMode;
+import dev.virtgate.contracts.events.PolicyMode;
 
 import java.util.List;
 import java.util.Map;

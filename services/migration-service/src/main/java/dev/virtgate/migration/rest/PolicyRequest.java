@@ -1,6 +1,6 @@
 package dev.virtgate.migration.rest;
 
-import dev.virtgate.migration.negotiation.PolicyMode;
+import dev.virtgate.contracts.events.PolicyMode;
 import jakarta.validation.constraints.NotNull;
 
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.virtgate.migration.rest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.virtgate.migration.negotiation.PolicyMode;
+import dev.virtgate.contracts.events.PolicyMode;
 
 import java.time.Instant;
 

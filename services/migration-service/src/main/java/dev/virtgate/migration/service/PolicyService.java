@@ -1,7 +1,7 @@
 package dev.virtgate.migration.service;
 
 import dev.virtgate.migration.negotiation.ClusterPolicy;
-import dev.virtgate.migration.negotiation.PolicyMode;
+import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.migration.repository.ClusterPolicyEntity;
 import dev.virtgate.migration.rest.PolicyRequest;
 import dev.virtgate.migration.rest.PolicyView;

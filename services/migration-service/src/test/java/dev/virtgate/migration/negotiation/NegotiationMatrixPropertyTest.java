@@ -1,5 +1,6 @@
 package dev.virtgate.migration.negotiation;
 
+import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.contracts.events.MigrationMode;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;

@@ -1,5 +1,6 @@
 package dev.virtgate.migration.negotiation;
 
+import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.contracts.events.MigrationMode;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.virtgate.migration.negotiation;
+package dev.virtgate.contracts.events;
 
 /** What a cluster tolerates when a pair of hosts cannot migrate over TLS. */
 public enum PolicyMode {
