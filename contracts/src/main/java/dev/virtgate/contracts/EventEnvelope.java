@@ -8,9 +8,13 @@ import java.util.UUID;
 /** CloudEvents attributes of one event; rendered as {@code ce_} Kafka headers (binary mode). */
 public record EventEnvelope(String id, String source, EventType type, String subject, Instant time) {
 
+    /**
+     * A new envelope stamped now, to the microsecond: ce_time is signed, and an outbox row relayed
+     * from PostgreSQL (which keeps microseconds) must carry exactly the time that was signed.
+     */
     public static EventEnvelope of(String source, Event event) {
         return new EventEnvelope(UUID.randomUUID().toString(), source, EventType.of(event.getClass()),
-                event.subject(), Instant.now());
+                event.subject(), Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MICROS));
     }
 
     public Map<String, String> headers() {

@@ -87,6 +87,14 @@ class EventCodecTest {
     }
 
     @Test
+    void anEnvelopeIsStampedToTheMicrosecondSoAStoredRowKeepsItsSignedTime() {
+        for (int i = 0; i < 50; i++) {
+            java.time.Instant time = EventEnvelope.of("/virtgate/test", SampleEvents.all().get(0)).time();
+            assertEquals(0, time.getNano() % 1000, time.toString());
+        }
+    }
+
+    @Test
     void anUnknownTypeIsRejected() {
         assertThrows(InvalidEventException.class, () -> CODEC.decode("virtgate.nope.v1", "{}".getBytes()));
     }
