@@ -19,6 +19,8 @@ import jakarta.persistence.LockModeType;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.context.ManagedExecutor;
+import io.smallrye.context.api.ManagedExecutorConfig;
+import org.eclipse.microprofile.context.ThreadContext;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
@@ -64,7 +66,12 @@ public class OutboxRelay {
     @Channel("outbox")
     MutinyEmitter<byte[]> emitter;
 
+    /**
+     * Without the caller's contexts: a relay started from a request thread must not share that
+     * request's Hibernate session (two threads on one JDBC statement: "This statement has been closed").
+     */
     @Inject
+    @ManagedExecutorConfig(propagated = {}, cleared = ThreadContext.ALL_REMAINING)
     ManagedExecutor executor;
 
     @Inject
