@@ -1,5 +1,7 @@
 package dev.virtgate.pki.service;
 
+import dev.virtgate.contracts.events.CrlPublished;
+import dev.virtgate.contracts.trust.EventSignatures;
 import dev.virtgate.pki.config.PkiConfig;
 import dev.virtgate.pki.pki.CertificateFactory;
 import dev.virtgate.pki.pki.CrlFactory;
@@ -8,6 +10,7 @@ import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CrlRecord;
 import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.pki.trust.TrustChanged;
+import dev.virtgate.support.outbox.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
@@ -20,7 +23,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 
-/** One CRL per CA in the bundle, signed through Transit with that CA's key version, published once committed. */
+/**
+ * One CRL per CA in the bundle, signed through Transit with that CA's key version, published once
+ * committed: in OpenBao for the services, and as a CrlPublished event (in the same transaction) for
+ * the agents, at every re-signing, so that a quiet cluster's libvirtd never keeps a stale CRL.
+ */
 @ApplicationScoped
 public class CrlService {
 
@@ -32,6 +39,9 @@ public class CrlService {
 
     @Inject
     Event<TrustChanged> trustChanged;
+
+    @Inject
+    OutboxWriter outbox;
 
     @Transactional(Transactional.TxType.MANDATORY)
     public CrlRecord regenerate(CaCertificate ca) {
@@ -57,6 +67,8 @@ public class CrlService {
         if (fresh) {
             record.persist();
         }
+        outbox.write(new CrlPublished(EventSignatures.fingerprint(Pem.x509(ca.certificatePem)),
+                crl.getIssuer().toString(), Long.toString(number), now, nextUpdate, record.crlPem));
         trustChanged.fire(new TrustChanged("CRL #" + number + " of CA " + ca.serial));
         return record;
     }
