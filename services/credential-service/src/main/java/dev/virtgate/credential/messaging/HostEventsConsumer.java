@@ -19,17 +19,19 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * Consumes {@code virtgate.hosts} in batches (acknowledgements of thousands of hosts arrive at
- * once during a rotation). Every record is verified first ({@link BatchVerifier}); refused and
- * poison records are parked one by one, the rest of the batch is applied in one transaction, where
- * enrollments may still be refused against the registration; OpenBao follow-ups run after the commit.
+ * Consumes {@code virtgate.hosts} and {@code virtgate.pki} in batches (acknowledgements of thousands
+ * of hosts arrive at once during a rotation). Every record is verified first ({@link BatchVerifier});
+ * refused and poison records are parked one by one, the rest of the batch is applied in one
+ * transaction, where enrollments may still be refused against the registration; OpenBao follow-ups
+ * (revocations, grants, owed rotations) run after the commit. Of {@code virtgate.pki} only CertIssued
+ * and CertRevoked concern this service; the other events there are skipped undecoded.
  */
 @ApplicationScoped
 public class HostEventsConsumer {
     private static final Logger LOG = Logger.getLogger(HostEventsConsumer.class);
     static final String CONSUMER = "hosts-in";
     private static final Set<EventType> HANDLED = Set.of(EventType.HOST_REGISTERED, EventType.HOST_DECOMMISSIONED,
-            EventType.HOST_ENROLLED, EventType.HOST_CONFIGURED);
+            EventType.HOST_ENROLLED, EventType.HOST_CONFIGURED, EventType.CERT_ISSUED, EventType.CERT_REVOKED);
     private static final int ATTEMPTS = 3;
 
     @Inject

@@ -13,6 +13,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -78,6 +80,45 @@ public class OpenBaoClient {
                 .path("data").path("role_id").asText();
     }
 
+    /** The role's id; empty when the role does not exist (any more). */
+    public Optional<String> existingRoleId(String role) {
+        return sendUnlessMissing("GET", "auth/" + config.approle().mount() + "/role/" + role + "/role-id", null)
+                .map(r -> r.path("data").path("role_id").asText()).filter(id -> !id.isEmpty());
+    }
+
+    /** The accessors of every secret-id of an existing role; empty when none (a missing role is a 400). */
+    public List<String> secretIdAccessors(String role) {
+        List<String> accessors = new ArrayList<>();
+        sendUnlessMissing("GET", "auth/" + config.approle().mount() + "/role/" + role + "/secret-id?list=true", null)
+                .ifPresent(r -> r.path("data").path("keys").forEach(k -> accessors.add(k.asText())));
+        return accessors;
+    }
+
+    /** Destroys one secret-id: it no longer logs in. */
+    public void destroySecretId(String role, String accessor) {
+        send("POST", "auth/" + config.approle().mount() + "/role/" + role + "/secret-id-accessor/destroy",
+                Map.of("secret_id_accessor", accessor), Map.of());
+    }
+
+    /**
+     * Disables the identity entity of the role's logins (its alias is the role id): every token
+     * already issued through the role is refused from now on, even once a policy of the same name is
+     * written again for a new grant. Destroying secret-ids or deleting the role does not end such
+     * tokens. Nothing to do when nobody ever logged in with the role.
+     */
+    public void disableLogins(String roleId) {
+        String mountAccessor = send("GET", "sys/auth", null, Map.of()).path("data")
+                .path(config.approle().mount() + "/").path("accessor").asText();
+        if (mountAccessor.isEmpty()) {
+            throw new OpenBaoException("OpenBao has no " + config.approle().mount() + " auth mount", 404);
+        }
+        String entityId = send("POST", "identity/lookup/entity", Map.of("alias_name", roleId,
+                "alias_mount_accessor", mountAccessor), Map.of()).path("data").path("id").asText();
+        if (!entityId.isEmpty()) {
+            send("POST", "identity/entity/id/" + entityId, Map.of("disabled", true), Map.of());
+        }
+    }
+
     /** A new secret-id, response-wrapped: only the single-use wrapping token comes back. */
     public WrappedSecret wrappedSecretId(String role, Duration wrapTtl) {
         JsonNode response = send("POST", "auth/" + config.approle().mount() + "/role/" + role + "/secret-id",
@@ -94,6 +135,18 @@ public class OpenBaoClient {
         @Override
         public String toString() {
             return "WrappedSecret[token=<redacted>, ttlSeconds=" + ttlSeconds + "]";
+        }
+    }
+
+    /** The response, or empty for a 404 (what OpenBao answers for a missing role or an empty list). */
+    private Optional<JsonNode> sendUnlessMissing(String method, String path, Object body) {
+        try {
+            return Optional.of(send(method, path, body, Map.of()));
+        } catch (OpenBaoException e) {
+            if (e.status() == 404) {
+                return Optional.empty();
+            }
+            throw e;
         }
     }
 

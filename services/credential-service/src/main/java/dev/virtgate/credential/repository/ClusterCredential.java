@@ -51,6 +51,14 @@ public class ClusterCredential extends PanacheEntityBase {
     /** Last time the current phase went on the bus; debounces re-announcements for laggards. */
     public Instant lastAnnouncedAt;
 
+    /**
+     * Set when a host that could read the credential was removed (decommissioned, or its certificate
+     * revoked): a rotation is owed, started once the host's access is revoked in OpenBao and no other
+     * rotation is under way. The time of the latest removal; null = nothing owed. Nullable: added
+     * to an existing schema.
+     */
+    public Instant rotationOwedAt;
+
     public RotationState state() {
         return new RotationState(clusterId, rotationId, version, kvVersion, phase, previousVersion, previousKvVersion);
     }

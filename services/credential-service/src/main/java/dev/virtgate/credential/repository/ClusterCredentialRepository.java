@@ -27,6 +27,12 @@ public class ClusterCredentialRepository implements PanacheRepositoryBase<Cluste
                 .setParameter(1, CredentialPhase.STAGED).setParameter(2, CredentialPhase.ACTIVE).getResultList();
     }
 
+    /** Clusters a host's removal owes a rotation (started once idle and the host's access is revoked). */
+    public List<String> owingRotation() {
+        return getEntityManager().createQuery("select c.clusterId from ClusterCredential c"
+                + " where c.rotationOwedAt is not null", String.class).getResultList();
+    }
+
     public List<ClusterCredential> idleWithCredential() {
         return list("version > 0 and (phase = ?1 or (phase = ?2 and previousVersion is null))",
                 CredentialPhase.RETIRED, CredentialPhase.ACTIVE);

@@ -53,9 +53,25 @@ public class HostMember extends PanacheEntityBase {
 
     public boolean accessGranted;
 
-    /** The AppRole and policy still exist in OpenBao and must be deleted (after decommissioning). */
+    /** The AppRole and policy still exist in OpenBao and must be deleted (decommissioned, or access withdrawn). */
     public boolean accessRevokePending;
+
+    /**
+     * Its certificate was revoked for a reason that removes trust: it holds no access and is not
+     * waited for by rotations until it enrolls again and is granted anew. Nullable (added later).
+     */
+    public Boolean accessWithdrawn;
+
+    /** Serial (hex) and notBefore of the newest certificate pki-service announced for it (CertIssued). */
+    @Column(length = 64)
+    public String certSerial;
+
+    public Instant certNotBefore;
 
     @Column(nullable = false)
     public Instant registeredAt;
+
+    public boolean withdrawn() {
+        return Boolean.TRUE.equals(accessWithdrawn);
+    }
 }

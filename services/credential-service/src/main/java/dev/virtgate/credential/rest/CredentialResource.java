@@ -78,7 +78,8 @@ public class CredentialResource {
                 state.phase() == null ? null : state.phase().name(), !state.idle(), store.kvPath(clusterId),
                 state.kvVersion(), state.previousVersion() == null ? null : RotationState.username(state.previousVersion()),
                 state.hasCredential() ? state.acceptedUsernames() : List.of(), cluster.rotationStartedAt,
-                cluster.rotationRequestedBy, cluster.phaseEnteredAt, members.size(), acknowledged, laggards);
+                cluster.rotationRequestedBy, cluster.phaseEnteredAt, members.size(), acknowledged, laggards,
+                cluster.rotationOwedAt != null);
     }
 
     @POST

@@ -3,7 +3,11 @@ package dev.virtgate.credential.rest;
 import java.time.Instant;
 import java.util.List;
 
-/** What GET /v1/clusters/{id}/credentials shows: where the rotation stands and who holds it up. */
+/**
+ * What GET /v1/clusters/{id}/credentials shows: where the rotation stands and who holds it up.
+ * Members are the hosts a rotation waits for (not decommissioned, access not withdrawn);
+ * {@code rotationOwed}: a removed host's access owes another rotation, started once none is under way.
+ */
 public record CredentialStatus(
         String clusterId,
         String rotationId,
@@ -20,7 +24,8 @@ public record CredentialStatus(
         Instant phaseEnteredAt,
         int members,
         List<String> acknowledgedHosts,
-        List<Laggard> laggards) {
+        List<Laggard> laggards,
+        boolean rotationOwed) {
 
     /** A member that has not acknowledged the current phase; {@code acked*} is what it last confirmed. */
     public record Laggard(String hostId, Integer ackedVersion, String ackedPhase) {

@@ -27,6 +27,8 @@ import java.util.UUID;
 @ApplicationScoped
 public class CredentialService {
     private static final Logger LOG = Logger.getLogger(CredentialService.class);
+    /** The requester named for rotations a host's removal owes. */
+    public static final String HOST_REMOVAL = "host-removal";
 
     @Inject
     ClusterCredentialRepository clusters;
@@ -68,6 +70,31 @@ public class CredentialService {
      * RotationInProgressException} or OpenBaoUnavailableException before anything is committed.
      */
     public RotationState rotate(String clusterId, String requestedBy) {
+        return rotate(clusterId, requestedBy, null);
+    }
+
+    /**
+     * Starts the rotation a host's removal owes the cluster, if one is owed, no rotation is under way
+     * and every removed host's access is revoked in OpenBao (before that, the removed host could
+     * still read the new password). Empty when nothing was started; it stays owed and the reconciler
+     * or the next batch tries again. A removal recorded while this one starts owes another one.
+     */
+    public Optional<RotationState> rotateOwed(String clusterId) {
+        Instant owedAt = QuarkusTransaction.requiringNew().call(() -> clusters.findByIdOptional(clusterId)
+                .filter(c -> c.rotationOwedAt != null && c.state().hasCredential() && c.state().idle())
+                .filter(c -> hosts.pendingRevocations(clusterId) == 0)
+                .map(c -> c.rotationOwedAt).orElse(null));
+        if (owedAt == null) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(rotate(clusterId, HOST_REMOVAL, owedAt));
+        } catch (RotationInProgressException e) {
+            return Optional.empty(); // someone else started one meanwhile: still owed, after that one
+        }
+    }
+
+    private RotationState rotate(String clusterId, String requestedBy, Instant settlesOwedAt) {
         RotationState before = QuarkusTransaction.requiringNew().call(() -> clusters.findByIdOptional(clusterId)
                 .map(ClusterCredential::state).orElseThrow(() -> new UnknownClusterException(clusterId)));
         if (!before.idle()) {
@@ -84,6 +111,9 @@ public class CredentialService {
             RotationState staged = current.begin(newRotationId(nextVersion), kvVersion);
             enter(cluster, staged);
             cluster.rotationRequestedBy = requestedBy;
+            if (settlesOwedAt != null && settlesOwedAt.equals(cluster.rotationOwedAt)) {
+                cluster.rotationOwedAt = null;
+            }
             LOG.infof("cluster %s: rotation %s to v%d staged by %s", clusterId, staged.rotationId(), nextVersion,
                     requestedBy);
             advance(cluster);

@@ -20,11 +20,13 @@ public class FollowUpRunner {
     @Inject
     HostAccessService access;
 
+    /** Revocations first: a grant waits for the host's earlier access to be gone, an owed rotation for both. */
     public void run(HostEventsProcessor.FollowUps followUps) {
+        followUps.revocations().forEach(h -> attempt("access revocation of " + h, () -> access.revoke(h)));
         followUps.clustersWithoutCredential().forEach(c -> attempt("initial credential of " + c,
                 () -> credentials.ensureInitial(c)));
         followUps.grants().forEach(h -> attempt("access grant of " + h, () -> access.grant(h)));
-        followUps.revocations().forEach(h -> attempt("access revocation of " + h, () -> access.revoke(h)));
+        followUps.owedRotations().forEach(c -> attempt("owed rotation of " + c, () -> credentials.rotateOwed(c)));
     }
 
     public static void attempt(String what, Runnable action) {

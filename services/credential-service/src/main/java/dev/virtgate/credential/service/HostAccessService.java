@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Per-host OpenBao access: AppRole {@code virtgate-host-<hostId>} bound to a policy that reads only
@@ -64,11 +65,13 @@ public class HostAccessService {
     /** Grants access to a host whose enrollment was accepted; no-op if nothing is pending. */
     public void grant(String hostId) {
         HostMember pending = QuarkusTransaction.requiringNew().call(() -> hosts.findById(hostId));
-        if (pending == null || pending.pendingGrantCsrPem == null || pending.decommissioned) {
-            return;
+        if (pending == null || pending.pendingGrantCsrPem == null || pending.decommissioned
+                || pending.accessRevokePending) {
+            return; // an earlier access is revoked first (the reconciler grants on its next pass)
         }
+        String csrPem = pending.pendingGrantCsrPem;
         String clusterId = pending.clusterId;
-        ECPublicKey hostKey = HostKeys.publicKeyOf(pending.pendingGrantCsrPem);
+        ECPublicKey hostKey = HostKeys.publicKeyOf(csrPem);
         String role = roleName(hostId);
         openBao.writePolicy(role, policy(clusterId));
         Map<String, Object> settings = new LinkedHashMap<>();
@@ -87,16 +90,19 @@ public class HostAccessService {
             // The after-commit follow-up and the reconciler's timer may grant the same host at once:
             // the row lock makes exactly one of them announce a grant (the other's secret-id expires unused).
             HostMember host = hosts.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
-            if (host != null && host.decommissioned && !host.accessGranted) {
-                // Decommissioned while the AppRole was being written: nobody else knows it exists.
-                host.accessRevokePending = true;
+            if (host == null) {
                 return;
             }
-            if (host == null || host.pendingGrantCsrPem == null || host.decommissioned) {
-                return;
+            if (!csrPem.equals(host.pendingGrantCsrPem) || host.decommissioned) {
+                if ((host.decommissioned || host.withdrawn()) && !host.accessGranted) {
+                    // Decommissioned or withdrawn while the AppRole was being written: nobody else knows it exists.
+                    host.accessRevokePending = true;
+                }
+                return; // otherwise granted by the other path, or another enrollment is pending (granted next)
             }
             host.pendingGrantCsrPem = null;
             host.accessGranted = true;
+            host.accessWithdrawn = null;
             outbox.write(new HostAccessGranted(hostId, clusterId, roleId, encrypted, expires, store.apiPath(clusterId)));
             // The new host catches up with the cluster's current phase.
             clusters.lock(clusterId).ifPresent(credentials::announce);
@@ -104,18 +110,30 @@ public class HostAccessService {
         });
     }
 
-    /** Deletes a decommissioned host's AppRole and policy. */
+    /**
+     * Ends every access of a decommissioned host, or of one whose certificate was revoked: its
+     * secret-ids are destroyed (they no longer log in), the tokens already issued through its role
+     * are refused (the role's identity entity is disabled, so a policy of the same name written for a
+     * later grant does not bring them back), then the policy and the role are deleted. The role goes
+     * last: a retry after a partial failure still finds its id. Only then is the host no longer
+     * pending, which is what an owed rotation waits for.
+     */
     public void revoke(String hostId) {
         String role = roleName(hostId);
-        openBao.deleteAppRole(role);
+        Optional<String> roleId = openBao.existingRoleId(role);
+        List<String> secretIds = roleId.isPresent() ? openBao.secretIdAccessors(role) : List.of();
+        secretIds.forEach(accessor -> openBao.destroySecretId(role, accessor));
+        roleId.ifPresent(openBao::disableLogins);
         openBao.deletePolicy(role);
+        openBao.deleteAppRole(role);
         QuarkusTransaction.requiringNew().run(() -> {
-            HostMember host = hosts.findById(hostId);
+            HostMember host = hosts.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
             if (host != null) {
                 host.accessRevokePending = false;
                 host.accessGranted = false;
             }
         });
-        LOG.infof("host %s: AppRole %s revoked", hostId, role);
+        LOG.infof("host %s: AppRole %s revoked (%d secret-ids destroyed, its tokens refused)", hostId, role,
+                secretIds.size());
     }
 }

@@ -1,6 +1,8 @@
 package dev.virtgate.credential.service;
 
 import dev.virtgate.contracts.Event;
+import dev.virtgate.contracts.events.CertIssued;
+import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostDecommissioned;
 import dev.virtgate.contracts.events.HostEnrolled;
@@ -29,14 +31,18 @@ import java.util.TreeSet;
 import java.util.function.Predicate;
 
 /**
- * Applies one consumer batch of verified host events in ONE transaction: the batch's hosts are
- * loaded with one query, acknowledgements fold into their acked rank in memory, dirty rows flush as
- * JDBC batches, and each touched cluster is evaluated once at the end (one count query per cluster).
+ * Applies one consumer batch of verified host and certificate events in ONE transaction: the batch's
+ * hosts are loaded with one query, acknowledgements fold into their acked rank in memory, dirty rows
+ * flush as JDBC batches, and each touched cluster is evaluated once at the end (one count query per
+ * cluster).
  * Every event's producer was proven against the authorization table before (so an acknowledgement
  * is its own host's, a registration migration-service's); enrollments are checked here against the
  * registration ({@link EnrollmentCheck}) and refusals returned for the dead-letter topic.
  * Membership events and acknowledgements are naturally idempotent; enrollments are guarded by the
- * processed-event log and the token's binding to one key.
+ * processed-event log and the token's binding to one key, revocations by the log and the host's state.
+ * Removing a host that held access (decommissioned, or its current certificate revoked) owes its
+ * cluster a rotation: started once the host's access is revoked in OpenBao and no rotation is under
+ * way, so after the one in progress, whose password the host may already have read.
  */
 @ApplicationScoped
 public class HostEventsProcessor {
@@ -53,8 +59,9 @@ public class HostEventsProcessor {
 
     Clock clock = Clock.systemUTC();
 
-    /** What must happen in OpenBao after the batch committed. */
-    public record FollowUps(Set<String> clustersWithoutCredential, Set<String> grants, Set<String> revocations) {
+    /** What must happen in OpenBao after the batch committed; owed rotations after the revocations. */
+    public record FollowUps(Set<String> clustersWithoutCredential, Set<String> grants, Set<String> revocations,
+            Set<String> owedRotations) {
     }
 
     /** The batch's effects: OpenBao follow-ups, and the events refused (by index) with the reason. */
@@ -62,7 +69,7 @@ public class HostEventsProcessor {
     }
 
     /**
-     * @param firstDelivery tells whether an enrollment event is seen for the first time (records
+     * @param firstDelivery tells whether an enrollment or revocation is seen for the first time (records
      *                      it in the processed-event log as a side effect, inside this transaction)
      */
     @Transactional
@@ -75,8 +82,10 @@ public class HostEventsProcessor {
         Map<String, ClusterCredential> locked = new TreeMap<>();
         Set<String> touched = new TreeSet<>();
         Set<String> behind = new TreeSet<>();
-        FollowUps followUps = new FollowUps(new TreeSet<>(), new LinkedHashSet<>(), new LinkedHashSet<>());
+        FollowUps followUps = new FollowUps(new TreeSet<>(), new LinkedHashSet<>(), new LinkedHashSet<>(),
+                new TreeSet<>());
         SortedMap<Integer, String> refused = new TreeMap<>();
+        HostRemovals removals = new HostRemovals(id -> cluster(id, locked), touched, followUps, now);
 
         for (int i = 0; i < received.size(); i++) {
             Event event = received.get(i).event();
@@ -85,7 +94,11 @@ public class HostEventsProcessor {
             } else if (event instanceof HostRegistered registered) {
                 register(registered, members, locked, followUps, now);
             } else if (event instanceof HostDecommissioned gone) {
-                decommission(gone, members.get(gone.hostId()), touched, followUps);
+                removals.decommission(members.get(gone.hostId()));
+            } else if (event instanceof CertIssued issued) {
+                CertificateCheck.issued(members.get(issued.hostId()), issued);
+            } else if (event instanceof CertRevoked revoked && firstDelivery.test(i)) {
+                removals.withdraw(revoked, members.get(revoked.hostId()));
             } else if (event instanceof HostEnrolled enrolled && firstDelivery.test(i)) {
                 String refusal = enroll(enrolled, members.get(enrolled.hostId()), followUps, now);
                 if (refusal != null) {
@@ -95,8 +108,14 @@ public class HostEventsProcessor {
         }
         for (String clusterId : touched) {
             ClusterCredential cluster = cluster(clusterId, locked);
-            if (cluster != null && credentials.advance(cluster).isEmpty() && behind.contains(clusterId)) {
+            if (cluster == null) {
+                continue;
+            }
+            if (credentials.advance(cluster).isEmpty() && behind.contains(clusterId)) {
                 credentials.announceDebounced(cluster);
+            }
+            if (cluster.rotationOwedAt != null && cluster.state().idle()) {
+                followUps.owedRotations().add(clusterId);
             }
         }
         return new Applied(followUps, refused);
@@ -162,20 +181,6 @@ public class HostEventsProcessor {
         if (!cluster.state().hasCredential()) {
             followUps.clustersWithoutCredential().add(cluster.clusterId);
         }
-    }
-
-    private void decommission(HostDecommissioned gone, HostMember host, Set<String> touched, FollowUps followUps) {
-        if (host == null || host.decommissioned) {
-            return;
-        }
-        host.decommissioned = true;
-        host.pendingGrantCsrPem = null;
-        if (host.accessGranted) {
-            host.accessRevokePending = true;
-            followUps.revocations().add(host.hostId);
-        }
-        touched.add(host.clusterId); // it no longer blocks the rotation
-        LOG.infof("host %s left cluster %s", host.hostId, host.clusterId);
     }
 
     /** Returns why the enrollment was refused, or null. */

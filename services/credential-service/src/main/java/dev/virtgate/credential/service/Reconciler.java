@@ -15,8 +15,8 @@ import java.util.List;
 
 /**
  * Drives everything from persisted state, at start and on a timer: pending first credentials,
- * grants and revocations, phase advancement of rotations in progress (what resumes a rotation after
- * a restart), and scheduled rotations.
+ * revocations and grants, phase advancement of rotations in progress (what resumes a rotation after
+ * a restart), rotations owed for removed hosts, and scheduled rotations.
  */
 @ApplicationScoped
 public class Reconciler {
@@ -46,14 +46,21 @@ public class Reconciler {
     public void reconcile(Instant now) {
         List<String> without = QuarkusTransaction.requiringNew().call(() -> clusters.withoutCredential());
         without.forEach(c -> FollowUpRunner.attempt("initial credential of " + c, () -> credentials.ensureInitial(c)));
-        List<String> grants = QuarkusTransaction.requiringNew().call(() ->
-                hosts.pendingGrants().stream().map(h -> h.hostId).toList());
-        grants.forEach(h -> FollowUpRunner.attempt("access grant of " + h, () -> access.grant(h)));
         List<String> revocations = QuarkusTransaction.requiringNew().call(() ->
                 hosts.pendingRevocations().stream().map(h -> h.hostId).toList());
         revocations.forEach(h -> FollowUpRunner.attempt("access revocation of " + h, () -> access.revoke(h)));
+        List<String> grants = QuarkusTransaction.requiringNew().call(() ->
+                hosts.pendingGrants().stream().map(h -> h.hostId).toList());
+        grants.forEach(h -> FollowUpRunner.attempt("access grant of " + h, () -> access.grant(h)));
         resumeRotations(now);
+        rotateOwed();
         rotateDue(now);
+    }
+
+    /** Starts the rotations owed for removed hosts where no rotation is under way (any more). */
+    public void rotateOwed() {
+        List<String> owing = QuarkusTransaction.requiringNew().call(() -> clusters.owingRotation());
+        owing.forEach(c -> FollowUpRunner.attempt("owed rotation of " + c, () -> credentials.rotateOwed(c)));
     }
 
     /** Advances every rotation whose members all acknowledged; the restart path is this one. */

@@ -7,6 +7,8 @@ import dev.virtgate.contracts.EventEnvelope;
 import dev.virtgate.contracts.EventType;
 import dev.virtgate.contracts.InvalidEventException;
 import dev.virtgate.contracts.Topics;
+import dev.virtgate.contracts.events.CertIssued;
+import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.contracts.events.CredentialRotated;
 import dev.virtgate.contracts.events.HostAccessGranted;
@@ -67,6 +69,8 @@ public final class SimulatedFleet implements AutoCloseable {
         volatile int applyUpTo = Integer.MAX_VALUE;
         /** Its host is registered: before that a real agent has no enrollment token and is not running. */
         volatile boolean registered;
+        /** Its certificate is valid: once revoked its peers refuse its TLS connections, so no invariant covers it. */
+        volatile boolean trusted = true;
         volatile int appliedRank;
         volatile String rotationId;
         volatile List<String> accepted = List.of();
@@ -156,9 +160,13 @@ public final class SimulatedFleet implements AutoCloseable {
         clusters.computeIfAbsent(clusterId, k -> new ConcurrentHashMap<>()).putIfAbsent(hostId, new Agent(hostId, clusterId));
     }
 
-    public void decommission(String clusterId, String hostId) {
+    /** The agent is gone and migration-service decommissions its host; returns the record (to replay it). */
+    public TestProducer.Signed decommission(String clusterId, String hostId) {
         clusters.get(clusterId).remove(hostId);
-        send(new HostDecommissioned(hostId, clusterId, "test", "alice"));
+        TestProducer.Signed signed = TestTrust.migrationService().sign(new HostDecommissioned(hostId, clusterId,
+                "test", "alice"));
+        send(signed);
+        return signed;
     }
 
     public Agent agent(String clusterId, String hostId) {
@@ -180,6 +188,11 @@ public final class SimulatedFleet implements AutoCloseable {
         }
     }
 
+    /** Its certificate was revoked: peers no longer talk to it, and it may stay behind (it is not waited for). */
+    public void revokeTrust(String clusterId, String hostId) {
+        agent(clusterId, hostId).trusted = false;
+    }
+
     /** The agent applies phases up to this one and misses every later one, until it is set online. */
     public void stopAfter(String clusterId, String hostId, int version, CredentialPhase phase) {
         agent(clusterId, hostId).applyUpTo = Stage.rank(version, phase);
@@ -198,7 +211,7 @@ public final class SimulatedFleet implements AutoCloseable {
         return reported;
     }
 
-    /** Publishes a genuine event, signed by who may emit it (the host it is about, or migration-service). */
+    /** Publishes a genuine event, signed by who may emit it (the host it is about, migration- or pki-service). */
     public void send(Event event) {
         send(signerOf(event).sign(event));
     }
@@ -223,6 +236,9 @@ public final class SimulatedFleet implements AutoCloseable {
         }
         if (event instanceof HostRegistered || event instanceof HostDecommissioned) {
             return TestTrust.migrationService();
+        }
+        if (event instanceof CertIssued || event instanceof CertRevoked) {
+            return TestTrust.pkiService();
         }
         throw new IllegalArgumentException("the fleet does not sign " + event.getClass().getSimpleName());
     }
@@ -350,9 +366,9 @@ public final class SimulatedFleet implements AutoCloseable {
         checkInvariant(event.clusterId());
     }
 
-    /** Every configured agent's client username is accepted by every configured peer. */
+    /** Every configured agent's client username is accepted by every configured peer (trusted ones). */
     private void checkInvariant(String clusterId) {
-        Collection<Agent> agents = agents(clusterId);
+        List<Agent> agents = agents(clusterId).stream().filter(a -> a.trusted).toList();
         Set<String> clients = new HashSet<>();
         for (Agent a : agents) {
             if (a.client != null) {

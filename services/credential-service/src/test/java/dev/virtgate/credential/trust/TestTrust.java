@@ -15,12 +15,14 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The CA of this test JVM: it stands in for pki-service (credential-service runs without it). It is
  * published into the shared OpenBao as the CA bundle, its Transit signer certificates included, and
- * it issues every simulated host's certificate and migration-service's in-memory signer.
+ * it issues every simulated host's certificate and the in-memory signers of migration-service and
+ * pki-service.
  */
 public final class TestTrust {
     public static final TestCa CA = new TestCa("virtgate-test-ca");
     private static final Map<String, TestProducer> HOSTS = new ConcurrentHashMap<>();
     private static volatile TestProducer migrationService;
+    private static volatile TestProducer pkiService;
     private static boolean published;
 
     /** Publishes the CA and certifies every service's Transit key, once per JVM. */
@@ -41,6 +43,14 @@ public final class TestTrust {
             migrationService = TestProducer.issuedBy(CA, Producer.service(EventAuthorization.MIGRATION_SERVICE));
         }
         return migrationService;
+    }
+
+    /** pki-service's signer, for the CertIssued and CertRevoked it would publish. */
+    public static TestProducer pkiService() {
+        if (pkiService == null) {
+            pkiService = TestProducer.issuedBy(CA, Producer.service(EventAuthorization.PKI_SERVICE));
+        }
+        return pkiService;
     }
 
     /** The host's agent: one key and certificate per host id for the JVM's lifetime. */
