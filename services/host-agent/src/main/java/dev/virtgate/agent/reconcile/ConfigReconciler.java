@@ -14,6 +14,7 @@ import dev.virtgate.agent.libvirt.SaslDb;
 import dev.virtgate.agent.service.CredentialSource;
 import dev.virtgate.agent.service.EventSink;
 import dev.virtgate.agent.state.AgentState;
+import dev.virtgate.agent.trust.CrlFreshness;
 import dev.virtgate.contracts.events.CheckStatus;
 import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.contracts.events.HostConfigured;
@@ -144,6 +145,7 @@ public final class ConfigReconciler {
             }
         }
         checks.addAll(probe.run(state, password));
+        checks.add(CrlFreshness.check(state, Instant.now()));
         List<String> listeners = discovery.listeners();
         boolean tls = listeners.stream().anyMatch(l -> l.startsWith("tls://"));
         boolean sasl = listeners.stream().anyMatch(l -> l.startsWith("tcp://") && l.endsWith("auth=sasl"));

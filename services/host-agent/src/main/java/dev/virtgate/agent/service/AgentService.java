@@ -27,6 +27,7 @@ import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRenewalRequested;
 import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.contracts.events.CredentialRotated;
+import dev.virtgate.contracts.events.CrlPublished;
 import dev.virtgate.contracts.events.CsrSubmitted;
 import dev.virtgate.contracts.events.HostAccessGranted;
 import dev.virtgate.contracts.events.HostCapabilities;
@@ -58,8 +59,8 @@ public class AgentService {
     private static final Logger LOG = Logger.getLogger(AgentService.class);
     public static final String AGENT_VERSION = "0.1.0";
     private static final Set<EventType> HANDLED = Set.of(EventType.HOST_ACCESS_GRANTED, EventType.CERT_ISSUED,
-            EventType.CERT_REVOKED, EventType.CERT_RENEWAL_REQUESTED, EventType.CREDENTIAL_ROTATED,
-            EventType.MIGRATION_REQUESTED, EventType.MIGRATION_CANCEL_REQUESTED);
+            EventType.CERT_REVOKED, EventType.CRL_PUBLISHED, EventType.CERT_RENEWAL_REQUESTED,
+            EventType.CREDENTIAL_ROTATED, EventType.MIGRATION_REQUESTED, EventType.MIGRATION_CANCEL_REQUESTED);
 
     private final AgentConfig config;
     private final AgentPaths paths;
@@ -182,6 +183,8 @@ public class AgentService {
             return answer(() -> trust.onCertIssued(e));
         } else if (event instanceof CertRevoked e) {
             return answer(() -> trust.onCertRevoked(e));
+        } else if (event instanceof CrlPublished e) {
+            return answer(() -> trust.onCrlPublished(e));
         } else if (event instanceof CredentialRotated e) {
             return onCredentialRotated(verified, e);
         } else if (event instanceof HostAccessGranted e) {

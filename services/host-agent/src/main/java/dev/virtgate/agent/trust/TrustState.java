@@ -9,11 +9,14 @@ import dev.virtgate.agent.pki.Pem;
 import dev.virtgate.agent.state.AgentState;
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRevoked;
+import dev.virtgate.contracts.events.CrlPublished;
 import dev.virtgate.contracts.trust.EventVerifier;
 import dev.virtgate.contracts.trust.Producer;
 import org.jboss.logging.Logger;
 
+import java.math.BigInteger;
 import java.security.GeneralSecurityException;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -144,15 +147,58 @@ public final class TrustState {
             state.peerSerials.remove(e.hostId());
             changed = true;
         }
+        changed |= dropRevokedByCrl();
+        state.save();
+        return TrustChange.of(changed);
+    }
+
+    /**
+     * A re-signed CRL (pki-service publishes every one): applied exactly as the CRL inside a
+     * CertRevoked, only if an anchor signed it and its number is higher than the applied one.
+     */
+    public TrustChange onCrlPublished(CrlPublished e) {
+        X509CRL crl = Pem.crl(e.crlPem());
+        Optional<BigInteger> number = Revocations.crlNumber(crl);
+        if (number.isEmpty() || !number.get().toString().equals(e.crlNumber())) {
+            return TrustChange.refused(CRL_CHECK, "CrlPublished crlNumber " + e.crlNumber()
+                    + " is not the number of the CRL it carries");
+        }
+        switch (revocations.apply(e.crlPem(), anchors.anchors())) {
+            case UNTRUSTED -> {
+                LOG.warnf("CRL %s of %s is not signed by a pinned CA: not applied", e.crlNumber(), e.issuerDn());
+                return TrustChange.refused(CRL_CHECK, "CRL not signed by a pinned CA, or without a CRL number");
+            }
+            case NOT_NEWER -> {
+                LOG.infof("CRL %s of %s is not newer than the one applied: kept the applied one", e.crlNumber(),
+                        e.issuerDn());
+                return TrustChange.NONE;
+            }
+            default -> {
+                LOG.infof("applying CRL %s of %s (next update %s)", e.crlNumber(), e.issuerDn(), crl.getNextUpdate()
+                        == null ? "none" : crl.getNextUpdate().toInstant());
+                dropRevokedByCrl();
+                state.save();
+                return TrustChange.CHANGED;
+            }
+        }
+    }
+
+    /** Peers (and this host's own certificate) an applied CRL lists: a CRL may be the first news of it. */
+    private boolean dropRevokedByCrl() {
+        boolean changed = false;
         for (String host : List.copyOf(state.peerSerials.keySet())) {
-            if (revocations.listsSerial(state.peerSerials.get(host))) { // a CRL may be the first news of it
+            if (revocations.listsSerial(state.peerSerials.get(host))) {
                 state.peerSerials.remove(host);
                 state.peerDns.remove(host);
                 changed = true;
             }
         }
-        state.save();
-        return TrustChange.of(changed);
+        if (state.certPem != null && !state.ownCertRevoked && revocations.isRevoked(Pem.certificate(state.certPem))) {
+            LOG.warnf("an applied CRL lists this host's certificate %s", state.certSerial);
+            state.ownCertRevoked = true;
+            changed = true;
+        }
+        return changed;
     }
 
     private static TrustChange refused(String serial, String why) {

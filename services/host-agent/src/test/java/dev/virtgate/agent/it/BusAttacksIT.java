@@ -66,6 +66,7 @@ class BusAttacksIT {
         ownCert = pki.issue(HOST, "lab", FQDN, host.agent.hostKey().publicKey(), List.of("127.0.0.1"));
         ownCertEvent = pki.pkiService().sign(ownCert);
         host.configured(ownCertEvent);
+        host.configured(pki.pkiService().sign(pki.crlPublished(1, List.of()))); // pki-service's CRL: crl-fresh passes
         firstCredential = pki.credentialService().sign(credential(1, CredentialPhase.ACTIVE, null, List.of("virtgate-v1")));
         HostConfigured r = host.configured(firstCredential);
         assertThat(r.posture()).as(r.posture().toString()).allMatch(c -> c.status() == CheckStatus.PASS);

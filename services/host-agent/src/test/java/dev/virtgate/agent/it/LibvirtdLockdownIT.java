@@ -119,6 +119,7 @@ class LibvirtdLockdownIT {
         CertIssued cert = pki.issue(HOST, "lab", FQDN, agent.hostKey().publicKey(), List.of("127.0.0.1"));
         HostConfigured afterCert = host.configured(pki.pkiService().sign(cert));
         assertThat(check(afterCert, "apply").status()).as(afterCert.posture().toString()).isEqualTo(CheckStatus.PASS);
+        host.configured(pki.pkiService().sign(pki.crlPublished(1, List.of()))); // pki-service's CRL: crl-fresh passes
         HostConfigured r = host.configured(pki.credentialService().sign(credential(1, CredentialPhase.ACTIVE, null,
                 List.of("virtgate-v1"))));
         assertThat(r.posture()).as(r.posture().toString()).allMatch(c -> c.status() == CheckStatus.PASS);

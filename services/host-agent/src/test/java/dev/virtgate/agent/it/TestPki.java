@@ -6,6 +6,7 @@ import dev.virtgate.agent.pki.LibvirtDn;
 import dev.virtgate.agent.pki.Pem;
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRevoked;
+import dev.virtgate.contracts.events.CrlPublished;
 import dev.virtgate.contracts.trust.EventAuthorization;
 import dev.virtgate.contracts.trust.EventSignatures;
 import dev.virtgate.contracts.trust.Producer;
@@ -38,6 +39,7 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.SecureRandom;
+import java.security.cert.X509CRL;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
@@ -160,9 +162,21 @@ public final class TestPki {
 
     /** A CRL signed by this CA with the given CRL number. */
     public String crl(long number, List<BigInteger> revokedSerials) {
+        return crl(number, revokedSerials, Instant.now().plus(Duration.ofDays(1)));
+    }
+
+    /** As pki-service publishes every re-signed CRL: CrlPublished for {@link #crl}. */
+    public CrlPublished crlPublished(long number, List<BigInteger> revokedSerials) {
+        X509CRL crl = Pem.crl(crl(number, revokedSerials));
+        return new CrlPublished(fingerprint(), crl.getIssuerX500Principal().getName(), Long.toString(number),
+                crl.getThisUpdate().toInstant(), crl.getNextUpdate().toInstant(), Pem.encode(crl));
+    }
+
+    public String crl(long number, List<BigInteger> revokedSerials, Instant nextUpdate) {
         try {
-            var b = new X509v2CRLBuilder(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), new Date());
-            b.setNextUpdate(Date.from(Instant.now().plus(Duration.ofDays(1))));
+            var b = new X509v2CRLBuilder(X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
+                    Date.from(nextUpdate.minus(Duration.ofDays(1))));
+            b.setNextUpdate(Date.from(nextUpdate));
             b.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.valueOf(number)));
             revokedSerials.forEach(s -> b.addCRLEntry(s, new Date(), 0));
             return Pem.encode(new JcaX509CRLConverter().getCRL(b.build(signer())));
