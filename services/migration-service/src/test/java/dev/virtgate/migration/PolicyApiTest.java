@@ -17,14 +17,15 @@ class PolicyApiTest {
     @Test
     void defaultIsRequireTls() {
         Fleet.viewer().get("/v1/clusters/fresh-cluster/policy").then().statusCode(200)
-                .body("mode", is("REQUIRE_TLS")).body("windowOpen", is(false));
+                .body("mode", is("REQUIRE_TLS")).body("windowOpen", is(false)).body("saslOnTls", is(true))
+                .body("revision", is(0));
     }
 
     @Test
     void setAndReadPolicies() {
         Fleet.operator().body(Map.of("mode", "ALLOW_SASL_FALLBACK")).put("/v1/clusters/pol-a/policy").then()
                 .statusCode(200).body("mode", is("ALLOW_SASL_FALLBACK")).body("updatedBy", is("alice"))
-                .body("windowExpiresAt", nullValue());
+                .body("windowExpiresAt", nullValue()).body("saslOnTls", is(true)).body("revision", is(1));
         Fleet.viewer().get("/v1/clusters/pol-a/policy").then().body("mode", is("ALLOW_SASL_FALLBACK"));
         String until = Instant.now().plus(Duration.ofHours(4)).toString();
         Fleet.operator().body(Map.of("mode", "UPGRADE_WINDOW", "windowExpiresAt", until))
@@ -44,7 +45,8 @@ class PolicyApiTest {
         bad(Map.of(), 400, "mode");
         Fleet.operator().body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/Bad_Id/policy").then().statusCode(400)
                 .body("invalidParams.name", hasItem("clusterId"));
-        Fleet.viewer().get("/v1/clusters/pol-b/policy").then().body("mode", is("REQUIRE_TLS"));
+        bad(Map.of("mode", "REQUIRE_TLS", "saslOnTls", "maybe"), 400, "saslOnTls");
+        Fleet.viewer().get("/v1/clusters/pol-b/policy").then().body("mode", is("REQUIRE_TLS")).body("revision", is(0));
     }
 
     static void bad(Map<String, Object> body, int status, String field) {

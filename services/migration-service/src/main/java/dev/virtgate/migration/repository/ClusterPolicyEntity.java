@@ -1,5 +1,6 @@
 package dev.virtgate.migration.repository;
 
+import dev.virtgate.contracts.events.ClusterPolicyChanged;
 import dev.virtgate.migration.negotiation.ClusterPolicy;
 import dev.virtgate.contracts.events.PolicyMode;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
@@ -12,7 +13,11 @@ import jakarta.persistence.Table;
 
 import java.time.Instant;
 
-/** A cluster's migration policy; clusters without a row use REQUIRE_TLS. */
+/**
+ * A cluster's migration policy; clusters without a row use REQUIRE_TLS with SASL on TLS. The columns
+ * added later ({@code saslOnTls}, {@code revision}) are nullable: schema management is Hibernate
+ * {@code update}, and rows written before them read as {@code true} and {@code 0}.
+ */
 @Entity
 @Table(name = "cluster_policy")
 public class ClusterPolicyEntity extends PanacheEntityBase {
@@ -27,6 +32,12 @@ public class ClusterPolicyEntity extends PanacheEntityBase {
 
     public Instant windowExpiresAt;
 
+    /** SASL (SCRAM-SHA-256) layered on libvirt's TLS port; null: true. */
+    public Boolean saslOnTls;
+
+    /** Bumped by every change, carried by ClusterPolicyChanged; null: 0 (never published). */
+    public Long revision;
+
     @Column(nullable = false, length = 256)
     public String updatedBy;
 
@@ -35,5 +46,19 @@ public class ClusterPolicyEntity extends PanacheEntityBase {
 
     public ClusterPolicy toPolicy() {
         return new ClusterPolicy(mode, windowExpiresAt);
+    }
+
+    public boolean saslOnTlsOrDefault() {
+        return saslOnTls == null || saslOnTls;
+    }
+
+    public long revisionOrZero() {
+        return revision == null ? 0 : revision;
+    }
+
+    /** The policy as agents apply it; {@code changedAt} is when it was last set. */
+    public ClusterPolicyChanged toEvent() {
+        return new ClusterPolicyChanged(clusterId, mode, windowExpiresAt, saslOnTlsOrDefault(), revisionOrZero(),
+                updatedAt);
     }
 }

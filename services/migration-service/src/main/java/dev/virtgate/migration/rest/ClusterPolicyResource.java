@@ -12,6 +12,9 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Content;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 @Path("/v1/clusters/{clusterId}/policy")
 @Produces(MediaType.APPLICATION_JSON)
@@ -25,12 +28,20 @@ public class ClusterPolicyResource {
 
     @GET
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
+    @Operation(summary = "The cluster's policy",
+            description = "A cluster without one requires TLS, with SASL on TLS, at revision 0.")
     public PolicyView get(@PathParam("clusterId") String clusterId) {
         return policies.get(clusterId);
     }
 
     @PUT
     @RolesAllowed(Roles.OPERATOR)
+    @Operation(summary = "Set the cluster's policy",
+            description = "Bumps the revision and emits a signed ClusterPolicyChanged on virtgate.hosts: the agents "
+                    + "open or close libvirtd's TCP port and layer SASL (SCRAM-SHA-256) on TLS as it says. "
+                    + "saslOnTls defaults to true.")
+    @APIResponse(responseCode = "422", description = "windowExpiresAt missing, past, or given for another mode; "
+            + "nothing stored or sent", content = @Content(mediaType = "application/problem+json"))
     public PolicyView put(@PathParam("clusterId") String clusterId, @Valid @NotNull PolicyRequest request) {
         return policies.put(clusterId, request, identity.getPrincipal().getName());
     }

@@ -44,6 +44,9 @@ public class HostRegistry {
     @Inject
     CaFingerprint caFingerprint;
 
+    @Inject
+    PolicyService policies;
+
     @Transactional
     public HostRegistration register(RegisterHostRequest request, String requestedBy) {
         String fqdn = request.fqdn().toLowerCase(Locale.ROOT);
@@ -77,6 +80,7 @@ public class HostRegistry {
         host.persist();
         outbox.write(new HostRegistered(host.id, host.clusterId, host.fqdn, dnsNames, management, migration,
                 host.enrollmentKey, host.enrollmentTokenExpiresAt));
+        policies.republish(host.clusterId);
         Audit.info("host.registered", requestedBy, "host=" + host.id + " cluster=" + host.clusterId + " fqdn=" + fqdn);
         return new HostRegistration(host.id, host.clusterId, host.fqdn, token, host.enrollmentTokenExpiresAt,
                 caCertSha256);

@@ -5,16 +5,26 @@ import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.migration.repository.ClusterPolicyEntity;
 import dev.virtgate.migration.rest.PolicyRequest;
 import dev.virtgate.migration.rest.PolicyView;
+import dev.virtgate.support.outbox.OutboxWriter;
 import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
 
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 
-/** Cluster migration policies. A cluster without one requires TLS. */
+/**
+ * Cluster migration policies. A cluster without one requires TLS, with SASL on TLS. Every change is
+ * sent to the agents as a signed ClusterPolicyChanged, written with it in one transaction.
+ */
 @ApplicationScoped
 public class PolicyService {
     public static final String CLUSTER_ID = "[a-z0-9][a-z0-9-]{0,62}";
+
+    @Inject
+    OutboxWriter outbox;
 
     public ClusterPolicy policyOf(String clusterId) {
         ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId);
@@ -26,7 +36,7 @@ public class PolicyService {
         ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId);
         Instant now = Instant.now();
         if (entity == null) {
-            return new PolicyView(clusterId, PolicyMode.REQUIRE_TLS, null, false, null, null);
+            return new PolicyView(clusterId, PolicyMode.REQUIRE_TLS, null, false, true, 0, null, null);
         }
         return view(entity, now);
     }
@@ -34,7 +44,8 @@ public class PolicyService {
     @Transactional
     public PolicyView put(String clusterId, PolicyRequest request, String requestedBy) {
         checkId(clusterId);
-        Instant now = Instant.now();
+        // instants as PostgreSQL stores them: the event sent again on a registration is the same
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         if (request.mode() == PolicyMode.UPGRADE_WINDOW) {
             if (request.windowExpiresAt() == null) {
                 throw ProblemException.unprocessable("windowExpiresAt", "an UPGRADE_WINDOW needs an expiry");
@@ -45,18 +56,23 @@ public class PolicyService {
         } else if (request.windowExpiresAt() != null) {
             throw ProblemException.unprocessable("windowExpiresAt", "only an UPGRADE_WINDOW has an expiry");
         }
-        ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId);
+        ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId, LockModeType.PESSIMISTIC_WRITE);
         if (entity == null) {
             entity = new ClusterPolicyEntity();
             entity.clusterId = clusterId;
         }
         entity.mode = request.mode();
-        entity.windowExpiresAt = request.windowExpiresAt();
+        entity.windowExpiresAt = request.windowExpiresAt() == null ? null
+                : request.windowExpiresAt().truncatedTo(ChronoUnit.MICROS);
+        entity.saslOnTls = request.saslOnTlsOrDefault();
+        entity.revision = entity.revisionOrZero() + 1;
         entity.updatedBy = requestedBy;
         entity.updatedAt = now;
         entity.persist();
+        outbox.write(entity.toEvent());
         String what = "cluster=" + clusterId + " mode=" + request.mode()
-                + (request.windowExpiresAt() == null ? "" : " until=" + request.windowExpiresAt());
+                + (request.windowExpiresAt() == null ? "" : " until=" + request.windowExpiresAt())
+                + " saslOnTls=" + entity.saslOnTls + " revision=" + entity.revision;
         if (request.mode() == PolicyMode.UPGRADE_WINDOW) {
             Audit.warn("policy.upgrade-window", requestedBy, what);
         } else {
@@ -65,9 +81,26 @@ public class PolicyService {
         return view(entity, now);
     }
 
+    /**
+     * Sends the cluster's policy again, at its revision, inside the caller's transaction: for an agent
+     * enrolling after topic retention dropped the original. Nothing for a cluster without a policy row
+     * (agents default to REQUIRE_TLS with SASL on TLS). A row from before revisions becomes revision 1.
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void republish(String clusterId) {
+        ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId, LockModeType.PESSIMISTIC_WRITE);
+        if (entity == null) {
+            return;
+        }
+        if (entity.revisionOrZero() == 0) {
+            entity.revision = 1L;
+        }
+        outbox.write(entity.toEvent());
+    }
+
     private static PolicyView view(ClusterPolicyEntity entity, Instant now) {
         return new PolicyView(entity.clusterId, entity.mode, entity.windowExpiresAt, entity.toPolicy().windowOpen(now),
-                entity.updatedBy, entity.updatedAt);
+                entity.saslOnTlsOrDefault(), entity.revisionOrZero(), entity.updatedBy, entity.updatedAt);
     }
 
     private static void checkId(String clusterId) {
