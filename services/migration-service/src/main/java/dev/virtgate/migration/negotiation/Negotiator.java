@@ -133,6 +133,11 @@ public final class Negotiator {
         if (host.credentialVersion() == null) {
             problems.add(side + " has no SASL credential applied");
         }
+        if (host.certRevokedAt() != null) {
+            // a revocation also rotates the cluster's credential away from the host (credential-service)
+            problems.add(side + " certificate " + host.certSerial() + " was revoked " + HumanTime.ago(host.certRevokedAt(), now)
+                    + ": the host has lost the cluster's SASL credential too");
+        }
         problems.addAll(postureProblems(side, host, now));
         return problems.stream().distinct().toList();
     }

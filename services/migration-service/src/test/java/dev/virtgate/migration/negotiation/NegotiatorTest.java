@@ -105,6 +105,19 @@ class NegotiatorTest {
     }
 
     @Test
+    void aRevokedHostGetsNoSaslFallbackEither() {
+        HostState r = ready("b", true, null);
+        HostState revoked = new HostState(r.hostId(), r.clusterId(), r.fqdn(), r.migrationAddress(), r.certSerial(),
+                r.certNotBefore(), r.certNotAfter(), NOW.minus(Duration.ofMinutes(5)), r.appliedCertSerial(),
+                r.tlsListening(), r.saslListening(), r.nativeTlsMigration(), r.credentialVersion(), r.postureAllPass(),
+                r.failedCheck(), r.probedAt(), r.previousCert());
+        MigrationPlan plan = negotiator.negotiate(ready("a", true, null), revoked,
+                new ClusterPolicy(PolicyMode.ALLOW_SASL_FALLBACK, null), NOW, null);
+        assertThat(plan.allowed()).isFalse();
+        assertThat(plan.reasons()).anyMatch(x -> x.contains("lost the cluster's SASL credential"));
+    }
+
+    @Test
     void insecureOnlyInsideAnOpenWindow() {
         HostState legacy = new HostState("b", "c1", "b.lab.test", "10.78.0.2", null, null, null, null, null, false,
                 false, false, null, null, null, null, null);
