@@ -63,10 +63,6 @@ public interface AgentConfig {
     @WithDefault("true")
     boolean requireTls();
 
-    /** auth_tls: "none" = the client certificate and tls_allowed_dn_list authenticate; or "sasl". */
-    @WithDefault("none")
-    String authTls();
-
     /** Policy: rewrite files that someone changed by hand. */
     @WithDefault("false")
     boolean repairDrift();

@@ -11,6 +11,8 @@ import dev.virtgate.agent.libvirt.CapabilityDiscovery;
 import dev.virtgate.agent.libvirt.LibvirtClient;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.libvirt.SaslDb;
+import dev.virtgate.agent.policy.ClusterPolicy;
+import dev.virtgate.agent.policy.PolicyWindow;
 import dev.virtgate.agent.service.CredentialSource;
 import dev.virtgate.agent.service.EventSink;
 import dev.virtgate.agent.state.AgentState;
@@ -25,6 +27,7 @@ import org.libvirt.Connect;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,6 +60,8 @@ public final class ConfigReconciler {
     private final ConfigRenderer renderer;
     private final ConfigApplier applier;
     private final SelfProbe probe;
+    private final TcpPortPolicy tcpPolicy;
+    private final PolicyWindow policyWindow;
     private final Runnable retryAction;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "agent-retry");
@@ -83,6 +88,8 @@ public final class ConfigReconciler {
         this.renderer = new ConfigRenderer(config, paths, qemuGroup(config));
         this.applier = new ConfigApplier(config, paths, parts.libvirtd(), parts.migrationLock());
         this.probe = new SelfProbe(config, paths, parts.libvirtd());
+        this.tcpPolicy = new TcpPortPolicy(config, paths, Clock.systemUTC());
+        this.policyWindow = new PolicyWindow(retryAction, Clock.systemUTC());
     }
 
     public CapabilityDiscovery discovery() {
@@ -99,6 +106,7 @@ public final class ConfigReconciler {
             return probeAndReport(false);
         }
         ensureHostUuid(null);
+        policyWindow.follow(ClusterPolicy.of(state)); // an upgrade window's end re-applies, closing TCP
         List<PostureCheck> extra = new ArrayList<>();
         try {
             Map<String, String> passwords = saslPasswords();
@@ -130,6 +138,11 @@ public final class ConfigReconciler {
                     "changed by hand: " + String.join(", ", probe.drifted(state)))));
             return applyAndReport();
         }
+        if (state.certPem != null && tcpPolicy.mustClose(state, discovery.listeners(), probe.drifted(state))) {
+            LOG.info("the cluster policy no longer allows TCP: re-applying to close libvirtd's TCP port");
+            return applyAndReport();
+        }
+        policyWindow.follow(ClusterPolicy.of(state));
         return report(List.of());
     }
 
@@ -145,6 +158,7 @@ public final class ConfigReconciler {
             }
         }
         checks.addAll(probe.run(state, password));
+        checks.add(tcpPolicy.check(state));
         checks.add(CrlFreshness.check(state, Instant.now()));
         List<String> listeners = discovery.listeners();
         boolean tls = listeners.stream().anyMatch(l -> l.startsWith("tls://"));

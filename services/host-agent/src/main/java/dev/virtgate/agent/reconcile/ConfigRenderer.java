@@ -9,10 +9,13 @@ import dev.virtgate.agent.conf.SaslConf;
 import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.files.SecureFiles;
+import dev.virtgate.agent.policy.ClusterPolicy;
 import dev.virtgate.agent.service.CredentialSource;
 import dev.virtgate.agent.state.AgentState;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,11 +39,17 @@ public final class ConfigRenderer {
     private final AgentConfig config;
     private final AgentPaths paths;
     private final String qemuGroup;
+    private final Clock clock;
 
     public ConfigRenderer(AgentConfig config, AgentPaths paths, String qemuGroup) {
+        this(config, paths, qemuGroup, Clock.systemUTC());
+    }
+
+    public ConfigRenderer(AgentConfig config, AgentPaths paths, String qemuGroup, Clock clock) {
         this.config = config;
         this.paths = paths;
         this.qemuGroup = qemuGroup;
+        this.clock = clock;
     }
 
     public String realm() {
@@ -48,9 +57,18 @@ public final class ConfigRenderer {
                 .orElse(config.fqdn()).toLowerCase(java.util.Locale.ROOT));
     }
 
-    /** Whether SASL over TCP is enabled: only with a credential to authenticate with. */
-    public static boolean tcpEnabled(AgentState state) {
-        return state.credential != null;
+    /**
+     * Whether libvirtd listens on plain TCP (SASL DIGEST-MD5): only while the cluster's policy allows
+     * it (ALLOW_SASL_FALLBACK, or an UPGRADE_WINDOW not yet expired) and with a credential to
+     * authenticate with.
+     */
+    public static boolean tcpEnabled(AgentState state, Instant now) {
+        return state.credential != null && ClusterPolicy.of(state).tcpAllowed(now);
+    }
+
+    /** auth_tls = "sasl" (SCRAM-SHA-256 on top of the client certificate) when the policy says so, else "none". */
+    public static boolean saslOnTls(AgentState state) {
+        return ClusterPolicy.of(state).saslOnTls();
     }
 
     public List<FileSpec> render(AgentState state, String hostKeyPem, CredentialSource credentials) {
@@ -90,18 +108,15 @@ public final class ConfigRenderer {
 
     String libvirtdConf(AgentState state) {
         Map<String, ConfValue> v = new LinkedHashMap<>();
-        boolean tcp = tcpEnabled(state);
+        boolean tcp = tcpEnabled(state, clock.instant());
+        boolean saslTls = saslOnTls(state);
         v.put("listen_tls", ConfValue.of(1));
         v.put("listen_tcp", ConfValue.of(tcp ? 1 : 0));
         v.put("listen_addr", ConfValue.of(ConfigValues.listenAddress("management-address", config.managementAddress())));
         v.put("tls_port", ConfValue.of(Integer.toString(ConfigValues.port("tls-port", config.tlsPort()))));
         v.put("tcp_port", ConfValue.of(Integer.toString(ConfigValues.port("tcp-port", config.tcpPort()))));
         v.put("auth_tcp", ConfValue.of("sasl"));
-        String authTls = config.authTls();
-        if (!authTls.equals("none") && !authTls.equals("sasl")) {
-            throw new ConfigRejectedException("auth-tls", "must be none or sasl");
-        }
-        v.put("auth_tls", ConfValue.of(authTls));
+        v.put("auth_tls", ConfValue.of(saslTls ? "sasl" : "none"));
         v.put("key_file", ConfValue.of(ConfigValues.path("key_file", paths.serverKey())));
         v.put("cert_file", ConfValue.of(ConfigValues.path("cert_file", paths.serverCert())));
         v.put("ca_file", ConfValue.of(ConfigValues.path("ca_file", paths.caCert())));
@@ -111,7 +126,7 @@ public final class ConfigRenderer {
         v.put("tls_no_verify_certificate", ConfValue.of(0));
         v.put("tls_no_sanity_certificate", ConfValue.of(0));
         v.put("tls_allowed_dn_list", ConfValue.of(allowedDns(state)));
-        if (tcp || authTls.equals("sasl")) {
+        if (tcp || saslTls) { // empty (no credential yet): libvirtd lets no SASL user in
             v.put("sasl_allowed_username_list", ConfValue.of(allowedUsers(state)));
         }
         v.put("host_uuid", ConfValue.of(ConfigValues.uuid("host_uuid", state.hostUuid)));
@@ -178,11 +193,11 @@ public final class ConfigRenderer {
 
     String saslConf(AgentState state) {
         List<String> mechs = new ArrayList<>();
-        if (tcpEnabled(state) || !config.authTls().equals("sasl")) {
-            mechs.add("digest-md5"); // plain TCP needs a SASL security layer (SSF >= 56)
+        if (tcpEnabled(state, clock.instant())) {
+            mechs.add("digest-md5"); // plain TCP needs a SASL security layer (SSF >= 56): no scram there
         }
-        if (config.authTls().equals("sasl")) {
-            mechs.add("scram-sha-256");
+        if (saslOnTls(state) || mechs.isEmpty()) {
+            mechs.add("scram-sha-256"); // over TLS; never an empty mech_list (Cyrus would offer every plugin)
         }
         mechs.forEach(m -> ConfigValues.mechanism("mech_list", m));
         Map<String, String> v = new LinkedHashMap<>();

@@ -8,6 +8,7 @@ import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.pki.HostKey;
 import dev.virtgate.agent.pki.MiniCa;
 import dev.virtgate.agent.pki.Pem;
+import dev.virtgate.agent.policy.ClusterPolicy;
 import dev.virtgate.agent.state.AgentState;
 import dev.virtgate.contracts.events.CheckStatus;
 import dev.virtgate.contracts.events.PostureCheck;
@@ -66,36 +67,50 @@ public final class SelfProbe {
         LibvirtClient.Attempt unauth = LibvirtClient.attempt(LibvirtClient.withAuthFile(tcpUri(), emptyAuthFile()));
         checks.add(unauth.connected() ? fail(UNAUTH_TCP, "a client without credentials connected over TCP")
                 : pass(UNAUTH_TCP, shorten(unauth.error())));
-        if (state.certPem == null) {
-            checks.add(skipped(FOREIGN_CA, "no certificate yet"));
-            checks.add(skipped(OWN_TLS, "no certificate yet"));
-        } else {
-            LibvirtClient.Attempt foreign = LibvirtClient.attempt(
-                    LibvirtClient.withAuthFile(tlsUri(foreignPkiDir(state)), emptyAuthFile()));
-            checks.add(foreign.connected() ? fail(FOREIGN_CA, "a certificate from a foreign CA was accepted")
-                    : pass(FOREIGN_CA, shorten(foreign.error())));
-            if (state.ownCertRevoked) {
-                checks.add(skipped(OWN_TLS, "own certificate revoked"));
+        // The host's own SASL credential: for SASL over TCP, and over TLS when auth_tls is sasl.
+        Path ownSasl = state.credential == null || clientPassword == null ? null
+                : ownSaslAuthFile(state.credential.clientUsername(), clientPassword);
+        try {
+            tlsChecks(state, ownSasl, checks);
+            if (ownSasl == null) {
+                checks.add(skipped(OWN_SASL, "no SASL credential yet"));
+            } else if (!ConfigRenderer.tcpEnabled(state, Instant.now())) {
+                checks.add(skipped(OWN_SASL, "TCP closed by the cluster policy " + ClusterPolicy.of(state).mode()));
             } else {
-                LibvirtClient.Attempt own = LibvirtClient.attempt(
-                        LibvirtClient.withAuthFile(tlsUri(ownPkiDir()), emptyAuthFile()));
-                checks.add(own.connected() ? pass(OWN_TLS, null) : fail(OWN_TLS, shorten(own.error())));
-            }
-        }
-        if (state.credential == null || clientPassword == null) {
-            checks.add(skipped(OWN_SASL, "no SASL credential yet"));
-        } else {
-            Path authFile = ownSaslAuthFile(state.credential.clientUsername(), clientPassword);
-            try {
-                LibvirtClient.Attempt own = LibvirtClient.attempt(LibvirtClient.withAuthFile(tcpUri(), authFile),
+                LibvirtClient.Attempt own = LibvirtClient.attempt(LibvirtClient.withAuthFile(tcpUri(), ownSasl),
                         LibvirtClient.fromAuthFileOnly());
                 checks.add(own.connected() ? pass(OWN_SASL, null) : fail(OWN_SASL, shorten(own.error())));
-            } finally {
-                SecureFiles.delete(authFile);
+            }
+        } finally {
+            if (ownSasl != null) {
+                SecureFiles.delete(ownSasl);
             }
         }
         checks.add(configMatches(state));
         return checks;
+    }
+
+    /** Both with the own SASL credential when there is one: the foreign certificate's refusal is its own. */
+    private void tlsChecks(AgentState state, Path ownSasl, List<PostureCheck> checks) {
+        if (state.certPem == null) {
+            checks.add(skipped(FOREIGN_CA, "no certificate yet"));
+            checks.add(skipped(OWN_TLS, "no certificate yet"));
+            return;
+        }
+        Path credential = ownSasl != null ? ownSasl : emptyAuthFile();
+        LibvirtClient.Attempt foreign = LibvirtClient.attempt(
+                LibvirtClient.withAuthFile(tlsUri(foreignPkiDir(state)), credential), LibvirtClient.fromAuthFileOnly());
+        checks.add(foreign.connected() ? fail(FOREIGN_CA, "a certificate from a foreign CA was accepted")
+                : pass(FOREIGN_CA, shorten(foreign.error())));
+        if (state.ownCertRevoked) {
+            checks.add(skipped(OWN_TLS, "own certificate revoked"));
+        } else if (ownSasl == null && ConfigRenderer.saslOnTls(state)) {
+            checks.add(skipped(OWN_TLS, "auth_tls is sasl and there is no SASL credential yet"));
+        } else {
+            LibvirtClient.Attempt own = LibvirtClient.attempt(
+                    LibvirtClient.withAuthFile(tlsUri(ownPkiDir()), credential), LibvirtClient.fromAuthFileOnly());
+            checks.add(own.connected() ? pass(OWN_TLS, null) : fail(OWN_TLS, shorten(own.error())));
+        }
     }
 
     PostureCheck certificate(AgentState state) {

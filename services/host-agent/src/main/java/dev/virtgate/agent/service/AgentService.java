@@ -11,6 +11,7 @@ import dev.virtgate.agent.identity.HostIdentity;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.libvirt.MigrationRunner;
 import dev.virtgate.agent.pki.HostKey;
+import dev.virtgate.agent.policy.ClusterPolicy;
 import dev.virtgate.agent.reconcile.ConfigReconciler;
 import dev.virtgate.agent.state.AgentState;
 import dev.virtgate.agent.trust.EventSigner;
@@ -26,6 +27,7 @@ import dev.virtgate.contracts.EventType;
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRenewalRequested;
 import dev.virtgate.contracts.events.CertRevoked;
+import dev.virtgate.contracts.events.ClusterPolicyChanged;
 import dev.virtgate.contracts.events.CredentialRotated;
 import dev.virtgate.contracts.events.CrlPublished;
 import dev.virtgate.contracts.events.CsrSubmitted;
@@ -58,7 +60,8 @@ import java.util.function.Supplier;
 public class AgentService {
     private static final Logger LOG = Logger.getLogger(AgentService.class);
     public static final String AGENT_VERSION = "0.1.0";
-    private static final Set<EventType> HANDLED = Set.of(EventType.HOST_ACCESS_GRANTED, EventType.CERT_ISSUED,
+    private static final Set<EventType> HANDLED = Set.of(EventType.CLUSTER_POLICY_CHANGED,
+            EventType.HOST_ACCESS_GRANTED, EventType.CERT_ISSUED,
             EventType.CERT_REVOKED, EventType.CRL_PUBLISHED, EventType.CERT_RENEWAL_REQUESTED,
             EventType.CREDENTIAL_ROTATED, EventType.MIGRATION_REQUESTED, EventType.MIGRATION_CANCEL_REQUESTED);
 
@@ -189,6 +192,8 @@ public class AgentService {
             return onCredentialRotated(verified, e);
         } else if (event instanceof HostAccessGranted e) {
             return onAccessGranted(e);
+        } else if (event instanceof ClusterPolicyChanged e) {
+            return onPolicyChanged(e);
         } else if (event instanceof CertRenewalRequested e) {
             return onRenewalRequested(e).map(Event.class::cast);
         } else if (event instanceof MigrationRequested e) {
@@ -222,6 +227,15 @@ public class AgentService {
         }
         state.credential = new AgentState.Credential(e.rotationId(), e.username(), e.version(), e.kvPath(),
                 e.kvVersion(), e.phase().name(), e.previousUsername(), e.previousKvVersion(), e.acceptedUsernames());
+        state.save();
+        return state.certPem == null ? Optional.empty() : Optional.of(reconciler.applyAndReport());
+    }
+
+    /** A newer policy for this cluster is kept and applied (a restart waits for running migrations). */
+    private synchronized Optional<Event> onPolicyChanged(ClusterPolicyChanged e) {
+        if (!ClusterPolicy.accept(state, config.clusterId(), e)) {
+            return Optional.empty();
+        }
         state.save();
         return state.certPem == null ? Optional.empty() : Optional.of(reconciler.applyAndReport());
     }

@@ -3,6 +3,7 @@ package dev.virtgate.agent.state;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.agent.files.SecureFiles;
 import dev.virtgate.contracts.EventCodec;
+import dev.virtgate.contracts.events.ClusterPolicyChanged;
 import dev.virtgate.contracts.events.CredentialPhase;
 
 import java.io.IOException;
@@ -45,6 +46,8 @@ public final class AgentState {
     public Map<String, String> peerSerials = new TreeMap<>();
     public String hostUuid;
     public Credential credential;
+    /** The cluster's policy with the highest revision seen (null: none yet, see ClusterPolicy.DEFAULT). */
+    public ClusterPolicyChanged policy;
     /** user -> kv version whose password is in the SASL db. */
     public Map<String, Integer> saslUsers = new TreeMap<>();
     /** logical path -> sha256 of the content last applied. */

@@ -16,6 +16,7 @@ import dev.virtgate.contracts.events.CredentialRotated;
 import dev.virtgate.contracts.events.CsrSubmitted;
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.contracts.trust.EventSignatures;
 import dev.virtgate.contracts.trust.EventVerifier;
@@ -74,6 +75,7 @@ class LibvirtdLockdownIT {
         Assumptions.assumeTrue(PrivateLibvirtd.available(), "needs root, unshare and libvirtd");
         host = TestHost.start(HOST, FQDN, pki);
         host.passwords.put("virtgate/clusters/lab/libvirt-sasl#1", PASSWORD);
+        host.policy(PolicyMode.ALLOW_SASL_FALLBACK, null, true); // SASL over TCP too (PolicyPortsIT: the default)
         agent = host.agent;
         libvirtd = host.libvirtd;
     }
@@ -122,7 +124,7 @@ class LibvirtdLockdownIT {
         host.configured(pki.pkiService().sign(pki.crlPublished(1, List.of()))); // pki-service's CRL: crl-fresh passes
         HostConfigured r = host.configured(pki.credentialService().sign(credential(1, CredentialPhase.ACTIVE, null,
                 List.of("virtgate-v1"))));
-        assertThat(r.posture()).as(r.posture().toString()).allMatch(c -> c.status() == CheckStatus.PASS);
+        assertThat(r.posture()).as(r.posture().toString()).allMatch(c -> c.status() != CheckStatus.FAIL);
         assertThat(r.tlsListening()).isTrue();
         assertThat(r.saslListening()).isTrue();
         assertThat(r.appliedCertSerial()).isEqualTo(cert.serial());
@@ -183,15 +185,15 @@ class LibvirtdLockdownIT {
     @Order(5)
     void certificateReloadKeepsAnOpenConnection() throws Exception {
         String pid = libvirtd.ctl("pid");
-        Connect open = new Connect("qemu+tls://127.0.0.1:" + libvirtd.tlsPort() + "/system?pkipath="
-                + host.pkiDir("reload", pki.caPem(), agent.state().certPem, agent.hostKey().privateKeyPem()),
-                null, 0);
+        Connect open = new Connect(LibvirtClient.withAuthFile(host.tlsUri(host.pkiDir("reload", pki.caPem(),
+                agent.state().certPem, agent.hostKey().privateKeyPem())), host.clusterCredential("reload")),
+                LibvirtClient.fromAuthFileOnly(), 0);
         try {
             CertIssued renewed = pki.issue(HOST, "lab", FQDN, agent.hostKey().publicKey(), List.of("127.0.0.1"));
             HostConfigured r = host.configured(pki.pkiService().sign(renewed));
             assertThat(check(r, "apply").detail()).contains("reloaded without restart");
             assertThat(r.appliedCertSerial()).isEqualTo(renewed.serial());
-            assertThat(r.posture()).as(r.posture().toString()).allMatch(c -> c.status() == CheckStatus.PASS);
+            assertThat(r.posture()).as(r.posture().toString()).allMatch(c -> c.status() != CheckStatus.FAIL);
             assertThat(open.getLibVersion()).isEqualTo(9_000_000L);
             assertThat(libvirtd.ctl("pid")).isEqualTo(pid);
         } finally {
@@ -243,7 +245,7 @@ class LibvirtdLockdownIT {
         repairing.put("repair-drift", "true");
         AgentService repairer = host.newAgent(repairing);
         HostConfigured repaired = repairer.probeAndReport(true);
-        assertThat(repaired.posture()).as(repaired.posture().toString()).allMatch(c -> c.status() == CheckStatus.PASS);
+        assertThat(repaired.posture()).as(repaired.posture().toString()).allMatch(c -> c.status() != CheckStatus.FAIL);
         assertThat(Files.readString(conf)).contains("auth_tcp = \"sasl\"").doesNotContain("auth_tcp = \"none\"");
         agent = host.agent = repairer;
     }
@@ -285,7 +287,7 @@ class LibvirtdLockdownIT {
         CertIssued renewed = pki.issue(HOST, "lab", FQDN, next, List.of("127.0.0.1"));
         HostConfigured r = host.configured(pki.pkiService().sign(renewed));
         assertThat(r.appliedCertSerial()).isEqualTo(renewed.serial());
-        assertThat(r.posture()).as(r.posture().toString()).allMatch(c -> c.status() == CheckStatus.PASS);
+        assertThat(r.posture()).as(r.posture().toString()).allMatch(c -> c.status() != CheckStatus.FAIL);
         assertThat(agent.hostKey().publicKey().getEncoded()).isEqualTo(next.getEncoded());
         assertThat(host.file("var/lib/virtgate-agent/host-key.next.pem")).doesNotExist();
         assertThat(Files.readString(host.file("etc/pki/libvirt/private/serverkey.pem")))

@@ -3,9 +3,12 @@ package dev.virtgate.agent.it;
 import dev.virtgate.agent.libvirt.LibvirtClient;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.service.AgentService;
+import dev.virtgate.agent.state.AgentState;
 import dev.virtgate.agent.trust.SignedEvent;
 import dev.virtgate.contracts.Event;
+import dev.virtgate.contracts.events.ClusterPolicyChanged;
 import dev.virtgate.contracts.events.HostConfigured;
+import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.contracts.events.PostureCheck;
 import dev.virtgate.testsupport.trust.TestProducer;
 
@@ -15,11 +18,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One test hypervisor: a real private libvirtd ({@link PrivateLibvirtd}) and the agent that locks it
@@ -35,6 +40,7 @@ final class TestHost implements AutoCloseable {
     final Map<String, String> settings;
     final List<SignedEvent> published = new CopyOnWriteArrayList<>();
     final Map<String, String> passwords = new ConcurrentHashMap<>();
+    private final AtomicLong policyRevision = new AtomicLong();
     AgentService agent;
 
     private TestHost(String hostId, String fqdn, TestPki pki, PrivateLibvirtd libvirtd) {
@@ -74,6 +80,12 @@ final class TestHost implements AutoCloseable {
         return (HostConfigured) receive(event).orElseThrow(() -> new AssertionError("no report for " + event));
     }
 
+    /** The cluster's next policy revision, signed as migration-service signs it; the agent's answer. */
+    Optional<Event> policy(PolicyMode mode, Instant windowExpiresAt, boolean saslOnTls) {
+        return receive(pki.migrationService().sign(new ClusterPolicyChanged("lab", mode, windowExpiresAt, saslOnTls,
+                policyRevision.incrementAndGet(), Instant.now())));
+    }
+
     Path file(String rel) {
         return libvirtd.root().resolve(rel);
     }
@@ -90,10 +102,30 @@ final class TestHost implements AutoCloseable {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(file(rel)));
     }
 
-    /** Whether libvirtd accepts a TLS client with this CA bundle, certificate and key. */
+    /**
+     * Whether libvirtd accepts a TLS client with this CA bundle, certificate and key, and the SASL
+     * credential the agent itself presents to peers (none before it has one): with auth_tls = "sasl"
+     * a certificate alone is not enough, and a refusal here is the certificate's.
+     */
     boolean tlsAccepts(String name, String caPem, String certPem, String keyPem) throws IOException {
-        return LibvirtClient.attempt("qemu+tls://127.0.0.1:" + libvirtd.tlsPort() + "/system?pkipath="
-                + pkiDir(name, caPem, certPem, keyPem), null).connected();
+        return tlsAccepts(name, caPem, certPem, keyPem, clusterCredential("tls-" + name));
+    }
+
+    /** As above, with the SASL credential in {@code authFile}. */
+    boolean tlsAccepts(String name, String caPem, String certPem, String keyPem, Path authFile) throws IOException {
+        return LibvirtClient.attempt(LibvirtClient.withAuthFile(tlsUri(pkiDir(name, caPem, certPem, keyPem)), authFile),
+                LibvirtClient.fromAuthFileOnly()).connected();
+    }
+
+    String tlsUri(Path pkiDir) {
+        return "qemu+tls://127.0.0.1:" + libvirtd.tlsPort() + "/system?pkipath=" + pkiDir;
+    }
+
+    /** An auth file with the SASL credential the agent presents to peers; without one, no credential. */
+    Path clusterCredential(String name) {
+        AgentState.Credential c = agent.state().credential;
+        return c == null ? authFile(name, null, null)
+                : authFile(name, c.clientUsername(), passwords.get(c.kvPath() + "#" + c.clientKvVersion()));
     }
 
     Path pkiDir(String name, String ca, String cert, String key) throws IOException {

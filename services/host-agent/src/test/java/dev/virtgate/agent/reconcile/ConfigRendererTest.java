@@ -1,14 +1,23 @@
 package dev.virtgate.agent.reconcile;
 
+import dev.virtgate.agent.conf.ConfValue;
+import dev.virtgate.agent.conf.LibvirtConf;
+import dev.virtgate.agent.conf.SaslConf;
 import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.it.TestAgents;
 import dev.virtgate.agent.state.AgentState;
 import dev.virtgate.contracts.events.CheckStatus;
+import dev.virtgate.contracts.events.ClusterPolicyChanged;
+import dev.virtgate.contracts.events.PolicyMode;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +50,83 @@ class ConfigRendererTest {
         s.credential = new AgentState.Credential("rot", "virtgate-v" + version, version, "secret/data/x", version, phase,
                 version > 1 ? "virtgate-v" + (version - 1) : null, version > 1 ? version - 1 : null, accepted);
         return s;
+    }
+
+    static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
+
+    ConfigRenderer renderer(Instant now) {
+        AgentConfig c = config(Map.of());
+        return new ConfigRenderer(c, new AgentPaths(c.paths()), "qemu", Clock.fixed(now, ZoneOffset.UTC));
+    }
+
+    static AgentState under(AgentState s, PolicyMode mode, Instant windowExpiresAt, boolean saslOnTls) {
+        s.policy = new ClusterPolicyChanged("lab", mode, windowExpiresAt, saslOnTls, 1, NOW.minusSeconds(60));
+        s.hostUuid = "6f1c2a8e-0b7d-4c33-9a51-2e8f0c4d7b19";
+        return s;
+    }
+
+    static AgentState credential() {
+        return withCredential("ACTIVE", 1, List.of("virtgate-v1"));
+    }
+
+    /** listen_tcp, auth_tls, whether sasl_allowed_username_list is set, mech_list. */
+    record Rendered(long listenTcp, String authTls, boolean usernameList, String mechs) {
+    }
+
+    Rendered render(AgentState s, Instant now) {
+        ConfigRenderer r = renderer(now);
+        LibvirtConf conf = LibvirtConf.parse(r.libvirtdConf(s));
+        assertThat(conf.get("auth_tcp")).contains(new ConfValue.Str("sasl"));
+        return new Rendered(((ConfValue.Int) conf.get("listen_tcp").orElseThrow()).value(),
+                ((ConfValue.Str) conf.get("auth_tls").orElseThrow()).value(),
+                conf.get("sasl_allowed_username_list").isPresent(),
+                SaslConf.parse(r.saslConf(s)).get("mech_list").orElseThrow());
+    }
+
+    @Test
+    void withoutAnyPolicyTcpIsClosedAndSaslRidesOnTls() {
+        AgentState s = credential();
+        s.hostUuid = "6f1c2a8e-0b7d-4c33-9a51-2e8f0c4d7b19";
+        assertThat(render(s, NOW)).isEqualTo(new Rendered(0, "sasl", true, "scram-sha-256"));
+    }
+
+    @Test
+    void requireTlsClosesTcpEvenWithACredential() {
+        assertThat(render(under(credential(), PolicyMode.REQUIRE_TLS, null, true), NOW))
+                .isEqualTo(new Rendered(0, "sasl", true, "scram-sha-256"));
+    }
+
+    @Test
+    void saslFallbackOpensTcpWithDigestMd5OnlyWithACredential() {
+        assertThat(render(under(credential(), PolicyMode.ALLOW_SASL_FALLBACK, null, true), NOW))
+                .isEqualTo(new Rendered(1, "sasl", true, "digest-md5 scram-sha-256"));
+        assertThat(render(under(credential(), PolicyMode.ALLOW_SASL_FALLBACK, null, false), NOW))
+                .isEqualTo(new Rendered(1, "none", true, "digest-md5"));
+        assertThat(render(under(new AgentState(), PolicyMode.ALLOW_SASL_FALLBACK, null, true), NOW))
+                .isEqualTo(new Rendered(0, "sasl", true, "scram-sha-256"));
+    }
+
+    @Test
+    void anUpgradeWindowOpensTcpUntilItExpires() {
+        AgentState s = under(credential(), PolicyMode.UPGRADE_WINDOW, NOW.plusSeconds(20), true);
+        assertThat(render(s, NOW).listenTcp()).isEqualTo(1);
+        assertThat(render(s, NOW.plusSeconds(20))).isEqualTo(new Rendered(0, "sasl", true, "scram-sha-256"));
+        assertThat(render(under(credential(), PolicyMode.UPGRADE_WINDOW, null, true), NOW).listenTcp()).isZero();
+    }
+
+    @Test
+    void withoutSaslOnTlsOrTcpTheCertificateAloneAuthenticatesAndMechListIsNeverEmpty() {
+        assertThat(render(under(credential(), PolicyMode.REQUIRE_TLS, null, false), NOW))
+                .isEqualTo(new Rendered(0, "none", false, "scram-sha-256"));
+    }
+
+    @Test
+    void tcpIsEnabledOnlyWhereThePolicyNeedsIt() {
+        Instant later = NOW.plus(Duration.ofHours(1));
+        assertThat(ConfigRenderer.tcpEnabled(under(credential(), PolicyMode.UPGRADE_WINDOW, later, true), NOW)).isTrue();
+        assertThat(ConfigRenderer.tcpEnabled(under(credential(), PolicyMode.UPGRADE_WINDOW, later, true), later))
+                .isFalse();
+        assertThat(ConfigRenderer.tcpEnabled(credential(), NOW)).isFalse();
     }
 
     @Test
