@@ -105,7 +105,8 @@ public final class SelfProbe {
         if (state.ownCertRevoked) {
             checks.add(skipped(OWN_TLS, "own certificate revoked"));
         } else if (ownSasl == null && ConfigRenderer.saslOnTls(state)) {
-            checks.add(skipped(OWN_TLS, "auth_tls is sasl and there is no SASL credential yet"));
+            // not TLS-ready: its libvirtd lets no TLS client in, and it cannot log in to its peers either
+            checks.add(fail(OWN_TLS, "auth_tls is sasl and the cluster's SASL credential has not arrived yet"));
         } else {
             LibvirtClient.Attempt own = LibvirtClient.attempt(
                     LibvirtClient.withAuthFile(tlsUri(ownPkiDir()), credential), LibvirtClient.fromAuthFileOnly());
