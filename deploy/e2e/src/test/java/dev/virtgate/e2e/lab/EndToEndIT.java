@@ -78,12 +78,14 @@ class EndToEndIT {
     static boolean enrolled;
     static final List<String> tokens = new ArrayList<>();
     static final List<String> busAttackRows = new ArrayList<>();
+    static LabAccess access;
 
     @BeforeAll
     static void startEverything() throws Exception {
         assumeTrue(LabHosts.supported(), "the lab needs root and nsenter");
         Files.createDirectories(WORK);
         lab = new LabHosts(WORK);
+        access = new LabAccess(lab);
         if (lab.exists()) {
             fail("a lab already exists on this machine (" + lab.stateDir() + "); its namespace names are fixed: "
                     + "run deploy/lab/lab.sh destroy first");
@@ -161,6 +163,15 @@ class EndToEndIT {
             awaitPosture(h, Duration.ofMinutes(4));
         }
         enrolled = true;
+        // no policy set: REQUIRE_TLS with SASL on TLS, so libvirtd's TCP port is closed on both hosts
+        for (String h : List.of(H1, H2)) {
+            String other = h.equals(H1) ? H2 : H1;
+            assertEquals("listen_tcp = 0", access.libvirtdSetting(h, "listen_tcp"));
+            assertEquals("auth_tls = \"sasl\"", access.libvirtdSetting(h, "auth_tls"));
+            assertFalse(access.tcpOpen(other, h), "16509 of " + h + " reachable from " + other + " under REQUIRE_TLS");
+        }
+        checkRows.add("| REQUIRE_TLS (default) | 16509 closed on both hosts; auth_tls = \"sasl\" (SCRAM-SHA-256) "
+                + "| TCP connect refused | | | |");
         for (String h : List.of(H1, H2)) {
             JsonNode host = host(h);
             checkRows.add(String.format("| %s | %s | %s | %s | %s | %s |", h, lab.fqdn(h), lab.address(h),
@@ -237,8 +248,11 @@ class EndToEndIT {
         for (String h : List.of(H1, H2)) {
             assertTrue(host(h).path("posture").path("allPass").asBoolean(), "posture of " + h + ": " + host(h).path("posture"));
         }
-        checkRows.add("| rotation | phases seen " + String.join(" -> ", phasesSeen) + " | " + outcomes.size()
-                + " migrations, 0 failed | | | |");
+        for (String h : List.of(H1, H2)) {
+            assertEquals("auth_tls = \"sasl\"", access.libvirtdSetting(h, "auth_tls"), "SASL on the TLS path of " + h);
+        }
+        checkRows.add("| rotation (auth_tls = sasl, SCRAM-SHA-256 on TLS) | phases seen " + String.join(" -> ", phasesSeen)
+                + " | " + outcomes.size() + " migrations, 0 failed | | | |");
     }
 
     // ---- 4. forged commands on the bus ---------------------------------------------------------
@@ -293,40 +307,60 @@ class EndToEndIT {
         assertTrue(lab.counter(src, VM) > counterBefore, "guest kept running on " + src);
     }
 
-    // ---- 5. revocation: REQUIRE_TLS refuses, ALLOW_SASL_FALLBACK migrates SASL_TUNNELLED -------------
+    // ---- 5. removing a host: TCP only while policy needs it; the removed host's credential dies ----
 
     @Test
     @Order(5)
-    void revokedDestinationIsRefusedUnderRequireTlsAndUsesSaslUnderFallback() {
+    void decommissionedHostLosesItsAccessWithinMinutesAndTcpFollowsPolicy() {
         requireAgentsUp();
         if (!where.equals(H1)) {
-            assertEquals("COMPLETED", migrate(where, H1, "back to h1 before revocation").state);
+            assertEquals("COMPLETED", migrate(where, H1, "back to h1 before decommissioning h2").state);
         }
-        String serial = host(H2).path("certificate").path("serial").asText();
-        Response revoke = given().baseUri(pki.url("")).auth().oauth2(TestTokens.operator("alice"))
-                .contentType(ContentType.JSON).body(Map.of("reason", "e2e: key compromise drill"))
-                .post("/v1/certificates/" + serial + "/revoke");
-        assertEquals(200, revoke.statusCode(), "POST /v1/certificates/" + serial + "/revoke -> " + revoke.asString());
-        Awaitility.await("migration-service sees h2's certificate revoked").atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofSeconds(1))
-                .until(() -> host(H2).path("certificate").path("revoked").asBoolean() || !host(H2).path("tlsReady").asBoolean());
+        Instant fallbackSet = Instant.now();
+        putPolicy("ALLOW_SASL_FALLBACK");
+        long opened = LabAccess.secondsUntil("h1 opens 16509 under ALLOW_SASL_FALLBACK", fallbackSet,
+                Duration.ofSeconds(90), () -> access.tcpOpen(H2, H1));
+        assertTrue(access.storedCredentialWorks(H2, H1), "h2's stored SASL credential logs in to h1 before h2 is removed");
+        checkRows.add("| ALLOW_SASL_FALLBACK | h1 opens 16509 " + opened + " s after the policy change, "
+                + "h2's stored credential logs in over qemu+tcp | accepted | | | |");
+        int versionBefore = credentialStatus().path("version").asInt();
+        String h2Serial = host(H2).path("certificate").path("serial").asText();
 
-        putPolicy("REQUIRE_TLS");
-        JsonNode plan = plan(H1, H2);
-        assertFalse(plan.path("allowed").asBoolean(), "plan under REQUIRE_TLS after revocation: " + plan);
+        Instant removed = Instant.now();
+        Response gone = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .delete("/v1/hosts/" + H2);
+        assertEquals(204, gone.statusCode(), "DELETE /v1/hosts/" + H2 + " -> " + gone.asString());
+        long refusedAfter = LabAccess.secondsUntil("h1 refuses h2's stored SASL credential", removed,
+                Duration.ofMinutes(5), () -> !access.storedCredentialWorks(H2, H1));
+        JsonNode cred = credentialStatus();
+        assertTrue(cred.path("version").asInt() > versionBefore, "the removal rotated the cluster credential: " + cred);
+        assertEquals("REVOKED", certificate(h2Serial).path("status").asText(), "h2's certificate " + h2Serial);
+        checkRows.add("| decommission h2 | certificate revoked, credential v" + versionBefore + " -> v"
+                + cred.path("version").asInt() + ", h2's stored credential refused by h1 after " + refusedAfter
+                + " s | refused | | | |");
         Response refused = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
                 .contentType(ContentType.JSON).body(Map.of("vmName", VM, "sourceHostId", H1, "destinationHostId", H2))
                 .post("/v1/migrations");
-        assertEquals(409, refused.statusCode(), "POST /v1/migrations under REQUIRE_TLS -> " + refused.asString());
-        checkRows.add("| revoked h2, REQUIRE_TLS | plan allowed=false, POST 409 | " + plan.path("reasons") + " | | | |");
+        assertEquals(422, refused.statusCode(), "POST /v1/migrations to decommissioned h2 -> " + refused.asString());
 
-        putPolicy("ALLOW_SASL_FALLBACK");
-        plan = plan(H1, H2);
-        assertTrue(plan.path("allowed").asBoolean(), "plan under ALLOW_SASL_FALLBACK: " + plan);
-        assertEquals("SASL_TUNNELLED", plan.path("mode").asText(), "plan under ALLOW_SASL_FALLBACK: " + plan);
-        Outcome o = migrate(H1, H2, "revoked h2, ALLOW_SASL_FALLBACK");
-        assertEquals("COMPLETED", o.state, o.toString());
-        assertEquals("SASL_TUNNELLED", o.mode, o.toString());
+        // an upgrade window opens the TCP port until it expires, then the agent closes it by itself
+        Response window = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .contentType(ContentType.JSON).body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/" + CLUSTER + "/policy");
+        assertEquals(200, window.statusCode(), window.asString());
+        LabAccess.secondsUntil("h1 closes 16509 under REQUIRE_TLS", Instant.now(), Duration.ofSeconds(90),
+                () -> !access.tcpOpen(H2, H1));
+        Instant expiry = Instant.now().plusSeconds(30);
+        window = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .contentType(ContentType.JSON).body(Map.of("mode", "UPGRADE_WINDOW", "windowExpiresAt", expiry.toString()))
+                .put("/v1/clusters/" + CLUSTER + "/policy");
+        assertEquals(200, window.statusCode(), "PUT policy UPGRADE_WINDOW -> " + window.asString());
+        LabAccess.secondsUntil("h1 opens 16509 in the upgrade window", Instant.now(), Duration.ofSeconds(25),
+                () -> access.tcpOpen(H2, H1));
+        long closedAfter = LabAccess.secondsUntil("h1 closes 16509 when the window expires", expiry,
+                Duration.ofSeconds(120), () -> Instant.now().isAfter(expiry) && !access.tcpOpen(H2, H1));
+        checkRows.add("| UPGRADE_WINDOW of 30 s | h1's 16509 open in the window, closed " + closedAfter
+                + " s after its expiry, no operator action | closed | | | |");
+        putPolicy("REQUIRE_TLS");
     }
 
     // ---- 6. the attacker ----------------------------------------------------------------------
@@ -425,7 +459,7 @@ class EndToEndIT {
         assertTrue(BusAttacks.same(sasl, BusAttacks.bytes(sasldb)), "SASL db changed");
         attacks.record("unsigned CredentialRotated with acceptedUsernames []", "SASL db unchanged", refusal);
 
-        // root on h1 (its host key and its valid certificate) speaks about h2 (whose certificate was revoked above)
+        // root on h1 (its host key and its valid certificate) speaks about h2 (decommissioned above)
         String h1Serial = host(H1).path("certificate").path("serial").asText();
         KeyPair h1Key = LabPki.readKey(lab.hostDir(H1).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"));
         var h1Cert = dev.virtgate.testsupport.trust.TrustFixture
