@@ -106,7 +106,13 @@ public final class EventCodec {
 
     /** Validates a JSON tree against the event's schema; the exception names each failing field. */
     public void validate(EventType type, JsonNode tree) {
-        Set<ValidationMessage> errors = schemas.get(type).validate(tree);
+        Set<ValidationMessage> errors;
+        try {
+            errors = schemas.get(type).validate(tree);
+        } catch (IllegalArgumentException e) {
+            // the validator cannot write a JSON path to a property whose name is empty
+            throw new InvalidEventException(type.ceType() + " breaks its schema: a property it cannot name", List.of("$"));
+        }
         if (!errors.isEmpty()) {
             List<String> fields = errors.stream().map(EventCodec::fieldOf).distinct().sorted().toList();
             List<String> reasons = errors.stream().map(EventCodec::describe).distinct().sorted().toList();

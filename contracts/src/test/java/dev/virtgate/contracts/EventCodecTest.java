@@ -71,6 +71,21 @@ class EventCodecTest {
         assertFalse(e.getMessage().contains("hunter2"));
     }
 
+    /** The validator cannot write a path to an empty name; such a payload is still just invalid. */
+    @Test
+    void aPropertyWithAnEmptyNameIsRejectedAsInvalid() throws Exception {
+        MigrationRequested m = (MigrationRequested) SampleEvents.all().get(10);
+        ObjectNode command = (ObjectNode) CODEC.mapper().readTree(CODEC.encode(m));
+        ((ObjectNode) command.get("parameters")).put("", "x");
+        InvalidEventException e = assertThrows(InvalidEventException.class,
+                () -> CODEC.decode(EventType.MIGRATION_REQUESTED, CODEC.mapper().writeValueAsBytes(command)));
+        assertEquals(List.of("$"), e.fields());
+        ObjectNode registered = (ObjectNode) CODEC.mapper().readTree(CODEC.encode(SampleEvents.all().get(0)));
+        registered.put("", "x");
+        assertThrows(InvalidEventException.class,
+                () -> CODEC.decode(EventType.HOST_REGISTERED, CODEC.mapper().writeValueAsBytes(registered)));
+    }
+
     @Test
     void aProducerCannotEmitAnInvalidEvent() {
         HostRegistered bad = new HostRegistered("H 1", "cluster-a", "h1", List.of("h1"), List.of("not-an-ip"),

@@ -1,10 +1,11 @@
 package dev.virtgate.contracts;
 
 import dev.virtgate.contracts.events.*;
+import dev.virtgate.contracts.migration.MigrationParameter;
+import dev.virtgate.contracts.migration.MigrationParameters;
 
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 
 /** One valid instance of every event, for schema round trips. */
 final class SampleEvents {
@@ -34,7 +35,10 @@ final class SampleEvents {
                 new CredentialRotated("cluster-a", "rot-1", "virtgate-v8", 8, "virtgate/clusters/cluster-a/libvirt-sasl", 8,
                         CredentialPhase.STAGED, "virtgate-v7", 7, List.of("virtgate-v7", "virtgate-v8")),
                 new MigrationRequested("m-1", "guest1", "cluster-a", "h1", "h2", "qemu+tls://h2.lab.virtgate.test/system",
-                        List.of("LIVE", "PEER2PEER", "TLS"), Map.of("tls_destination", "h2.lab.virtgate.test"),
+                        List.of("LIVE", "PEER2PEER", "TLS"), MigrationParameters.none()
+                                .with(MigrationParameter.MIGRATE_URI, "tcp://10.78.0.2")
+                                .with(MigrationParameter.TLS_DESTINATION, "h2.lab.virtgate.test")
+                                .with(MigrationParameter.BANDWIDTH, 500).toWire(),
                         MigrationMode.TLS_NATIVE, List.of("both hosts TLS-ready"), "alice", T, T.plusSeconds(300),
                         "migration-commands", "vault:v1:MEUCIQ=="),
                 new MigrationCancelRequested("m-1", "h1", "alice", T, "migration-commands", "vault:v1:MEUCIQ=="),

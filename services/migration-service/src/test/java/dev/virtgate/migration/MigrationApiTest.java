@@ -8,6 +8,8 @@ import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationProgress;
 import dev.virtgate.contracts.events.MigrationRequested;
+import dev.virtgate.contracts.migration.MigrationParameter;
+import dev.virtgate.contracts.migration.MigrationParameters;
 import dev.virtgate.migration.repository.MigrationEntity;
 import dev.virtgate.support.outbox.OutboxEvent;
 import io.quarkus.test.junit.QuarkusTest;
@@ -52,7 +54,7 @@ class MigrationApiTest {
                 .body("destinationUri", is("qemu+tls://" + b.fqdn() + "/system"))
                 .body("flags", contains("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE", "TLS"))
                 .body("parameters.migrate_uri", is("tcp://" + b.migrationAddress()))
-                .body("parameters.tls_destination", is(b.fqdn()))
+                .body("parameters.'tls.destination'", is(b.fqdn()))
                 .body("parameters.bandwidth", is("300"))
                 .body("policy", is("REQUIRE_TLS"));
         assertThat(MigrationEntity.count("vmName", "vm-plan")).isZero();
@@ -114,6 +116,29 @@ class MigrationApiTest {
 
         // The VM is free again once the first migration finished.
         Fleet.operator().body(Fleet.migration("vm-track", b, a)).post("/v1/migrations").then().statusCode(202);
+    }
+
+    /** The command an agent gets for a host registered with a migration address carries libvirt's names. */
+    @Test
+    void nativeTlsOverTheMigrationNetworkSendsLibvirtsParameterNames() throws Exception {
+        Fleet.Host a = Fleet.register("mignet-c");
+        Fleet.Host b = Fleet.register("mignet-c");
+        Fleet.makeTlsReady(a, true);
+        Fleet.makeTlsReady(b, true);
+        Map<String, Object> body = new HashMap<>(Fleet.migration("vm-mignet", a, b));
+        body.put("bandwidthMiBps", 300);
+        String id = Fleet.operator().body(body).post("/v1/migrations").then().statusCode(202)
+                .body("mode", is("TLS_NATIVE")).body("parameters.'tls.destination'", is(b.fqdn())).extract().path("id");
+
+        MigrationRequested command = Bus.decode(awaitCommand(id, "virtgate.migration.requested.v1"),
+                MigrationRequested.class);
+        assertThat(command.parameters()).containsExactlyInAnyOrderEntriesOf(Map.of(
+                "migrate_uri", "tcp://" + b.migrationAddress(), "tls.destination", b.fqdn(), "bandwidth", "300"));
+        assertThat(MigrationParameters.fromWire(command.parameters()).values()).containsOnlyKeys(
+                MigrationParameter.MIGRATE_URI, MigrationParameter.TLS_DESTINATION, MigrationParameter.BANDWIDTH);
+        assertThat(Signatures.verify(KEY, command.signingPayload(), command.signature())).isTrue();
+        Fleet.viewer().get("/v1/migrations/" + id).then().body("parameters.'tls.destination'", is(b.fqdn()))
+                .body("parameters.migrate_uri", is("tcp://" + b.migrationAddress()));
     }
 
     @Test

@@ -5,6 +5,8 @@ import dev.virtgate.contracts.events.MigrationCompleted;
 import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationProgress;
 import dev.virtgate.contracts.events.MigrationRequested;
+import dev.virtgate.contracts.migration.MigrationParameter;
+import dev.virtgate.contracts.migration.MigrationParameters;
 import org.jboss.logging.Logger;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
@@ -36,11 +38,6 @@ import java.util.concurrent.locks.ReadWriteLock;
 public class MigrationRunner {
     private static final Logger LOG = Logger.getLogger(MigrationRunner.class);
     private static final int JOB_STATS_COMPLETED = 1;
-    private static final Set<String> STRING_PARAMS = Set.of("migrate_uri", "tls.destination", "destination_name",
-            "listen_address", "graphics_uri", "destination_xml", "persistent_xml", "disks_uri");
-    private static final Set<String> ULONG_PARAMS = Set.of("bandwidth", "bandwidth.postcopy");
-    private static final Set<String> INT_PARAMS = Set.of("parallel.connections", "disks_port",
-            "auto_converge.initial", "auto_converge.increment");
 
     private final String libvirtUri;
     private final String hostId;
@@ -82,25 +79,23 @@ public class MigrationRunner {
         return flags;
     }
 
+    /**
+     * The command's parameters as libvirt typed parameters, each of the type {@link MigrationParameter}
+     * gives its name. A name it does not know ("unsupported migration parameter ...") or a value not
+     * of its type is refused here, before libvirt is called.
+     */
     public static TypedParameter[] params(Map<String, String> params) {
         List<TypedParameter> out = new ArrayList<>();
-        if (params != null) {
-            params.forEach((k, v) -> {
-                if (STRING_PARAMS.contains(k)) {
-                    out.add(new TypedStringParameter(k, v));
-                } else if (ULONG_PARAMS.contains(k)) {
-                    out.add(new TypedUlongParameter(k, Long.parseLong(v)));
-                } else if (INT_PARAMS.contains(k)) {
-                    TypedIntParameter p = new TypedIntParameter(Integer.parseInt(v));
-                    p.field = k;
-                    out.add(p);
-                } else {
-                    throw new IllegalArgumentException("unsupported migration parameter "
-                            + k.replaceAll("[^A-Za-z0-9_.]", "?"));
-                }
-            });
-        }
+        MigrationParameters.fromWire(params).values().forEach((p, v) -> out.add(typed(p, v)));
         return out.toArray(TypedParameter[]::new);
+    }
+
+    private static TypedParameter typed(MigrationParameter p, String value) {
+        return switch (p.type()) {
+            case STRING -> new TypedStringParameter(p.libvirtName(), value);
+            case ULLONG -> new TypedUlongParameter(p.libvirtName(), p.number(value));
+            case INT -> new TypedIntParameter(p.libvirtName(), Math.toIntExact(p.number(value)));
+        };
     }
 
     /**
@@ -108,7 +103,8 @@ public class MigrationRunner {
      * the guest's own name as destination_name changes nothing and keeps the array non-empty.
      */
     static TypedParameter[] nonEmpty(TypedParameter[] params, String vmName) {
-        return params.length > 0 ? params : new TypedParameter[] {new TypedStringParameter("destination_name", vmName)};
+        return params.length > 0 ? params
+                : new TypedParameter[] {typed(MigrationParameter.DESTINATION_NAME, vmName)};
     }
 
     public void start(MigrationRequested r) {

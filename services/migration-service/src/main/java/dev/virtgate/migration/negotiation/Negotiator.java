@@ -1,11 +1,12 @@
 package dev.virtgate.migration.negotiation;
 
 import dev.virtgate.contracts.events.MigrationMode;
+import dev.virtgate.contracts.migration.MigrationParameter;
+import dev.virtgate.contracts.migration.MigrationParameters;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -177,18 +178,19 @@ public final class Negotiator {
         return List.copyOf(flags);
     }
 
+    /** Only through {@link MigrationParameters}: a name libvirt does not know cannot be produced. */
     private static Map<String, String> params(String migrationAddress, String tlsDestination, Integer bandwidthMiBps) {
-        Map<String, String> params = new LinkedHashMap<>();
+        MigrationParameters params = MigrationParameters.none();
         if (migrationAddress != null) {
-            params.put("migrate_uri", "tcp://" + (migrationAddress.contains(":") ? "[" + migrationAddress + "]"
-                    : migrationAddress));
+            params = params.with(MigrationParameter.MIGRATE_URI, "tcp://" + (migrationAddress.contains(":")
+                    ? "[" + migrationAddress + "]" : migrationAddress));
         }
         if (tlsDestination != null) {
-            params.put("tls_destination", tlsDestination);
+            params = params.with(MigrationParameter.TLS_DESTINATION, tlsDestination);
         }
         if (bandwidthMiBps != null) {
-            params.put("bandwidth", Integer.toString(bandwidthMiBps));
+            params = params.with(MigrationParameter.BANDWIDTH, bandwidthMiBps);
         }
-        return java.util.Collections.unmodifiableMap(params);
+        return params.toWire();
     }
 }

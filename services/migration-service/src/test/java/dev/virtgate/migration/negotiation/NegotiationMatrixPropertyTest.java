@@ -2,6 +2,8 @@ package dev.virtgate.migration.negotiation;
 
 import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.contracts.events.MigrationMode;
+import dev.virtgate.contracts.migration.MigrationParameter;
+import dev.virtgate.contracts.migration.MigrationParameters;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
@@ -45,6 +47,9 @@ class NegotiationMatrixPropertyTest {
         }
         assertThat(plan.memoryInClear()).isEqualTo(clear);
         assertThat(plan.reasons()).isNotEmpty();
+        // every parameter is one libvirt knows under that name, with a value of its type: the agent accepts it
+        assertThat(MigrationParameters.fromWire(plan.parameters()).toWire()).isEqualTo(plan.parameters());
+        assertThat(MigrationParameter.libvirtNames()).containsAll(plan.parameters().keySet());
     }
 
     @Property(tries = 5_000)
@@ -79,10 +84,10 @@ class NegotiationMatrixPropertyTest {
                 assertThat(plan.destinationUri()).isEqualTo("qemu+tls://" + destination.fqdn() + "/system");
                 assertThat(plan.flags()).contains("TLS").doesNotContain("TUNNELLED");
                 if (destination.migrationAddress() != null) {
-                    assertThat(plan.parameters()).containsEntry("tls_destination", destination.fqdn())
+                    assertThat(plan.parameters()).containsEntry("tls.destination", destination.fqdn())
                             .containsEntry("migrate_uri", "tcp://" + destination.migrationAddress());
                 } else {
-                    assertThat(plan.parameters()).doesNotContainKeys("tls_destination", "migrate_uri");
+                    assertThat(plan.parameters()).doesNotContainKeys("tls.destination", "migrate_uri");
                 }
             }
             case TLS_TUNNELLED -> {

@@ -65,7 +65,7 @@ class NegotiatorTest {
         assertThat(plan.destinationUri()).isEqualTo("qemu+tls://b.lab.test/system");
         assertThat(plan.flags()).containsExactly("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE", "TLS");
         assertThat(plan.parameters()).containsEntry("migrate_uri", "tcp://10.78.0.2")
-                .containsEntry("tls_destination", "b.lab.test").containsEntry("bandwidth", "500");
+                .containsEntry("tls.destination", "b.lab.test").containsEntry("bandwidth", "500");
     }
 
     @Test
