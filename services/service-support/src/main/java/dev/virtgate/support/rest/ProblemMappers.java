@@ -8,6 +8,7 @@ import io.quarkus.security.UnauthorizedException;
 import jakarta.validation.ConstraintViolation;
 import jakarta.ws.rs.Priorities;
 import jakarta.validation.ConstraintViolationException;
+import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -54,6 +55,10 @@ public class ProblemMappers {
     @ServerExceptionMapper
     public Response invalidJson(JsonProcessingException e, UriInfo uri) {
         String field = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? fieldOf(m) : "body";
+        if (e instanceof StorableStringDeserializer.UnstorableTextException) {
+            return respond(400, "Bad Request", field + ": " + StorableText.REASON, uri,
+                    List.of(new Problem.InvalidParam(field, StorableText.REASON))).build();
+        }
         return respond(400, "Bad Request", "request body is not valid JSON for this resource (" + field + ")", uri,
                 List.of(new Problem.InvalidParam(field, "malformed or of the wrong type"))).build();
     }
@@ -67,6 +72,14 @@ public class ProblemMappers {
         String detail = params.stream().map(p -> p.name() + ": " + p.reason()).reduce((a, b) -> a + "; " + b)
                 .orElse("invalid request");
         return respond(400, "Bad Request", detail, uri, params).build();
+    }
+
+    /** 405 with the Allow header RFC 9110 requires, which Quarkus REST leaves out. */
+    @ServerExceptionMapper
+    public Response notAllowed(NotAllowedException e, UriInfo uri) {
+        Set<String> allowed = AllowedMethods.on(uri.getPath());
+        return respond(405, "Method Not Allowed", "allowed on this path: " + String.join(", ", allowed), uri, List.of())
+                .allow(allowed).build();
     }
 
     @ServerExceptionMapper
