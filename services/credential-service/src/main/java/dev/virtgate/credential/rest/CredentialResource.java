@@ -25,6 +25,7 @@ import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import org.eclipse.microprofile.jwt.JsonWebToken;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -85,6 +86,10 @@ public class CredentialResource {
     @POST
     @Path("/rotate")
     @RolesAllowed("operator")
+    @APIResponse(responseCode = "202", description = "Rotation started; the body names the new version and phase")
+    @APIResponse(responseCode = "404", description = "Unknown cluster")
+    @APIResponse(responseCode = "409", description = "A rotation is in progress; invalidParams names its phase")
+    @APIResponse(responseCode = "503", description = "The credential store (OpenBao) is unavailable; nothing changed")
     public Response rotate(@PathParam("clusterId") @Pattern(regexp = CLUSTER_ID) String clusterId) {
         try {
             RotationState staged = credentials.rotate(clusterId, caller.getName());

@@ -6,6 +6,7 @@ import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
@@ -30,7 +31,8 @@ public class ClusterPolicyResource {
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
     @Operation(summary = "The cluster's policy",
             description = "A cluster without one requires TLS, with SASL on TLS, at revision 0.")
-    public PolicyView get(@PathParam("clusterId") String clusterId) {
+    public PolicyView get(@PathParam("clusterId") @Pattern(regexp = RegisterHostRequest.ID,
+            message = RegisterHostRequest.ID_RULE) String clusterId) {
         return policies.get(clusterId);
     }
 
@@ -40,9 +42,11 @@ public class ClusterPolicyResource {
             description = "Bumps the revision and emits a signed ClusterPolicyChanged on virtgate.hosts: the agents "
                     + "open or close libvirtd's TCP port and layer SASL (SCRAM-SHA-256) on TLS as it says. "
                     + "saslOnTls defaults to true.")
+    @APIResponse(responseCode = "200", description = "The policy now in force")
     @APIResponse(responseCode = "422", description = "windowExpiresAt missing, past, or given for another mode; "
             + "nothing stored or sent", content = @Content(mediaType = "application/problem+json"))
-    public PolicyView put(@PathParam("clusterId") String clusterId, @Valid @NotNull PolicyRequest request) {
+    public PolicyView put(@PathParam("clusterId") @Pattern(regexp = RegisterHostRequest.ID,
+            message = RegisterHostRequest.ID_RULE) String clusterId, @Valid @NotNull PolicyRequest request) {
         return policies.put(clusterId, request, identity.getPrincipal().getName());
     }
 }

@@ -67,6 +67,7 @@ public class HostResource {
     @DELETE
     @Path("{id}")
     @RolesAllowed(Roles.OPERATOR)
+    @APIResponse(responseCode = "204", description = "Decommissioned")
     public Response decommission(@PathParam("id") String id) {
         registry.decommission(id, identity.getPrincipal().getName());
         return Response.noContent().build();

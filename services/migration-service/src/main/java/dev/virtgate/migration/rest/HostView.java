@@ -2,6 +2,10 @@ package dev.virtgate.migration.rest;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.virtgate.contracts.events.HostCapabilities;
+import dev.virtgate.contracts.events.PostureCheck;
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 
 import java.time.Instant;
 import java.util.List;
@@ -20,6 +24,7 @@ public record HostView(
         Instant enrollmentTokenExpiresAt,
         Instant enrolledAt,
         Instant decommissionedAt,
+        @Schema(implementation = HostCapabilities.class, description = "What the agent discovered from libvirtd")
         JsonNode capabilities,
         Certificate certificate,
         Credential credential,
@@ -38,6 +43,7 @@ public record HostView(
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Posture(Instant probedAt, long ageSeconds, boolean fresh, Boolean allPass, boolean tlsListening,
-            boolean saslListening, boolean nativeTlsMigration, JsonNode checks) {
+            boolean saslListening, boolean nativeTlsMigration,
+            @Schema(type = SchemaType.ARRAY, implementation = PostureCheck.class) JsonNode checks) {
     }
 }

@@ -21,6 +21,11 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 
+import org.eclipse.microprofile.openapi.annotations.enums.SchemaType;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
 import java.net.URI;
 import java.util.List;
 
@@ -38,6 +43,9 @@ public class MigrationResource {
     @POST
     @Path("plan")
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
+    @APIResponse(responseCode = "200", description = "The plan")
+    @APIResponse(responseCode = "422", description = "vmName not a libvirt domain name, or a host unknown, "
+            + "decommissioned or the same on both ends")
     public PlanView plan(@Valid @NotNull MigrationRequest request) {
         return migrations.plan(request);
     }
@@ -45,7 +53,13 @@ public class MigrationResource {
     /** Accepts a migration: 202 with Location; the same Idempotency-Key and body replay the same answer. */
     @POST
     @RolesAllowed(Roles.OPERATOR)
+    @APIResponse(responseCode = "202", description = "Accepted; Location names the migration")
+    @APIResponse(responseCode = "422", description = "vmName not a libvirt domain name, a host unknown, "
+            + "decommissioned or the same on both ends, the pair not allowed to migrate, or the Idempotency-Key "
+            + "already used for another request")
     public Response request(@Valid @NotNull MigrationRequest request,
+            @Parameter(description = "Replays the same answer for the same key and body",
+                    schema = @Schema(type = SchemaType.STRING, pattern = "^[\\x21-\\x7e]{1,200}$"))
             @HeaderParam("Idempotency-Key") String idempotencyKey, UriInfo uri) {
         MigrationService.Accepted accepted = migrations.request(request, idempotencyKey,
                 identity.getPrincipal().getName());
@@ -59,7 +73,10 @@ public class MigrationResource {
 
     @GET
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
-    public List<MigrationView> list(@QueryParam("host") String host, @QueryParam("state") String state,
+    public List<MigrationView> list(@QueryParam("host") String host,
+            @Parameter(schema = @Schema(type = SchemaType.STRING,
+                    enumeration = {"REQUESTED", "RUNNING", "COMPLETED", "FAILED", "CANCELLED"}))
+            @QueryParam("state") String state,
             @QueryParam("limit") @DefaultValue("100") @Min(1) @Max(1000) int limit) {
         return migrations.list(host, state, limit);
     }
@@ -75,6 +92,8 @@ public class MigrationResource {
     @DELETE
     @Path("{id}")
     @RolesAllowed(Roles.OPERATOR)
+    @APIResponse(responseCode = "202", description = "Cancellation requested")
+    @APIResponse(responseCode = "409", description = "The migration has already ended")
     public Response cancel(@PathParam("id") String id) {
         return Response.accepted(migrations.cancel(id, identity.getPrincipal().getName())).build();
     }

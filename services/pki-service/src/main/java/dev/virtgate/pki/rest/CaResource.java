@@ -21,6 +21,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -45,6 +47,8 @@ public class CaResource {
     @Path("ca")
     @PermitAll
     @Produces({PEM, MediaType.TEXT_PLAIN})
+    @APIResponse(responseCode = "200", description = "The CA certificate (and chain), PEM")
+    @APIResponse(responseCode = "404", description = "No CA certificate yet")
     public Response current() {
         CaCertificate current = CaCertificate.current()
                 .orElseThrow(() -> ProblemException.notFound("no CA certificate yet"));
@@ -72,6 +76,8 @@ public class CaResource {
     @GET
     @Path("ca/csr")
     @RolesAllowed("operator")
+    @APIResponse(responseCode = "200", description = "The CSR, PEM")
+    @APIResponse(responseCode = "404", description = "No intermediate CSR pending")
     public Response csr() {
         CaCertificate pending = CaCertificate.pending()
                 .orElseThrow(() -> ProblemException.notFound("no intermediate CSR pending"));
@@ -82,6 +88,9 @@ public class CaResource {
     @Path("ca/certificate")
     @RolesAllowed("operator")
     @Produces(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "200", description = "Imported")
+    @APIResponse(responseCode = "409", description = "Not in intermediate mode, or no CSR waiting")
+    @APIResponse(responseCode = "422", description = "Not for the Transit CA key, not a CA, or not signed by the chain")
     public CaView importIntermediate(@Valid @NotNull ImportCaRequest request) {
         return CaView.of(ca.importIntermediate(request.certificatePem(), request.chainPem()));
     }
@@ -91,6 +100,9 @@ public class CaResource {
     @Path("ca/rotate")
     @RolesAllowed("operator")
     @Produces(MediaType.APPLICATION_JSON)
+    @APIResponse(responseCode = "201", description = "The new CA")
+    @APIResponse(responseCode = "409", description = "Not possible in intermediate mode")
+    @APIResponse(responseCode = "503", description = "OpenBao Transit or the CA unavailable; nothing changed")
     public Response rotate() {
         CaCertificate next = ca.rotate();
         renewal.requestReissueUnder(next);
@@ -101,6 +113,8 @@ public class CaResource {
     @GET
     @Path("crl")
     @PermitAll
+    @APIResponse(responseCode = "200", description = "The CRL: PEM, or DER for Accept: application/pkix-crl")
+    @APIResponse(responseCode = "404", description = "No CA certificate yet, or no CA caId")
     public Response crl(@HeaderParam("Accept") String accept, @QueryParam("caId") Long caId) {
         CaCertificate issuer = caId == null
                 ? CaCertificate.current().orElseThrow(() -> ProblemException.notFound("no CA certificate yet"))

@@ -20,6 +20,8 @@ import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -43,6 +45,13 @@ public class CertificateResource {
     /** Issues for a registered host; needs an operator AND a proof made with the host's own unused token. */
     @POST
     @RolesAllowed("operator")
+    @APIResponse(responseCode = "201", description = "Issued")
+    @APIResponse(responseCode = "403", description = "The enrollment proof is missing, not valid, expired or used, "
+            + "or the host is decommissioned")
+    @APIResponse(responseCode = "404", description = "The host is not registered")
+    @APIResponse(responseCode = "422", description = "The CSR names what the host's registration does not, or its "
+            + "key or signature is not acceptable")
+    @APIResponse(responseCode = "503", description = "OpenBao Transit or the CA unavailable; nothing was issued")
     public Response issue(@Valid @NotNull IssueRequest request) {
         IssuedCertificate issued = issuance.issueWithProof(request.hostId(), request.csrPem(),
                 request.enrollmentProof());
@@ -98,6 +107,9 @@ public class CertificateResource {
     @POST
     @Path("{serial}/revoke")
     @RolesAllowed("operator")
+    @APIResponse(responseCode = "200", description = "Revoked")
+    @APIResponse(responseCode = "409", description = "Already revoked")
+    @APIResponse(responseCode = "503", description = "OpenBao Transit unavailable; nothing was revoked")
     public CertificateView revoke(@PathParam("serial") String serial, @Valid @NotNull RevokeRequest request) {
         return view(revocation.revoke(serial.toLowerCase(Locale.ROOT), request.reason()));
     }

@@ -12,6 +12,7 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import org.eclipse.microprofile.openapi.annotations.responses.APIResponse;
 
 /**
  * mTLS client certificates for API users, role in a {@code urn:virtgate:role:*} URI SAN. Listed,
@@ -29,6 +30,9 @@ public class ClientCertificateResource {
 
     @POST
     @RolesAllowed("operator")
+    @APIResponse(responseCode = "201", description = "Issued")
+    @APIResponse(responseCode = "422", description = "validity longer than allowed, or the CSR names another identity")
+    @APIResponse(responseCode = "503", description = "OpenBao Transit or the CA unavailable; nothing was issued")
     public Response issue(ClientCertificateRequest request) {
         if (request == null) {
             throw ProblemException.badRequest("body", "missing");
