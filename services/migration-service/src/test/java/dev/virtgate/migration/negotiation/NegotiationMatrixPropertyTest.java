@@ -117,8 +117,9 @@ class NegotiationMatrixPropertyTest {
         return cert && h.tlsListening() && postureOk(h);
     }
 
+    /** A revoked host has lost the cluster's credential too (the revocation rotates it away). */
     static boolean saslReady(HostState h) {
-        return h.saslListening() && h.credentialVersion() != null && postureOk(h);
+        return h.saslListening() && h.credentialVersion() != null && h.certRevokedAt() == null && postureOk(h);
     }
 
     static boolean postureOk(HostState h) {
