@@ -35,6 +35,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
+import static dev.virtgate.credential.Clusters.cluster;
+import static dev.virtgate.credential.Clusters.rotate;
+import static dev.virtgate.credential.Clusters.settledCluster;
+import static dev.virtgate.credential.Clusters.status;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -50,7 +54,7 @@ import static org.hamcrest.Matchers.is;
 @QuarkusTest
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class BusAttackTest {
-    static final Duration WAIT = Duration.ofSeconds(60);
+    static final Duration WAIT = Clusters.WAIT;
     static final ObjectMapper JSON = new ObjectMapper();
     static final TestCa FOREIGN_CA = new TestCa("attacker-ca");
     static SimulatedFleet fleet;
@@ -185,7 +189,7 @@ class BusAttackTest {
     @Order(6)
     void forgedAcknowledgementsDoNotAdvanceAStagedRotation() {
         String c = cluster("forged-acks");
-        List<String> hosts = settledCluster(c, 3);
+        List<String> hosts = settledCluster(fleet, c, 3);
         hosts.forEach(h -> fleet.setOnline(c, h, false)); // no host applies STAGED
         rotate(c);
         await().atMost(WAIT).untilAsserted(() -> status(c).then().body("version", is(2)).body("phase", is("STAGED")));
@@ -221,7 +225,7 @@ class BusAttackTest {
     @Order(7)
     void acknowledgementsFromTheFutureAreRefusedAndTheNextGenuineOneCounts() {
         String c = cluster("future-acks");
-        List<String> hosts = settledCluster(c, 2);
+        List<String> hosts = settledCluster(fleet, c, 2);
         String late = hosts.get(1);
         fleet.setOnline(c, late, false);
         rotate(c);
@@ -289,33 +293,5 @@ class BusAttackTest {
 
     static String role(String host) {
         return "auth/approle/role/virtgate-host-" + host;
-    }
-
-    static String cluster(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    static Response status(String clusterId) {
-        return given().header("Authorization", "Bearer " + TestTokens.operator("alice"))
-                .get("/v1/clusters/{id}/credentials", clusterId);
-    }
-
-    static void rotate(String clusterId) {
-        given().header("Authorization", "Bearer " + TestTokens.operator("alice"))
-                .post("/v1/clusters/{id}/credentials/rotate", clusterId).then().statusCode(202);
-    }
-
-    static List<String> settledCluster(String clusterId, int count) {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            ids.add(clusterId + "-h" + i);
-            fleet.register(clusterId, ids.get(i));
-        }
-        fleet.flush();
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            fleet.reportUnconfigured(clusterId);
-            status(clusterId).then().statusCode(200).body("version", is(1)).body("acknowledgedHosts.size()", is(count));
-        });
-        return ids;
     }
 }

@@ -42,6 +42,10 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
+import static dev.virtgate.credential.Clusters.cluster;
+import static dev.virtgate.credential.Clusters.rotate;
+import static dev.virtgate.credential.Clusters.settledCluster;
+import static dev.virtgate.credential.Clusters.status;
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -57,7 +61,7 @@ import static org.hamcrest.Matchers.is;
 @QuarkusTest
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class HostRemovalTest {
-    static final Duration WAIT = Duration.ofSeconds(60);
+    static final Duration WAIT = Clusters.WAIT;
     static final ObjectMapper JSON = new ObjectMapper();
     static final String CRL = "-----BEGIN X509 CRL-----\nMIIB\n-----END X509 CRL-----\n";
     static SimulatedFleet fleet;
@@ -82,7 +86,7 @@ class HostRemovalTest {
     @Order(1)
     void decommissionRotatesAtOnceWithoutTheRemovedHostAndEndsItsAccess() throws Exception {
         String c = cluster("removed");
-        String gone = settledCluster(c, 3).get(0);
+        String gone = settledCluster(fleet, c, 3).get(0);
         Access access = grantedAccess(c, gone);
 
         long published = System.nanoTime();
@@ -114,7 +118,7 @@ class HostRemovalTest {
     @Order(2)
     void keyCompromiseWithdrawsAccessUntilTheHostEnrollsAgain() throws Exception {
         String c = cluster("compromised");
-        String host = settledCluster(c, 3).get(0);
+        String host = settledCluster(fleet, c, 3).get(0);
         Access access = grantedAccess(c, host);
         String serial = serial();
         fleet.send(issued(c, host, serial, Instant.now().minus(Duration.ofMinutes(1))));
@@ -153,7 +157,7 @@ class HostRemovalTest {
     @Order(3)
     void supersededOrStaleCertificatesChangeNothing() throws Exception {
         String c = cluster("superseded");
-        String host = settledCluster(c, 2).get(0);
+        String host = settledCluster(fleet, c, 2).get(0);
         Access access = grantedAccess(c, host);
         String old = serial();
         String current = serial();
@@ -179,7 +183,7 @@ class HostRemovalTest {
     @Order(4)
     void decommissionDuringARotationOwesASecondOneAfterIt() throws Exception {
         String c = cluster("during");
-        String gone = settledCluster(c, 3).get(0);
+        String gone = settledCluster(fleet, c, 3).get(0);
         Access access = grantedAccess(c, gone);
         fleet.setOnline(c, gone, false); // it holds the first rotation in STAGED, and may have read v2
         rotate(c);
@@ -279,33 +283,5 @@ class HostRemovalTest {
 
     static String kvPath(String c) {
         return "secret/data/virtgate/clusters/" + c + "/libvirt-sasl";
-    }
-
-    static String cluster(String prefix) {
-        return prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-    }
-
-    static Response status(String clusterId) {
-        return given().header("Authorization", "Bearer " + TestTokens.operator("alice"))
-                .get("/v1/clusters/{id}/credentials", clusterId);
-    }
-
-    static void rotate(String clusterId) {
-        given().header("Authorization", "Bearer " + TestTokens.operator("alice"))
-                .post("/v1/clusters/{id}/credentials/rotate", clusterId).then().statusCode(202);
-    }
-
-    static List<String> settledCluster(String clusterId, int count) {
-        List<String> ids = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            ids.add(clusterId + "-h" + i);
-            fleet.register(clusterId, ids.get(i));
-        }
-        fleet.flush();
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            fleet.reportUnconfigured(clusterId);
-            status(clusterId).then().statusCode(200).body("version", is(1)).body("acknowledgedHosts.size()", is(count));
-        });
-        return ids;
     }
 }
