@@ -79,6 +79,7 @@ class EndToEndIT {
     static final List<String> tokens = new ArrayList<>();
     static final List<String> busAttackRows = new ArrayList<>();
     static LabAccess access;
+    static String h2RevokedSerial;
 
     @BeforeAll
     static void startEverything() throws Exception {
@@ -325,6 +326,7 @@ class EndToEndIT {
                 + "h2's stored credential logs in over qemu+tcp | accepted | | | |");
         int versionBefore = credentialStatus().path("version").asInt();
         String h2Serial = host(H2).path("certificate").path("serial").asText();
+        h2RevokedSerial = h2Serial; // the certificate whose key h2 holds now: the attacker steals both
 
         Instant removed = Instant.now();
         Response gone = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
@@ -349,6 +351,9 @@ class EndToEndIT {
         assertEquals(200, window.statusCode(), window.asString());
         LabAccess.secondsUntil("h1 closes 16509 under REQUIRE_TLS", Instant.now(), Duration.ofSeconds(90),
                 () -> !access.tcpOpen(H2, H1));
+        // the removed host too, although it can no longer read the cluster credential
+        LabAccess.secondsUntil("decommissioned h2 closes 16509 under REQUIRE_TLS", Instant.now(), Duration.ofSeconds(90),
+                () -> !access.tcpOpen(H1, H2));
         Instant expiry = Instant.now().plusSeconds(30);
         window = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
                 .contentType(ContentType.JSON).body(Map.of("mode", "UPGRADE_WINDOW", "windowExpiresAt", expiry.toString()))
@@ -403,7 +408,7 @@ class EndToEndIT {
         // the revoked certificate: h2's revoked one, with h2's own key (a stolen host key)
         Path revokedCert = dir.resolve("revoked-cert.pem");
         Path revokedKey = dir.resolve("revoked-key.pem");
-        String revokedSerial = revokedSerialOf(H2);
+        String revokedSerial = h2RevokedSerial != null ? h2RevokedSerial : revokedSerialOf(H2);
         Files.writeString(revokedCert, certificate(revokedSerial).path("certificatePem").asText());
         Files.copy(lab.hostDir(H2).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"), revokedKey,
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);

@@ -29,6 +29,7 @@ import java.util.TreeSet;
  * rejected value aborts the apply before a single file is written.
  */
 public final class ConfigRenderer {
+    private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(ConfigRenderer.class);
     public static final Set<String> LIBVIRTD_KEYS = Set.of("listen_tls", "listen_tcp", "listen_addr", "tcp_port",
             "tls_port", "auth_tcp", "auth_tls", "key_file", "cert_file", "ca_file", "crl_file",
             "tls_no_verify_certificate", "tls_no_sanity_certificate", "tls_allowed_dn_list",
@@ -93,22 +94,42 @@ public final class ConfigRenderer {
             files.add(new FileSpec(paths.crl(), ascii(state.crlPem), "rw-r--r--", null, FileSpec.Effect.RELOAD_TLS));
             files.add(new FileSpec(q + "/ca-crl.pem", ascii(state.crlPem), "rw-r--r--", null, FileSpec.Effect.NONE));
         }
-        files.add(new FileSpec(paths.libvirtdConf(), utf8(libvirtdConf(state)), "rw-r--r--", null,
+        String password = readablePassword(state, credentials);
+        // fail closed: a host that cannot read the cluster credential (its access was withdrawn, or
+        // OpenBao is away) keeps TCP shut, and every other file (policy, CRL, certificates) still applies
+        boolean tcp = tcpEnabled(state, clock.instant()) && password != null;
+        files.add(new FileSpec(paths.libvirtdConf(), utf8(libvirtdConf(state, tcp)), "rw-r--r--", null,
                 FileSpec.Effect.RESTART));
         files.add(new FileSpec(paths.qemuConf(), utf8(qemuConf()), "rw-------", null, FileSpec.Effect.RESTART));
-        files.add(new FileSpec(paths.saslConf(), utf8(saslConf(state)), "rw-r--r--", null, FileSpec.Effect.RESTART));
-        if (state.credential != null) {
-            AgentState.Credential c = state.credential;
-            String password = credentials.password(c.kvPath(), c.clientKvVersion());
+        files.add(new FileSpec(paths.saslConf(), utf8(saslConf(state, tcp)), "rw-r--r--", null, FileSpec.Effect.RESTART));
+        if (password != null) {
             files.add(new FileSpec(paths.authConf(), utf8(AuthConf.render(current(paths.authConf()),
-                    c.clientUsername(), password)), "rw-------", null, FileSpec.Effect.NONE));
+                    state.credential.clientUsername(), password)), "rw-------", null, FileSpec.Effect.NONE));
         }
         return files;
     }
 
+    /** The client password of the current credential, or null when there is none or it cannot be read. */
+    private static String readablePassword(AgentState state, CredentialSource credentials) {
+        if (state.credential == null) {
+            return null;
+        }
+        AgentState.Credential c = state.credential;
+        try {
+            return credentials.password(c.kvPath(), c.clientKvVersion());
+        } catch (RuntimeException e) {
+            LOG.warnf("the cluster credential is not readable (%s): auth.conf kept as it is, TCP port kept closed",
+                    e.getMessage());
+            return null;
+        }
+    }
+
     String libvirtdConf(AgentState state) {
+        return libvirtdConf(state, tcpEnabled(state, clock.instant()));
+    }
+
+    private String libvirtdConf(AgentState state, boolean tcp) {
         Map<String, ConfValue> v = new LinkedHashMap<>();
-        boolean tcp = tcpEnabled(state, clock.instant());
         boolean saslTls = saslOnTls(state);
         v.put("listen_tls", ConfValue.of(1));
         v.put("listen_tcp", ConfValue.of(tcp ? 1 : 0));
@@ -192,8 +213,12 @@ public final class ConfigRenderer {
     }
 
     String saslConf(AgentState state) {
+        return saslConf(state, tcpEnabled(state, clock.instant()));
+    }
+
+    private String saslConf(AgentState state, boolean tcp) {
         List<String> mechs = new ArrayList<>();
-        if (tcpEnabled(state, clock.instant())) {
+        if (tcp) {
             mechs.add("digest-md5"); // plain TCP needs a SASL security layer (SSF >= 56): no scram there
         }
         if (saslOnTls(state) || mechs.isEmpty()) {

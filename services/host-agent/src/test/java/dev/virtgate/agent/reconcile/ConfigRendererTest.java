@@ -130,6 +130,28 @@ class ConfigRendererTest {
     }
 
     @Test
+    void aCredentialThatCannotBeReadKeepsTcpClosedAndEverythingElseApplies() {
+        AgentState s = under(credential(), PolicyMode.ALLOW_SASL_FALLBACK, null, true);
+        s.certPem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+        s.caBundlePem = List.of(s.certPem);
+        List<FileSpec> readable = renderer(NOW).render(s, "key", (path, version) -> "Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5MGFiY2RlZg");
+        assertThat(readable).anyMatch(f -> f.path().endsWith("auth.conf"));
+        assertThat(libvirtdConf(readable)).contains("listen_tcp = 1");
+
+        // access withdrawn (a removed host): no exception, no auth.conf, TCP closed although the policy allows it
+        List<FileSpec> withdrawn = renderer(NOW).render(s, "key", (path, version) -> {
+            throw new IllegalStateException("OpenBao POST auth/approle/login answered 400");
+        });
+        assertThat(withdrawn).noneMatch(f -> f.path().endsWith("auth.conf"));
+        assertThat(libvirtdConf(withdrawn)).contains("listen_tcp = 0");
+    }
+
+    private static String libvirtdConf(List<FileSpec> files) {
+        return files.stream().filter(f -> f.path().endsWith("libvirtd.conf"))
+                .map(f -> new String(f.content(), java.nio.charset.StandardCharsets.UTF_8)).findFirst().orElseThrow();
+    }
+
+    @Test
     void realmDefaultsToTheLowerCasedFqdnAsLibvirtUsesIt() {
         assertThat(renderer(config(Map.of())).realm()).isEqualTo("vg-h2.lab.virtgate.test");
         assertThat(renderer(config(Map.of("sasl-realm", "other.example"))).realm()).isEqualTo("other.example");
