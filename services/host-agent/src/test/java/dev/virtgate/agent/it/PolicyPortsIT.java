@@ -187,6 +187,29 @@ class PolicyPortsIT {
         assertThat(host.saslAccepts("after-window", "virtgate-v1", PASSWORD)).isFalse();
     }
 
+    @Test
+    @Order(7)
+    void aHostWhoseAccessWasWithdrawnStillFollowsThePolicyAndClosesTcp() throws Exception {
+        host.configured(pki.migrationService().sign(new ClusterPolicyChanged("lab",
+                PolicyMode.ALLOW_SASL_FALLBACK, null, true, 13, Instant.now())));
+        assertThat(tcpOpen()).isTrue();
+        String authConf = Files.readString(host.file("etc/libvirt/auth.conf"));
+        host.passwords.clear(); // a removed host: its AppRole is gone, OpenBao refuses it
+
+        HostConfigured closed = host.configured(pki.migrationService().sign(new ClusterPolicyChanged("lab",
+                PolicyMode.REQUIRE_TLS, null, true, 14, Instant.now())));
+        assertThat(check(closed, "apply").status()).as(closed.posture().toString()).isEqualTo(CheckStatus.PASS);
+        assertThat(check(closed, "credential-readable").status()).isEqualTo(CheckStatus.FAIL);
+        assertThat(tcpOpen()).isFalse();
+        assertThat(Files.readString(host.file(CONF))).contains("listen_tcp = 0");
+        assertThat(Files.readString(host.file("etc/libvirt/auth.conf"))).isEqualTo(authConf);
+
+        // and it does not open TCP again on a fallback it cannot take part in
+        host.configured(pki.migrationService().sign(new ClusterPolicyChanged("lab",
+                PolicyMode.ALLOW_SASL_FALLBACK, null, true, 15, Instant.now())));
+        assertThat(tcpOpen()).isFalse();
+    }
+
     static boolean tcpOpen() {
         return LibvirtdControl.portOpen("127.0.0.1", host.libvirtd.tcpPort());
     }
