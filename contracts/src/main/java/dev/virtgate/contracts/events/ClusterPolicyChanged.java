@@ -20,8 +20,7 @@ public record ClusterPolicyChanged(
 
     /** Whether this policy lets libvirtd listen on plain TCP (SASL DIGEST-MD5) at {@code now}. */
     public boolean tcpAllowed(Instant now) {
-        return mode == PolicyMode.ALLOW_SASL_FALLBACK
-                || (mode == PolicyMode.UPGRADE_WINDOW && windowExpiresAt != null && now.isBefore(windowExpiresAt));
+        return mode.allowsSasl(windowExpiresAt, now);
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.virtgate.agent.libvirt;
 
 import dev.virtgate.agent.conf.ConfValue;
-import dev.virtgate.agent.conf.ConfigValues;
 import dev.virtgate.agent.conf.LibvirtConf;
 import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.config.AgentPaths;
@@ -105,8 +104,7 @@ public final class CapabilityDiscovery {
             String authKey) {
         boolean enabled = conf.get("listen_" + kind).map(v -> v instanceof ConfValue.Int i && i.value() == 1)
                 .orElse(kind.equals("tls"));
-        String probeAddr = isWildcard(addr) ? "127.0.0.1" : addr;
-        if (enabled && LibvirtdControl.portOpen(probeAddr, port)) {
+        if (enabled && LibvirtdControl.portOpen(LibvirtdControl.probeAddress(addr), port)) {
             out.add(kind + "://" + addr + ":" + port + " auth=" + conf.get(authKey).map(CapabilityDiscovery::str)
                     .orElse("default"));
         }
@@ -124,14 +122,5 @@ public final class CapabilityDiscovery {
             return Long.toString(i.value());
         }
         return String.join(",", ((ConfValue.StrList) v).values());
-    }
-
-    /** A libvirtd.conf listen_addr of any spelling of the wildcard (it may predate the agent). */
-    private static boolean isWildcard(String addr) {
-        try {
-            return ConfigValues.isWildcard("listen_addr", addr);
-        } catch (dev.virtgate.agent.conf.ConfigRejectedException notAnAddress) {
-            return false;
-        }
     }
 }

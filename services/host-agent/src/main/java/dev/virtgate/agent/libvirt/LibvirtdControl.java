@@ -87,6 +87,19 @@ public class LibvirtdControl {
                 "server-update-tls", "libvirtd"), null, Duration.ofSeconds(30));
     }
 
+    /**
+     * Where to probe a listener of {@code listenAddress}: the loopback address for any spelling of
+     * the wildcard (a listen_addr may predate the agent, so anything else is probed as written).
+     */
+    public static String probeAddress(String listenAddress) {
+        try {
+            return dev.virtgate.agent.conf.ConfigValues.isWildcard("listen_addr", listenAddress) ? "127.0.0.1"
+                    : listenAddress;
+        } catch (dev.virtgate.agent.conf.ConfigRejectedException notAnAddress) {
+            return listenAddress;
+        }
+    }
+
     public static boolean portOpen(String address, int port) {
         try (Socket s = new Socket()) {
             s.connect(new InetSocketAddress(address, port), 1000);

@@ -1,7 +1,5 @@
 package dev.virtgate.agent.reconcile;
 
-import dev.virtgate.agent.conf.ConfigRejectedException;
-import dev.virtgate.agent.conf.ConfigValues;
 import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
@@ -39,7 +37,7 @@ public final class TcpPortPolicy {
             return SelfProbe.skipped(CHECK, "cluster policy " + policy.mode() + " allows TCP");
         }
         int port = config.tcpPort();
-        if (LibvirtdControl.portOpen(probeAddress(), port)) {
+        if (LibvirtdControl.portOpen(LibvirtdControl.probeAddress(config.managementAddress()), port)) {
             return SelfProbe.fail(CHECK, "TCP port " + port + " accepts connections although the cluster policy is "
                     + policy.mode());
         }
@@ -54,14 +52,5 @@ public final class TcpPortPolicy {
         return !ConfigRenderer.tcpEnabled(state, clock.instant())
                 && listeners.stream().anyMatch(l -> l.startsWith("tcp://"))
                 && !drifted.contains(paths.libvirtdConf());
-    }
-
-    private String probeAddress() {
-        String address = config.managementAddress();
-        try {
-            return ConfigValues.isWildcard("management-address", address) ? "127.0.0.1" : address;
-        } catch (ConfigRejectedException notAnAddress) {
-            return address;
-        }
     }
 }

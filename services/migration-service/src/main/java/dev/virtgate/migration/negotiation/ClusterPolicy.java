@@ -9,10 +9,10 @@ public record ClusterPolicy(PolicyMode mode, Instant windowExpiresAt) {
     public static final ClusterPolicy DEFAULT = new ClusterPolicy(PolicyMode.REQUIRE_TLS, null);
 
     public boolean windowOpen(Instant now) {
-        return mode == PolicyMode.UPGRADE_WINDOW && windowExpiresAt != null && now.isBefore(windowExpiresAt);
+        return mode.windowOpen(windowExpiresAt, now);
     }
 
     public boolean allowsSasl(Instant now) {
-        return mode == PolicyMode.ALLOW_SASL_FALLBACK || windowOpen(now);
+        return mode.allowsSasl(windowExpiresAt, now);
     }
 }
