@@ -66,6 +66,15 @@ public final class Workspace {
         }
     }
 
+    /**
+     * The service whose tests run in this JVM ({@code virtgate.test.service}, set per module by the
+     * build), so that a test resource hands it that service's own bus principal, OpenBao role and
+     * database role rather than an all-powerful one. Empty in modules that are no service (e2e).
+     */
+    public static Optional<String> testService() {
+        return env("virtgate.test.service");
+    }
+
     public static Optional<String> env(String name) {
         String value = System.getenv(name);
         if (value == null || value.isBlank()) {
