@@ -89,7 +89,7 @@ print_where_to_look() {
   info "  ports                       $VIRTGATE_HOME/ports.env"
   info "  kafka                       $BIND_HOST:$KAFKA_PORT"
   info "  openbao                     $OPENBAO_ADDR (token: $OPENBAO_INIT)"
-  info "  postgres                    $BIND_HOST:$PG_PORT (role $PG_ROLE, dbs ${PG_DATABASES[*]})"
+  info "  postgres                    $BIND_HOST:$PG_PORT (dbs ${PG_DATABASES[*]}, each owned by its service's role of that name; passwords: $PG_PASSWORD_DIR)"
   [[ "$INFRA_ONLY" == 1 ]] && return 0
   for svc in "${SERVICES[@]}"; do
     if [[ " ${NOT_BUILT[*]} " == *" $svc "* ]]; then

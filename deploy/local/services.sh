@@ -72,8 +72,9 @@ launch_service() {
     export QUARKUS_VAULT_AUTHENTICATION_CLIENT_TOKEN
     if db="$(service_database "$svc")"; then
       export QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$BIND_HOST:$PG_PORT/$db"
-      export QUARKUS_DATASOURCE_USERNAME="$PG_ROLE"
-      export QUARKUS_DATASOURCE_PASSWORD="$PG_PASSWORD"
+      QUARKUS_DATASOURCE_USERNAME="$(pg_service_role "$svc")"
+      QUARKUS_DATASOURCE_PASSWORD="$(pg_service_password "$svc")" # its own role, owner of its database only
+      export QUARKUS_DATASOURCE_USERNAME QUARKUS_DATASOURCE_PASSWORD
     fi
     if [[ $svc == host-agent ]]; then
       # the agent's own launcher: its recommended flags and the start-up CDS archive made at packaging
