@@ -3,35 +3,56 @@ package dev.virtgate.testsupport;
 import org.awaitility.Awaitility;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipalLookupService;
+import java.nio.file.attribute.UserPrincipal;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * A real PostgreSQL server from Debian's packages, in a scratch data directory on a free loopback
  * port. PostgreSQL refuses to run as root, so as root it runs as the {@code postgres} user through
  * {@code setpriv} (which execs, so the PID we hold is the postmaster's own).
+ *
+ * <p>As {@code ./virtgate up} does, every service gets its own login role ({@link #roleOf}) with a
+ * password generated for this server, and each database belongs to one service's role: the role
+ * owns it, no one else may connect to it ({@code CONNECT} revoked from {@code PUBLIC}) or create in
+ * its public schema. The superuser answers on the Unix socket only, to this class.
  */
 public final class PostgresServer {
-    public static final String USER = "virtgate";
-    public static final String PASSWORD = "virtgate";
+    private static final Pattern SERVICE_DATABASE = Pattern.compile("virtgate_(pki|credential|migration)(_[a-z0-9_]*)?");
+    private static final SecureRandom RANDOM = new SecureRandom();
     private static PostgresServer shared;
+
+    /** A role's login. Its {@code toString} leaves the password out. */
+    public record Login(String user, String password) {
+        @Override
+        public String toString() {
+            return "Login[user=" + user + "]";
+        }
+    }
 
     private final Path dir;
     private final Path socketDir;
     private final Path bin;
     private final int port;
     private final boolean asRoot;
-    private final Set<String> databases = new HashSet<>();
+    private final Map<String, Login> logins = new HashMap<>(); // by role
+    private final Map<String, String> owners = new HashMap<>(); // database -> role
     private ManagedProcess process;
 
     private PostgresServer(Path dir, Path bin) {
@@ -44,22 +65,50 @@ public final class PostgresServer {
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "stop-postgres-" + port));
     }
 
+    /** The server every test in this JVM shares. */
     public static synchronized PostgresServer shared() {
         if (shared == null) {
-            Path bin = locateBin();
-            shared = StartRetry.once("PostgreSQL", () -> {
-                PostgresServer server = new PostgresServer(Workspace.scratch("postgres"), bin);
-                try {
-                    server.init();
-                    server.start();
-                    return server;
-                } catch (RuntimeException e) {
-                    server.stop();
-                    throw e;
-                }
-            });
+            shared = startNew();
         }
         return shared;
+    }
+
+    /** A server of its own, for a test that changes roles or databases the shared one hands out. */
+    static PostgresServer startNew() {
+        Path bin = locateBin();
+        return StartRetry.once("PostgreSQL", () -> {
+            PostgresServer server = new PostgresServer(Workspace.scratch("postgres"), bin);
+            try {
+                server.init();
+                server.start();
+                return server;
+            } catch (RuntimeException e) {
+                server.stop();
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * The login role of a service, named as {@code ./virtgate up} names it: {@code pki-service} ->
+     * {@code virtgate_pki}, {@code credential-service} -> {@code virtgate_credential},
+     * {@code migration-service} -> {@code virtgate_migration} (any other {@code a-b} -> {@code virtgate_a_b}).
+     */
+    public static String roleOf(String service) {
+        if (!service.matches("[a-z][a-z0-9-]{0,40}")) {
+            throw new IllegalArgumentException("not a service name: " + service);
+        }
+        String name = service.endsWith("-service") ? service.substring(0, service.length() - "-service".length()) : service;
+        return "virtgate_" + name.replace('-', '_');
+    }
+
+    /**
+     * The service a database belongs to by virtgate's naming: {@code virtgate_pki} and
+     * {@code virtgate_pki_<anything>} are pki-service's, and so on for credential and migration.
+     */
+    public static Optional<String> serviceOf(String database) {
+        Matcher m = SERVICE_DATABASE.matcher(database);
+        return m.matches() ? Optional.of(m.group(1) + "-service") : Optional.empty();
     }
 
     public int port() {
@@ -70,35 +119,96 @@ public final class PostgresServer {
         return "jdbc:postgresql://" + Net.LOOPBACK + ":" + port + "/" + database;
     }
 
-    /** Creates the database (owned by {@link #USER}) unless this server already has it. */
-    public synchronized void ensureDatabase(String database) {
+    /** The database, owned by the role of the service its name says it belongs to ({@link #serviceOf}). */
+    public Login ensureDatabase(String database) {
+        return ensureDatabase(database, serviceOf(database).orElseThrow(() -> new IllegalArgumentException(
+                "whose database is " + database + "? name it virtgate_<pki|credential|migration>[_...] or name the service")));
+    }
+
+    /**
+     * Creates the database unless this server already has it, owned by the service's role, which
+     * is the only role (besides the superuser) that may connect to it. Answers that role's login.
+     */
+    public synchronized Login ensureDatabase(String database, String service) {
         if (!database.matches("[a-z][a-z0-9_]{0,62}")) {
             throw new IllegalArgumentException("database name must match [a-z][a-z0-9_]*: " + database);
         }
-        if (databases.add(database)) {
-            psql("CREATE DATABASE " + database + " OWNER " + USER);
+        Login login = login(service);
+        String owner = owners.get(database);
+        if (owner == null) {
+            admin("postgres", "CREATE DATABASE " + database + " OWNER " + login.user() + ";\n"
+                    + "REVOKE ALL ON DATABASE " + database + " FROM PUBLIC;\n");
+            admin(database, "REVOKE CREATE ON SCHEMA public FROM PUBLIC;\n");
+            owners.put(database, login.user());
+        } else if (!owner.equals(login.user())) {
+            throw new IllegalStateException("database " + database + " belongs to " + owner + ", not to " + service);
         }
+        return login;
+    }
+
+    /** The service's login role (created with a fresh random password on first use); it owns nothing yet. */
+    public synchronized Login login(String service) {
+        String role = roleOf(service);
+        Login login = logins.get(role);
+        if (login == null) {
+            byte[] secret = new byte[24];
+            RANDOM.nextBytes(secret);
+            login = new Login(role, HexFormat.of().formatHex(secret));
+            // through psql's stdin, and never into the server log, even on an error
+            admin("postgres", "SET log_statement = 'none';\nSET log_min_error_statement = 'panic';\n"
+                    + "CREATE ROLE " + role + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+                    + " PASSWORD '" + login.password() + "';\n");
+            logins.put(role, login);
+        }
+        return login;
     }
 
     private void init() {
+        Path pwfile = dir.resolve("pwfile");
         try {
             if (asRoot) {
-                UserPrincipalLookupService users = dir.getFileSystem().getUserPrincipalLookupService();
-                Files.setOwner(dir, users.lookupPrincipalByName("postgres"));
-                Files.setOwner(socketDir, users.lookupPrincipalByName("postgres"));
+                UserPrincipal postgres = postgresUser();
+                Files.setOwner(dir, postgres);
+                Files.setOwner(socketDir, postgres);
             }
-            Files.writeString(dir.resolve("pwfile"), "postgres\n");
+            // the superuser's password, which initdb wants for password authentication over TCP; no one
+            // uses it (pg_hba below lets the superuser in on the socket only) and the file goes after initdb
+            byte[] secret = new byte[24];
+            RANDOM.nextBytes(secret);
+            Files.writeString(pwfile, HexFormat.of().formatHex(secret) + "\n");
             if (asRoot) {
-                Files.setOwner(dir.resolve("pwfile"),
-                        dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres"));
+                Files.setOwner(pwfile, postgresUser());
             }
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        ManagedProcess.run("initdb", command(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(),
-                "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
-                "--pwfile=" + dir.resolve("pwfile"), "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"), dir,
-                dir.resolve("initdb.log"), Duration.ofSeconds(120));
+        try {
+            ManagedProcess.run("initdb", command(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(),
+                    "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
+                    "--pwfile=" + pwfile, "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"), dir,
+                    dir.resolve("initdb.log"), Duration.ofSeconds(120));
+            // the superuser on the socket (only this class reaches it), every role with a password over TCP
+            Files.writeString(dir.resolve("data/pg_hba.conf"), """
+                    # Written by PostgresServer (test-support)
+                    local   all   postgres                 trust
+                    host    all   all        127.0.0.1/32  scram-sha-256
+                    """);
+            if (asRoot) {
+                Files.setOwner(dir.resolve("data/pg_hba.conf"), postgresUser());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } finally {
+            try {
+                Files.deleteIfExists(pwfile);
+            } catch (IOException e) {
+                // a test-only password in a scratch directory
+            }
+        }
+    }
+
+    private UserPrincipal postgresUser() throws IOException {
+        return dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
     }
 
     public synchronized void start() {
@@ -117,9 +227,6 @@ public final class PostgresServer {
                     }
                     return Net.accepts(Net.LOOPBACK, port) && Files.exists(socketDir.resolve(".s.PGSQL." + port));
                 });
-        if (databases.isEmpty()) {
-            psql("CREATE ROLE " + USER + " LOGIN PASSWORD '" + PASSWORD + "'");
-        }
     }
 
     public synchronized void stop() {
@@ -129,10 +236,53 @@ public final class PostgresServer {
         Workspace.deleteTree(socketDir);
     }
 
-    private void psql(String sql) {
-        ManagedProcess.run("psql", command(bin.resolve("psql").toString(), "-h", socketDir.toString(), "-p",
-                String.valueOf(port), "-U", "postgres", "-d", "postgres", "-v", "ON_ERROR_STOP=1", "-c", sql), dir,
-                dir.resolve("psql.log"), Duration.ofSeconds(60));
+    Path socketDir() {
+        return socketDir;
+    }
+
+    /** The server's own log. */
+    Path log() {
+        return dir.resolve("postgres.log");
+    }
+
+    /** Where psql's output goes. */
+    Path psqlLog() {
+        return dir.resolve("psql.log");
+    }
+
+    Path bin() {
+        return bin;
+    }
+
+    /**
+     * Runs an SQL script as the superuser in {@code database}, through psql's standard input (so a
+     * password in it shows on no command line); psql's output goes to {@code psql.log}, which never
+     * holds the script.
+     */
+    synchronized void admin(String database, String script) {
+        Path log = psqlLog();
+        ProcessBuilder builder = new ProcessBuilder(command(bin.resolve("psql").toString(), "-X", "-q", "-h",
+                socketDir.toString(), "-p", String.valueOf(port), "-U", "postgres", "-d", database, "-v",
+                "ON_ERROR_STOP=1", "-f", "-")).directory(dir.toFile()).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        try {
+            Process psql = builder.start();
+            try (OutputStream in = psql.getOutputStream()) {
+                in.write(script.getBytes(StandardCharsets.UTF_8));
+            }
+            if (!psql.waitFor(60, TimeUnit.SECONDS)) {
+                psql.destroyForcibly();
+                throw new IllegalStateException("psql timed out after 60 s; see " + log);
+            }
+            if (psql.exitValue() != 0) {
+                throw new IllegalStateException("psql exited " + psql.exitValue() + " in " + database + "; see " + log);
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run psql: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("psql interrupted", e);
+        }
     }
 
     private List<String> command(String... args) {

@@ -33,7 +33,8 @@ public final class ServiceProcess {
 
     /**
      * Environment for a service wired to the test servers: Kafka, OpenBao (root token) and, when
-     * {@code database} is not null, its own PostgreSQL database.
+     * {@code database} is not null, its own PostgreSQL database, reached with the login role of the
+     * service the database's name says it belongs to ({@code virtgate_pki*}: pki-service, ...).
      */
     public static Map<String, String> standardEnv(String database) {
         Map<String, String> env = new HashMap<>();
@@ -43,10 +44,10 @@ public final class ServiceProcess {
         env.put("QUARKUS_VAULT_AUTHENTICATION_CLIENT_TOKEN", bao.rootToken());
         if (database != null) {
             PostgresServer pg = PostgresServer.shared();
-            pg.ensureDatabase(database);
+            PostgresServer.Login login = pg.ensureDatabase(database); // the role of the service it belongs to
             env.put("QUARKUS_DATASOURCE_JDBC_URL", pg.jdbcUrl(database));
-            env.put("QUARKUS_DATASOURCE_USERNAME", PostgresServer.USER);
-            env.put("QUARKUS_DATASOURCE_PASSWORD", PostgresServer.PASSWORD);
+            env.put("QUARKUS_DATASOURCE_USERNAME", login.user());
+            env.put("QUARKUS_DATASOURCE_PASSWORD", login.password());
         }
         env.put("MP_JWT_VERIFY_PUBLICKEY_LOCATION", testJwtPublicKey().toString());
         env.put("MP_JWT_VERIFY_ISSUER", TestTokens.ISSUER);

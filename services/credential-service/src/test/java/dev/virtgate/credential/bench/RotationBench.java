@@ -55,7 +55,7 @@ public final class RotationBench {
         OpenBaoServer bao = OpenBaoServer.shared();
         PostgresServer pg = PostgresServer.shared();
         String database = "virtgate_credential_bench";
-        pg.ensureDatabase(database);
+        PostgresServer.Login login = pg.ensureDatabase(database); // credential-service's own role
         TestTrust.ensurePublished(); // the CA and the services' signer certificates, as pki-service publishes them
         Path key = Files.createTempFile("virtgate-bench-jwt", ".pem");
         try (InputStream in = RotationBench.class.getResourceAsStream("/virtgate-test-jwt/publicKey.pem")) {
@@ -63,19 +63,19 @@ public final class RotationBench {
         }
         int port = Net.freePort();
         Path log = Files.createTempFile("credential-service-bench", ".log");
-        Process service = new ProcessBuilder("java", "-Xmx1g",
+        ProcessBuilder builder = new ProcessBuilder("java", "-Xmx1g",
                 "-Dquarkus.http.port=" + port,
                 "-Dkafka.bootstrap.servers=" + bootstrap,
                 "-Dquarkus.vault.url=" + bao.address(),
                 "-Dquarkus.vault.authentication.client-token=" + bao.rootToken(),
                 "-Dquarkus.datasource.jdbc.url=" + pg.jdbcUrl(database),
-                "-Dquarkus.datasource.username=" + PostgresServer.USER,
-                "-Dquarkus.datasource.password=" + PostgresServer.PASSWORD,
                 "-Dquarkus.hibernate-orm.schema-management.strategy=drop-and-create",
                 "-Dmp.jwt.verify.publickey.location=file:" + key,
                 "-Dquarkus.log.category.\"dev.virtgate.credential.messaging\".level=" + System.getProperty("bench.log", "INFO"),
-                "-jar", serviceJar.toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+                "-jar", serviceJar.toString());
+        builder.environment().put("QUARKUS_DATASOURCE_USERNAME", login.user()); // in the environment, not in ps
+        builder.environment().put("QUARKUS_DATASOURCE_PASSWORD", login.password());
+        Process service = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(service::destroy));
         String base = "http://127.0.0.1:" + port;
         System.out.printf("service pid %d on %s (log %s)%n", service.pid(), base, log);

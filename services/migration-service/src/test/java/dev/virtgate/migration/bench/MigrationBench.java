@@ -88,7 +88,7 @@ public final class MigrationBench {
         OpenBaoServer bao = OpenBaoServer.shared();
         PostgresServer pg = PostgresServer.shared();
         String db = "virtgate_migration_bench_" + System.currentTimeMillis() % 100000;
-        pg.ensureDatabase(db);
+        PostgresServer.Login login = pg.ensureDatabase(db); // migration-service's own role
         Path publicKey = Files.createTempFile("virtgate-bench-jwt", ".pem");
         try (InputStream in = MigrationBench.class.getResourceAsStream("/virtgate-test-jwt/publicKey.pem")) {
             Files.write(publicKey, in.readAllBytes());
@@ -112,13 +112,13 @@ public final class MigrationBench {
                 "-Dquarkus.vault.url=" + bao.address(),
                 "-Dquarkus.vault.authentication.client-token=" + bao.rootToken(),
                 "-Dquarkus.datasource.jdbc.url=" + pg.jdbcUrl(db),
-                "-Dquarkus.datasource.username=" + PostgresServer.USER,
-                "-Dquarkus.datasource.password=" + PostgresServer.PASSWORD,
                 "-Dmp.jwt.verify.publickey.location=file:" + publicKey,
                 "-Dquarkus.log.category.\"virtgate.audit\".level=WARN",
                 "-jar", jar.toString()));
-        Process service = new ProcessBuilder(command)
-                .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().put("QUARKUS_DATASOURCE_USERNAME", login.user()); // in the environment, not in ps
+        builder.environment().put("QUARKUS_DATASOURCE_PASSWORD", login.password());
+        Process service = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         String base = "http://127.0.0.1:" + port;
         try {
             await("service ready (log: " + log + ")", Duration.ofSeconds(120), () -> {
