@@ -68,6 +68,24 @@ class ComposeFileTest {
         assertEquals(List.of(), unknown, service + ": variables that map to no property in its application.properties");
     }
 
+    /** As ./virtgate up: one role per service, owner of its own database only, its password not in the file. */
+    @ParameterizedTest
+    @ValueSource(strings = {"pki", "credential", "migration"})
+    void everyServiceLogsInToPostgresWithItsOwnRole(String name) throws IOException {
+        JsonNode env = compose.at("/services/" + name + "-service/environment");
+        assertEquals("jdbc:postgresql://postgres:5432/virtgate_" + name, env.path("QUARKUS_DATASOURCE_JDBC_URL").asText());
+        assertEquals("virtgate_" + name, env.path("QUARKUS_DATASOURCE_USERNAME").asText());
+        String password = "${VIRTGATE_PG_" + name.toUpperCase() + "_PASSWORD:?";
+        assertTrue(env.path("QUARKUS_DATASOURCE_PASSWORD").asText().startsWith(password),
+                "the password comes from the environment: " + password);
+        assertTrue(compose.at("/services/postgres/environment/VIRTGATE_PG_" + name.toUpperCase() + "_PASSWORD").asText()
+                .startsWith(password), "postgres/init.sh sets the same password");
+        String init = Files.readString(root.resolve("deploy/compose/postgres/init.sh"));
+        assertTrue(init.contains("CREATE DATABASE virtgate_$name OWNER virtgate_$name;")
+                && init.contains("REVOKE ALL ON DATABASE virtgate_$name FROM PUBLIC;"), "init.sh: owner and CONNECT");
+        assertTrue(compose.at("/services/postgres/volumes").toString().contains("./postgres/init.sh:"), "init.sh mounted");
+    }
+
     @Test
     void everyDependsOnTargetExists() {
         Set<String> defined = new HashSet<>();
