@@ -5,6 +5,9 @@ KAFKA_DIR="$VIRTGATE_HOME/kafka"
 KAFKA_CONFIG="$KAFKA_DIR/config/server.properties"
 KAFKA_LOG4J="$KAFKA_DIR/config/log4j2.properties"
 KAFKA_DATA="$KAFKA_DIR/data"
+# One SCRAM password per bus principal (admin = the broker and this launcher), mode 0600.
+BUS_SECRETS="$VIRTGATE_HOME/secrets/bus"
+BUS_TOOL_CP="$REPO_ROOT/contracts/target/virtgate-contracts-0.1.0-SNAPSHOT.jar:$REPO_ROOT/deploy/bus/target/virtgate-bus-bootstrap.jar"
 
 kafka_pid() { running_pid kafka "$KAFKA_CONFIG"; }
 
@@ -12,18 +15,47 @@ kafka_java() {
   java -Dlog4j2.configurationFile="$KAFKA_LOG4J" -cp "$KAFKA_DIR/libs/*" "$@"
 }
 
+# The bus tool (deploy/bus): topics, principals and ACLs from contracts' BusAccess, the broker's
+# security settings. Built on first use: the broker needs it before the services are built.
+bus_tool() {
+  if [[ ! -f "${BUS_TOOL_CP##*:}" || ! -f "${BUS_TOOL_CP%%:*}" ]]; then
+    info "  kafka: building the bus tool (mvn -pl deploy/bus -am package, log: $LOG_DIR/bus-build.log)"
+    (cd "$REPO_ROOT" && mvn -B -q -DskipTests package -pl deploy/bus -am) >"$LOG_DIR/bus-build.log" 2>&1 9>&- ||
+      die "kafka: cannot build the bus tool (see $LOG_DIR/bus-build.log)"
+  fi
+  java -cp "$KAFKA_DIR/libs/*:$BUS_TOOL_CP" dev.virtgate.bus.BusBootstrap "$@"
+}
+
+# A password per principal, generated once (hex: safe inside the broker's JAAS lines).
+ensure_bus_passwords() {
+  local principal file
+  (umask 077 && mkdir -p "$BUS_SECRETS")
+  chmod 700 "$BUS_SECRETS"
+  for principal in admin $(bus_tool principals); do
+    file="$BUS_SECRETS/$principal.password"
+    [[ -s "$file" ]] || (umask 077 && openssl rand -hex 24 >"$file") || die "kafka: cannot write $file"
+  done
+}
+
+# The password of a service's own principal, for its environment.
+bus_password() {
+  local file="$BUS_SECRETS/$1.password"
+  [[ -r "$file" ]] || die "kafka: the bus password of $1 is missing or unreadable: $file"
+  cat "$file"
+}
+
 write_kafka_config() {
   mkdir -p "$KAFKA_DIR/config" "$KAFKA_DATA"
-  cat >"$KAFKA_CONFIG" <<EOF
-# Written by ./virtgate up; edits are overwritten.
+  local security
+  security="$(bus_tool broker-properties "$BUS_SECRETS")" || die "kafka: cannot render the broker's security settings"
+  (umask 077 && cat >"$KAFKA_CONFIG") <<EOF
+# Written by ./virtgate up; edits are overwritten. Holds the admin's password: mode 0600.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$BIND_HOST:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://$BIND_HOST:$KAFKA_PORT,CONTROLLER://$BIND_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$BIND_HOST:$KAFKA_PORT
-controller.listener.names=CONTROLLER
-inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listeners=CLIENTS://$BIND_HOST:$KAFKA_PORT,CONTROLLER://$BIND_HOST:$KAFKA_CONTROLLER_PORT
+advertised.listeners=CLIENTS://$BIND_HOST:$KAFKA_PORT
+$security
 log.dirs=$KAFKA_DATA
 num.partitions=3
 auto.create.topics.enable=true
@@ -51,6 +83,11 @@ EOF
 
 # Formats the log dir once; the cluster id is kept so that later `up`s reuse the same data.
 format_kafka_storage() {
+  if [[ -f "$KAFKA_DATA/meta.properties" && ! -f "$KAFKA_DIR/secured" ]]; then
+    # Data of a broker from before the bus was authenticated: it has no admin credential.
+    info "  kafka: the bus is authenticated now; re-formatting the local broker (its old events are dropped)"
+    rm -rf "$KAFKA_DATA" && mkdir -p "$KAFKA_DATA"
+  fi
   [[ -f "$KAFKA_DATA/meta.properties" ]] && return 0
   local cluster_id
   if [[ ! -s "$KAFKA_DIR/cluster.id" ]]; then
@@ -60,16 +97,27 @@ format_kafka_storage() {
   [[ -n "$cluster_id" ]] || die "kafka: could not generate a cluster id (see $LOG_DIR/kafka.log)"
   info "  kafka: formatting storage (cluster id $cluster_id)"
   kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_CONFIG" \
+    --add-scram "$(bus_tool format-scram "$BUS_SECRETS")" \
     >>"$LOG_DIR/kafka.log" 2>&1 || die "kafka: storage format failed (see $LOG_DIR/kafka.log)"
+  touch "$KAFKA_DIR/secured"
+}
+
+# Topics, SCRAM principals and ACLs, idempotently (the broker's admin logs in).
+bootstrap_bus() {
+  bus_tool bootstrap "$BIND_HOST:$KAFKA_PORT" "$BUS_SECRETS" >>"$LOG_DIR/kafka.log" 2>&1 ||
+    die "kafka: cannot create the topics, principals and ACLs (see $LOG_DIR/kafka.log)"
+  info "  kafka: topics, principals and ACLs in place"
 }
 
 kafka_ready() { port_answers "$KAFKA_PORT"; }
 
 start_kafka() {
   local pid
+  ensure_bus_passwords
   if pid="$(kafka_pid)"; then
     wait_for kafka 90 "$pid" kafka_ready || die "kafka (pid $pid) runs but port $KAFKA_PORT does not answer"
     info "  kafka: already running (pid $pid)"
+    bootstrap_bus
     return 0
   fi
   require_port_free "$KAFKA_PORT" kafka
@@ -82,7 +130,8 @@ start_kafka() {
   UP_STARTED+=(kafka)
   pid="$(read_pid kafka)"
   wait_for kafka 90 "$pid" kafka_ready || die "kafka did not start (see $LOG_DIR/kafka.log)"
-  info "  kafka: started (pid $pid, $BIND_HOST:$KAFKA_PORT)"
+  info "  kafka: started (pid $pid, $BIND_HOST:$KAFKA_PORT, SASL/SCRAM with ACLs)"
+  bootstrap_bus
 }
 
 stop_kafka() {

@@ -1,8 +1,15 @@
 package dev.virtgate.contracts;
 
-/** One Kafka topic per event family. */
+/**
+ * Kafka topics, split by who writes them: hypervisor agents write only {@link #AGENT_REPORTS} and
+ * {@link #MIGRATION_RESULTS}; every other topic is written by control-plane services alone. The
+ * broker's ACLs follow this split, so a host's principal cannot write a control-plane topic at all.
+ */
 public final class Topics {
+    /** Control plane: registrations, removals, access grants and cluster policy. */
     public static final String HOSTS = "virtgate.hosts";
+    /** Agents: enrolment, posture reports and renewal CSRs, keyed by host id (one host's reports stay in order). */
+    public static final String AGENT_REPORTS = "virtgate.agents.reports";
     public static final String PKI = "virtgate.pki";
     public static final String CREDENTIALS = "virtgate.credentials";
     public static final String MIGRATION_COMMANDS = "virtgate.migrations.commands";
@@ -14,7 +21,7 @@ public final class Topics {
 
     /** Every event topic and every dead-letter topic, for creating them ahead of the first producer. */
     public static java.util.List<String> all() {
-        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(HOSTS, PKI, CREDENTIALS,
+        java.util.List<String> all = new java.util.ArrayList<>(java.util.List.of(HOSTS, AGENT_REPORTS, PKI, CREDENTIALS,
                 MIGRATION_COMMANDS, MIGRATION_RESULTS));
         CONSUMERS.forEach(service -> all.add(deadLetter(service)));
         return all;

@@ -39,6 +39,16 @@ public final class EventBus {
     private EventBus() {
     }
 
+    /**
+     * Client settings for test harness code on the test broker at {@code bootstrapServers}: the super
+     * user, which models "someone with write access to the broker" in the attack tests.
+     */
+    public static Map<String, Object> clientProps(String bootstrapServers) {
+        Map<String, Object> props = new java.util.HashMap<>(KafkaServer.shared().harnessConfig());
+        props.put("bootstrap.servers", bootstrapServers);
+        return props;
+    }
+
     /** Publishes a schema-valid event on its topic, keyed by its subject; waits for the broker's ack. */
     public static EventEnvelope publish(String bootstrapServers, String source, Event event) {
         EventEnvelope envelope = EventEnvelope.of(source, event);
@@ -50,7 +60,7 @@ public final class EventBus {
     public static void publish(String bootstrapServers, String topic, String key, Map<String, String> headers,
             byte[] payload) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.putAll(clientProps(bootstrapServers));
         props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -80,7 +90,7 @@ public final class EventBus {
 
         public Recorder(String bootstrapServers, List<String> topics) {
             Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            props.putAll(clientProps(bootstrapServers));
             props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-observer-" + UUID.randomUUID());
             props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
             props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -2,21 +2,41 @@ package dev.virtgate.testsupport;
 
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 
+import java.util.HashMap;
 import java.util.Map;
 
 /**
- * Kafka for a {@code @QuarkusTest}: reuses the broker named by {@code VIRTGATE_TEST_KAFKA_BOOTSTRAP},
- * otherwise starts a real broker process (shared by every test in the JVM).
+ * Kafka for a {@code @QuarkusTest}: a real broker process (shared by every test in the JVM), secured
+ * as in production. The service under test ({@link Workspace#testService()}) logs in as its own
+ * principal with exactly its ACLs; test code that plays the operator or an attacker with broker
+ * access uses {@link #harness()}.
  */
 public class KafkaResource implements QuarkusTestResourceLifecycleManager {
 
     public static String bootstrapServers() {
-        return Workspace.env("VIRTGATE_TEST_KAFKA_BOOTSTRAP").orElseGet(() -> KafkaServer.shared().bootstrapServers());
+        return KafkaServer.shared().bootstrapServers();
+    }
+
+    /** Super-user client settings for test harness code (never the service under test). */
+    public static Map<String, Object> harness() {
+        return KafkaServer.shared().harnessConfig();
+    }
+
+    /** Harness client settings plus {@code extra} (serializers, group id, ...). */
+    public static java.util.Properties harness(Map<String, Object> extra) {
+        java.util.Properties props = new java.util.Properties();
+        props.putAll(harness());
+        props.putAll(extra);
+        return props;
     }
 
     @Override
     public Map<String, String> start() {
-        return Map.of("kafka.bootstrap.servers", bootstrapServers());
+        KafkaServer server = KafkaServer.shared();
+        Map<String, String> config = new HashMap<>();
+        config.put("kafka.bootstrap.servers", server.bootstrapServers());
+        Workspace.testService().ifPresent(service -> config.put("virtgate.bus.password", server.password(service)));
+        return config;
     }
 
     @Override

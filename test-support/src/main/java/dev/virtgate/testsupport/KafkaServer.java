@@ -2,8 +2,9 @@ package dev.virtgate.testsupport;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import dev.virtgate.contracts.Topics;
+import dev.virtgate.bus.BusBootstrap;
+import dev.virtgate.bus.BusSecurity;
+import dev.virtgate.contracts.BusAccess;
 import org.apache.kafka.common.Uuid;
 import org.awaitility.Awaitility;
 
@@ -20,7 +21,10 @@ import java.util.concurrent.TimeUnit;
 /**
  * A real Kafka broker (KRaft, combined broker and controller) run as a process from Apache Kafka's
  * own jars, which {@code ./virtgate install} fetches from Maven Central. One per test JVM; it can be
- * stopped and started again on the same ports and data (for broker-restart tests).
+ * stopped and started again on the same ports and data (for broker-restart tests). Secured as the
+ * local stack is ({@link BusSecurity}): SCRAM principals, ACLs from {@link BusAccess}, no anonymous
+ * access; test harness code (playing the operator, or an attacker with broker access) uses
+ * {@link #harnessConfig()}, services and agents {@link #password(String) their own principal}.
  */
 public final class KafkaServer {
     /** System property with the broker's JVM flags; benchmarks set {@link #SHIPPED_JVM_OPTS}. */
@@ -37,12 +41,44 @@ public final class KafkaServer {
     private final int controllerPort;
     private final Path libs;
     private ManagedProcess process;
+    private final Map<String, String> passwords = new java.util.TreeMap<>();
 
     private KafkaServer(Path dir, Path libs) {
         this.dir = dir;
         this.libs = libs;
         this.port = Net.freePort();
         this.controllerPort = Net.freePort();
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        for (String principal : principals()) {
+            byte[] bytes = new byte[16];
+            random.nextBytes(bytes);
+            passwords.put(principal, java.util.HexFormat.of().formatHex(bytes));
+        }
+    }
+
+    private static List<String> principals() {
+        List<String> all = new java.util.ArrayList<>(BusAccess.principals());
+        all.add(BusSecurity.ADMIN);
+        return all;
+    }
+
+    /** The password of one of virtgate's principals ({@link BusAccess#principals()}). */
+    public String password(String principal) {
+        String password = passwords.get(principal);
+        if (password == null || BusSecurity.ADMIN.equals(principal)) {
+            throw new IllegalArgumentException("no bus principal " + principal);
+        }
+        return password;
+    }
+
+    /** Client settings of a principal: bootstrap servers and its SCRAM login. */
+    public Map<String, Object> clientConfig(String principal) {
+        return BusSecurity.clientConfig(bootstrapServers(), principal, password(principal));
+    }
+
+    /** Client settings of the super user: for test harness code only, never for a service under test. */
+    public Map<String, Object> harnessConfig() {
+        return BusSecurity.clientConfig(bootstrapServers(), BusSecurity.ADMIN, passwords.get(BusSecurity.ADMIN));
     }
 
     /** The JVM-wide broker, started on first use. */
@@ -79,11 +115,9 @@ public final class KafkaServer {
                     "process.roles=broker,controller",
                     "node.id=1",
                     "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                    "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                    "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
-                    "controller.listener.names=CONTROLLER",
-                    "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-                    "inter.broker.listener.name=PLAINTEXT",
+                    "listeners=CLIENTS://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                    "advertised.listeners=CLIENTS://127.0.0.1:" + port,
+                    String.join("\n", BusSecurity.brokerProperties(passwords.get(BusSecurity.ADMIN))),
                     "log.dirs=" + dir.resolve("data"),
                     "num.partitions=3",
                     "auto.create.topics.enable=true",
@@ -92,12 +126,15 @@ public final class KafkaServer {
                     "transaction.state.log.min.isr=1",
                     "group.initial.rebalance.delay.ms=0",
                     "log.flush.interval.messages=1000000",
-                    "") );
+                    ""));
+            Files.setPosixFilePermissions(dir.resolve("server.properties"),
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
         ManagedProcess.run("kafka-storage-format", List.of(java(), "-cp", libs + "/*", "kafka.tools.StorageTool",
-                "format", "-t", Uuid.randomUuid().toString(), "-c", "server.properties"), dir, dir.resolve("format.log"),
+                "format", "-t", Uuid.randomUuid().toString(), "-c", "server.properties", "--add-scram",
+                BusSecurity.formatScramArgument(passwords.get(BusSecurity.ADMIN))), dir, dir.resolve("format.log"),
                 Duration.ofSeconds(60));
     }
 
@@ -121,17 +158,15 @@ public final class KafkaServer {
     }
 
     /**
-     * Creates every virtgate topic up front, as an operator would: consumers that subscribe before
-     * the first producer writes would otherwise wait for metadata of a topic that does not exist yet.
+     * Creates every virtgate topic up front, as an operator would (consumers that subscribe before the
+     * first producer writes would otherwise wait for metadata of a topic that does not exist yet), and
+     * the principals and ACLs of {@link BusAccess}.
      */
     private void createTopics() {
-        Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
-        try (Admin admin = Admin.create(props)) {
-            admin.createTopics(Topics.all().stream().map(t -> new NewTopic(t, 3, (short) 1)).toList())
-                    .all().get(30, TimeUnit.SECONDS);
+        try (Admin admin = Admin.create(harnessConfig())) {
+            BusBootstrap.apply(admin, java.util.Map.copyOf(passwords), 3);
         } catch (Exception e) {
-            throw new IllegalStateException("cannot create the virtgate topics on " + bootstrapServers(), e);
+            throw new IllegalStateException("cannot create the virtgate topics and ACLs on " + bootstrapServers(), e);
         }
     }
 
@@ -146,7 +181,7 @@ public final class KafkaServer {
             return false;
         }
         Properties props = new Properties();
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers());
+        props.putAll(harnessConfig());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 2000);
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 3000);
         try (Admin admin = Admin.create(props)) {

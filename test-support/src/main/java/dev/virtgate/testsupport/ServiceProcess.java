@@ -70,6 +70,9 @@ public final class ServiceProcess {
         return service;
     }
 
+        if (dev.virtgate.contracts.BusAccess.principals().contains(name)) {
+            env.putIfAbsent("VIRTGATE_BUS_PASSWORD", KafkaServer.shared().password(name)); // its own principal
+        }
     private void start(Path jar) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         process = ManagedProcess.start(name, List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()),

@@ -50,7 +50,7 @@ class BusProofIT {
 
     @BeforeAll
     static void startServices() {
-        bus = new EventBus.Recorder(KafkaResource.bootstrapServers(), List.of(Topics.HOSTS, Topics.PKI));
+        bus = new EventBus.Recorder(KafkaResource.bootstrapServers(), List.of(Topics.HOSTS, Topics.AGENT_REPORTS, Topics.PKI));
         migration = ServiceProcess.start("migration-service", ServiceProcess.standardEnv("virtgate_migration"));
         pki = ServiceProcess.start("pki-service", ServiceProcess.standardEnv("virtgate_pki"));
     }

@@ -1,5 +1,6 @@
 package dev.virtgate.credential;
 
+import dev.virtgate.testsupport.EventBus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.CloudEventHeaders;
@@ -39,7 +40,7 @@ public final class BusScan {
 
     public static BusScan everything(String bootstrap) {
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(EventBus.clientProps(bootstrap));
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

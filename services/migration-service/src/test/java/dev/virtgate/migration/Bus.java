@@ -1,5 +1,6 @@
 package dev.virtgate.migration;
 
+import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.Topics;
@@ -52,7 +53,7 @@ public final class Bus {
 
     public static void publishRaw(String topic, String key, Map<String, String> headers, byte[] value) {
         Properties props = new Properties();
-        props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaResource.bootstrapServers());
+        props.putAll(EventBus.clientProps(KafkaResource.bootstrapServers()));
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer())) {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
@@ -67,7 +68,7 @@ public final class Bus {
     public static List<ConsumerRecord<String, byte[]>> read(String topic,
             Predicate<ConsumerRecord<String, byte[]>> filter) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaResource.bootstrapServers());
+        props.putAll(EventBus.clientProps(KafkaResource.bootstrapServers()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<ConsumerRecord<String, byte[]>> matches = new ArrayList<>();

@@ -174,7 +174,7 @@ class HostApiTest {
     @Test
     void poisonEventsGoToTheDeadLetterTopicAndTheConsumerContinues() {
         String poisonKey = Fleet.unique("poison");
-        Bus.publishRaw(Topics.HOSTS, poisonKey, Map.of("ce_id", poisonKey, "ce_source", "/evil",
+        Bus.publishRaw(Topics.AGENT_REPORTS, poisonKey, Map.of("ce_id", poisonKey, "ce_source", "/evil",
                 "ce_type", "virtgate.host.configured.v1", "ce_time", Instant.now().toString(), "ce_specversion", "1.0"),
                 "{\"hostId\": 42}".getBytes(StandardCharsets.UTF_8));
         Bus.publishRaw(Topics.PKI, poisonKey, Map.of("ce_id", poisonKey + "-2", "ce_source", "/evil",

@@ -82,6 +82,8 @@ public final class AgentProcess {
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", "8084"); // its own network namespace: no clash between hosts
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap);
+        env.put("VIRTGATE_BUS_PASSWORD", dev.virtgate.testsupport.KafkaServer.shared().password(
+                dev.virtgate.contracts.BusAccess.HOST_AGENT));
         env.put("QUARKUS_VAULT_URL", openBaoUrl);
         env.put("VIRTGATE_AGENT_HOST_ID", host);
         env.put("VIRTGATE_AGENT_CLUSTER_ID", clusterId);

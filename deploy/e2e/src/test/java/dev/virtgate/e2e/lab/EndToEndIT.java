@@ -93,7 +93,7 @@ class EndToEndIT {
         }
         String kafka = KafkaResource.bootstrapServers();
         OpenBaoServer bao = OpenBaoServer.shared();
-        List<String> topics = new ArrayList<>(List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS,
+        List<String> topics = new ArrayList<>(List.of(Topics.HOSTS, Topics.AGENT_REPORTS, Topics.PKI, Topics.CREDENTIALS,
                 Topics.MIGRATION_COMMANDS, Topics.MIGRATION_RESULTS));
         topics.addAll(BusAttacks.deadLetterTopics());
         bus = new EventBus.Recorder(kafka, topics);

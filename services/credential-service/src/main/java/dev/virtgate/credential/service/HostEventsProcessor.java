@@ -1,6 +1,7 @@
 package dev.virtgate.credential.service;
 
 import dev.virtgate.contracts.Event;
+import dev.virtgate.contracts.Topics;
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.contracts.events.HostConfigured;
@@ -87,7 +88,7 @@ public class HostEventsProcessor {
         SortedMap<Integer, String> refused = new TreeMap<>();
         HostRemovals removals = new HostRemovals(id -> cluster(id, locked), touched, followUps, now);
 
-        for (int i = 0; i < received.size(); i++) {
+        for (int i : controlPlaneFirst(received)) {
             Event event = received.get(i).event();
             if (event instanceof HostConfigured ack) {
                 acknowledge(ack, members.get(ack.hostId()), locked, touched, behind, now);
@@ -119,6 +120,23 @@ public class HostEventsProcessor {
             }
         }
         return new Applied(followUps, refused);
+    }
+
+    /**
+     * Indexes of the batch, the control plane's events before the agents' reports: a registration and
+     * the enrollment that follows it travel on different topics, and one poll may hand them over in
+     * either order. Each group keeps its own order.
+     */
+    static List<Integer> controlPlaneFirst(List<ReceivedEvent> received) {
+        List<Integer> order = new java.util.ArrayList<>(received.size());
+        for (boolean agents : new boolean[] {false, true}) {
+            for (int i = 0; i < received.size(); i++) {
+                if (Topics.AGENT_REPORTS.equals(received.get(i).envelope().type().topic()) == agents) {
+                    order.add(i);
+                }
+            }
+        }
+        return order;
     }
 
     private void acknowledge(HostConfigured ack, HostMember host, Map<String, ClusterCredential> locked,

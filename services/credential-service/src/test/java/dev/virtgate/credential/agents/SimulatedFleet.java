@@ -1,5 +1,6 @@
 package dev.virtgate.credential.agents;
 
+import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.contracts.CloudEventHeaders;
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
@@ -116,7 +117,7 @@ public final class SimulatedFleet implements AutoCloseable {
     public SimulatedFleet(String bootstrap, boolean keepRaw) {
         this.keepRaw = keepRaw;
         Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.putAll(EventBus.clientProps(bootstrap));
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
@@ -124,7 +125,7 @@ public final class SimulatedFleet implements AutoCloseable {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         producer = new KafkaProducer<>(p);
         Properties c = new Properties();
-        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        c.putAll(EventBus.clientProps(bootstrap));
         c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

@@ -66,6 +66,7 @@ public final class RotationBench {
         ProcessBuilder builder = new ProcessBuilder("java", "-Xmx1g",
                 "-Dquarkus.http.port=" + port,
                 "-Dkafka.bootstrap.servers=" + bootstrap,
+                "-Dvirtgate.bus.password=" + KafkaServer.shared().password("credential-service"),
                 "-Dquarkus.vault.url=" + bao.address(),
                 "-Dquarkus.vault.authentication.client-token=" + bao.rootToken(),
                 "-Dquarkus.datasource.jdbc.url=" + pg.jdbcUrl(database),

@@ -1,5 +1,7 @@
 package dev.virtgate.agent.messaging;
 
+import dev.virtgate.bus.BusRefusal;
+import dev.virtgate.contracts.BusAccess;
 import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.service.SignedEventSink;
@@ -104,7 +106,8 @@ public class KafkaEventSink implements SignedEventSink {
                         return CompletableFuture.completedFuture(null);
                     })
                     .withNack(t -> {
-                        LOG.warnf("publishing %s failed: %s", ceType, t.getMessage());
+                        LOG.warnf("publishing %s failed: %s", ceType,
+                                BusRefusal.explain(t, BusAccess.HOST_AGENT));
                         acked.completeExceptionally(t);
                         return CompletableFuture.completedFuture(null);
                     }));

@@ -1,5 +1,6 @@
 package dev.virtgate.agent.messaging;
 
+import dev.virtgate.testsupport.EventBus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.agent.it.TestPki;
@@ -112,14 +113,14 @@ class AgentFlowTest {
     static void clients() {
         pki = TestPkiResource.pki();
         Properties p = new Properties();
-        p.put("bootstrap.servers", KafkaResource.bootstrapServers());
+        p.putAll(EventBus.clientProps(KafkaResource.bootstrapServers()));
         producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
         Properties c = new Properties();
-        c.put("bootstrap.servers", KafkaResource.bootstrapServers());
+        c.putAll(EventBus.clientProps(KafkaResource.bootstrapServers()));
         c.put("group.id", "agent-flow-test-" + UUID.randomUUID());
         c.put("auto.offset.reset", "earliest");
         consumer = new KafkaConsumer<>(c, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of("virtgate.hosts", "virtgate.migrations.results", DLQ));
+        consumer.subscribe(List.of("virtgate.hosts", "virtgate.agents.reports", "virtgate.migrations.results", DLQ));
         poller = new Thread(() -> {
             while (polling) {
                 synchronized (consumer) {

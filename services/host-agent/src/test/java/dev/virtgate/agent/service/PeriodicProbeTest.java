@@ -46,7 +46,7 @@ class PeriodicProbeTest {
 
     @Test
     void postureIsReportedEveryPeriodWithoutBeingAsked() throws Exception {
-        try (EventBus.Recorder bus = new EventBus.Recorder(KafkaResource.bootstrapServers(), List.of(Topics.HOSTS))) {
+        try (EventBus.Recorder bus = new EventBus.Recorder(KafkaResource.bootstrapServers(), List.of(Topics.AGENT_REPORTS))) {
             EventBus.Seen enrolled = bus.await("virtgate.host.enrolled.v1", s -> HOST.equals(s.key()),
                     Duration.ofSeconds(60));
             HostEnrolled e = new EventCodec().decode(HostEnrolled.class,

@@ -12,12 +12,14 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * virtgate.hosts: enrolments (capabilities) and configuration acks (posture). Others are ignored.
+ * virtgate.agents.reports: enrolments (capabilities) and configuration acks (posture); renewal CSRs
+ * are ignored. This service writes the registrations itself, so a host is known before its agent
+ * can enroll.
  * Every record is verified first (signature, signer certificate, authorization table): a forgery
  * goes to virtgate.dlq.migration-service and changes nothing.
  */
 @ApplicationScoped
-public class HostEventsConsumer {
+public class AgentReportsConsumer {
 
     @Inject
     InboundEvents inbound;
@@ -25,11 +27,11 @@ public class HostEventsConsumer {
     @Inject
     HostUpdates hosts;
 
-    @Incoming("hosts-in")
+    @Incoming("reports-in")
     @Blocking
     @Transactional
     public void on(ConsumerRecord<String, byte[]> record) {
-        inbound.firstDelivery("hosts-in", record).ifPresent(received -> {
+        inbound.firstDelivery("reports-in", record).ifPresent(received -> {
             if (received.event() instanceof HostEnrolled enrolled) {
                 hosts.apply(enrolled, received);
             } else if (received.event() instanceof HostConfigured configured) {

@@ -1,5 +1,6 @@
 package dev.virtgate.migration.bench;
 
+import dev.virtgate.testsupport.EventBus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.Topics;
@@ -109,6 +110,7 @@ public final class MigrationBench {
         command.addAll(List.of(
                 "-Dquarkus.http.port=" + port,
                 "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
+                "-Dvirtgate.bus.password=" + kafka.password("migration-service"),
                 "-Dquarkus.vault.url=" + bao.address(),
                 "-Dquarkus.vault.authentication.client-token=" + bao.rootToken(),
                 "-Dquarkus.datasource.jdbc.url=" + pg.jdbcUrl(db),
@@ -367,7 +369,7 @@ public final class MigrationBench {
 
         CommandWatcher(String bootstrap) {
             Properties props = new Properties();
-            props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            props.putAll(EventBus.clientProps(bootstrap));
             props.put(ConsumerConfig.GROUP_ID_CONFIG, "bench-" + System.nanoTime());
             // The broker answers a waiting fetch as soon as a record arrives: the default long poll
             // (500 ms) adds no latency, while a short one burnt CPU the service under test needs.
@@ -412,7 +414,7 @@ public final class MigrationBench {
 
     static void ensureTopic(String bootstrap, String topic) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
-                Map.of("bootstrap.servers", bootstrap))) {
+                EventBus.clientProps(bootstrap))) {
             if (!admin.listTopics().names().get(10, TimeUnit.SECONDS).contains(topic)) {
                 admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 3, (short) 1)))
                         .all().get(10, TimeUnit.SECONDS);

@@ -80,6 +80,13 @@ public interface PkiConfig {
     @WithDefault("PT10M")
     java.time.Duration eventRetryFor();
 
+    /**
+     * How long an agent's HostEnrolled waits for the host's HostRegistered, which travels on another
+     * topic ({@code virtgate.hosts}) and may be read a moment later; after that it is refused.
+     */
+    @WithDefault("PT15S")
+    java.time.Duration registrationGrace();
+
     /** Retry-After sent with 503 while OpenBao is unreachable. */
     @WithDefault("5")
     int retryAfterSeconds();

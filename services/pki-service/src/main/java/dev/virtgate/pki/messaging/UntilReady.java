@@ -16,10 +16,12 @@ import java.util.concurrent.TimeUnit;
  * Runs an event's handling in its own transaction, again and again with growing pauses while
  * OpenBao Transit cannot sign: an outage delays enrollments, it does not dead-letter them. Only
  * after {@link PkiConfig#eventRetryFor()} does the failure propagate (and the event is parked).
+ * A host's registration not seen yet ({@link RegistrationPendingException}) is waited for the
+ * shorter {@link PkiConfig#registrationGrace()}: it comes on another topic, read by another thread.
  */
 @ApplicationScoped
-public class UntilTransitAnswers {
-    private static final Logger LOG = Logger.getLogger(UntilTransitAnswers.class);
+public class UntilReady {
+    private static final Logger LOG = Logger.getLogger(UntilReady.class);
     private static final Duration FIRST_PAUSE = Duration.ofMillis(500);
     private static final Duration LONGEST_PAUSE = Duration.ofSeconds(15);
 
@@ -27,12 +29,21 @@ public class UntilTransitAnswers {
     PkiConfig config;
 
     public void run(String what, Runnable handling) {
-        Instant giveUp = Instant.now().plus(config.eventRetryFor());
+        Instant started = Instant.now();
+        Instant giveUp = started.plus(config.eventRetryFor());
+        Instant registrationGiveUp = started.plus(config.registrationGrace());
         Duration pause = FIRST_PAUSE;
         while (true) {
             try {
                 QuarkusTransaction.requiringNew().run(handling);
                 return;
+            } catch (RegistrationPendingException e) {
+                if (Instant.now().plus(pause).isAfter(registrationGiveUp)) {
+                    throw e.refusal();
+                }
+                LOG.debugf("%s waits for the registration of host %s", what, e.hostId());
+                pauseFor(pause);
+                pause = pause.multipliedBy(2).compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE : pause.multipliedBy(2);
             } catch (RuntimeException e) {
                 if (!causedByTransit(e) || Instant.now().plus(pause).isAfter(giveUp)) {
                     throw e;

@@ -1,5 +1,6 @@
 package dev.virtgate.pki.support;
 
+import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.contracts.CloudEventHeaders;
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
@@ -44,7 +45,7 @@ public final class TestBus {
     public static synchronized KafkaProducer<String, byte[]> producer() {
         if (producer == null) {
             Properties props = new Properties();
-            props.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaServer.shared().bootstrapServers());
+            props.putAll(EventBus.clientProps(KafkaServer.shared().bootstrapServers()));
             props.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
             props.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
             props.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -112,7 +113,7 @@ public final class TestBus {
 
     public static KafkaConsumer<String, byte[]> consumer(String topic) {
         Properties props = new Properties();
-        props.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KafkaServer.shared().bootstrapServers());
+        props.putAll(EventBus.clientProps(KafkaServer.shared().bootstrapServers()));
         props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
         props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         props.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());

@@ -1,5 +1,7 @@
 package dev.virtgate.support.outbox;
 
+import dev.virtgate.bus.BusRefusal;
+import dev.virtgate.support.config.ServiceIdentity;
 import dev.virtgate.contracts.CloudEventHeaders;
 import dev.virtgate.support.trust.SignatureHeaders;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
@@ -76,6 +78,9 @@ public class OutboxRelay {
 
     @Inject
     SignatureHeaders signatures;
+
+    @Inject
+    ServiceIdentity identity;
 
     @ConfigProperty(name = "virtgate.outbox.batch-size", defaultValue = "500")
     int batchSize;
@@ -156,7 +161,7 @@ public class OutboxRelay {
         } catch (RuntimeException e) {
             fromMemory = false;
             paused = true;
-            LOG.warnf("outbox relay paused, will retry: %s", e.getMessage());
+            LOG.warnf("outbox relay paused, will retry: %s", BusRefusal.explain(e, identity.name()));
         }
     }
 

@@ -1,0 +1,81 @@
+package dev.virtgate.contracts;
+
+import dev.virtgate.contracts.trust.EventAuthorization;
+import dev.virtgate.contracts.trust.Producer;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+
+/**
+ * What each bus principal may do on the broker: the topics it writes (derived from the authorization
+ * table of {@link EventAuthorization} and the topic of each event type, plus its own dead-letter
+ * topic), the topics it reads, and its consumer group. The broker's ACLs are made from this table
+ * and nothing else, so an agent's principal can never write a control-plane topic.
+ */
+public final class BusAccess {
+    /** The principal of hypervisor agents. */
+    public static final String HOST_AGENT = "host-agent";
+    /** The consumer groups of agents are {@code host-agent-<host id>}. */
+    public static final String AGENT_GROUP_PREFIX = HOST_AGENT + "-";
+
+    /**
+     * One principal's rights. {@code group} is the consumer group id, or a prefix when
+     * {@code groupIsPrefix} (one group per agent).
+     */
+    public record Grant(String principal, SortedSet<String> writes, SortedSet<String> reads, String group,
+            boolean groupIsPrefix) {
+    }
+
+    private static final Map<String, List<String>> READS = new LinkedHashMap<>();
+
+    static {
+        READS.put(EventAuthorization.PKI_SERVICE, List.of(Topics.HOSTS, Topics.AGENT_REPORTS));
+        READS.put(EventAuthorization.CREDENTIAL_SERVICE, List.of(Topics.HOSTS, Topics.AGENT_REPORTS, Topics.PKI));
+        READS.put(EventAuthorization.MIGRATION_SERVICE,
+                List.of(Topics.AGENT_REPORTS, Topics.PKI, Topics.MIGRATION_RESULTS));
+        READS.put(HOST_AGENT, List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS));
+    }
+
+    /** Every principal of virtgate's own components, in a stable order. */
+    public static List<String> principals() {
+        return List.copyOf(READS.keySet());
+    }
+
+    public static List<Grant> grants() {
+        List<Grant> grants = new ArrayList<>();
+        for (Map.Entry<String, List<String>> entry : READS.entrySet()) {
+            String principal = entry.getKey();
+            SortedSet<String> writes = new TreeSet<>(writtenBy(principal));
+            writes.add(Topics.deadLetter(principal));
+            boolean agent = HOST_AGENT.equals(principal);
+            grants.add(new Grant(principal, writes, new TreeSet<>(entry.getValue()),
+                    agent ? AGENT_GROUP_PREFIX : principal, agent));
+        }
+        return grants;
+    }
+
+    public static Grant grant(String principal) {
+        return grants().stream().filter(g -> g.principal().equals(principal)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no bus principal " + principal));
+    }
+
+    /** The topics of the event types the authorization table lets this principal emit. */
+    static SortedSet<String> writtenBy(String principal) {
+        SortedSet<String> topics = new TreeSet<>();
+        for (EventType type : EventType.values()) {
+            EventAuthorization.Rule rule = EventAuthorization.rule(type);
+            String writer = rule.kind() == Producer.Kind.SERVICE ? rule.service() : HOST_AGENT;
+            if (writer.equals(principal)) {
+                topics.add(type.topic());
+            }
+        }
+        return topics;
+    }
+
+    private BusAccess() {
+    }
+}

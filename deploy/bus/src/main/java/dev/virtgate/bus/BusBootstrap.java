@@ -1,0 +1,147 @@
+package dev.virtgate.bus;
+
+import dev.virtgate.contracts.BusAccess;
+import dev.virtgate.contracts.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Makes a broker match {@link BusAccess}, idempotently: every topic, a SCRAM credential per principal
+ * and exactly the ACLs of the table (write the topics of one's own events and one's dead-letter
+ * topic, read what one consumes, one's consumer group). Run with the admin principal.
+ */
+public final class BusBootstrap {
+    static final int SCRAM_ITERATIONS = 8192;
+
+    private BusBootstrap() {
+    }
+
+    /** {@code passwords}: principal to password, for every principal of {@link BusAccess#principals()}. */
+    public static void apply(Admin admin, Map<String, String> passwords, int partitions)
+            throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
+        createTopics(admin, partitions);
+        List<UserScramCredentialAlteration> users = new ArrayList<>();
+        for (String principal : BusAccess.principals()) {
+            String password = passwords.get(principal);
+            if (password == null) {
+                throw new IllegalArgumentException("no bus password for principal " + principal);
+            }
+            users.add(new UserScramCredentialUpsertion(principal,
+                    new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, SCRAM_ITERATIONS), BusSecurity.safe(password)));
+        }
+        admin.alterUserScramCredentials(users).all().get(30, TimeUnit.SECONDS);
+        admin.createAcls(acls()).all().get(30, TimeUnit.SECONDS);
+    }
+
+    /** The ACL bindings of the whole table. */
+    public static List<AclBinding> acls() {
+        List<AclBinding> acls = new ArrayList<>();
+        for (BusAccess.Grant grant : BusAccess.grants()) {
+            String user = "User:" + grant.principal();
+            grant.writes().forEach(t -> acls.add(allow(user, ResourceType.TOPIC, t, PatternType.LITERAL,
+                    AclOperation.WRITE)));
+            grant.reads().forEach(t -> acls.add(allow(user, ResourceType.TOPIC, t, PatternType.LITERAL,
+                    AclOperation.READ)));
+            acls.add(allow(user, ResourceType.GROUP, grant.group(),
+                    grant.groupIsPrefix() ? PatternType.PREFIXED : PatternType.LITERAL, AclOperation.READ));
+        }
+        return acls;
+    }
+
+    private static AclBinding allow(String user, ResourceType type, String name, PatternType pattern,
+            AclOperation operation) {
+        return new AclBinding(new ResourcePattern(type, name, pattern),
+                new AccessControlEntry(user, "*", operation, AclPermissionType.ALLOW));
+    }
+
+    private static void createTopics(Admin admin, int partitions)
+            throws InterruptedException, java.util.concurrent.TimeoutException, ExecutionException {
+        List<NewTopic> topics = Topics.all().stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList();
+        try {
+            admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw e;
+            }
+            // some existed: create the others one by one
+            for (NewTopic topic : topics) {
+                try {
+                    admin.createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+                } catch (ExecutionException each) {
+                    if (!(each.getCause() instanceof TopicExistsException)) {
+                        throw each;
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code bootstrap <servers> <password dir>}: applies the table, reading {@code admin.password}
+     * and {@code <principal>.password} from the directory (the local stack's launcher).
+     * {@code broker-properties <password dir>} prints the broker's security lines;
+     * {@code format-scram <password dir>} the storage-format argument for the admin;
+     * {@code principals} the principals that need a password.
+     */
+    public static void main(String[] args) throws Exception {
+        if (args.length == 1 && args[0].equals("principals")) {
+            BusAccess.principals().forEach(System.out::println);
+            return;
+        }
+        if (args.length < 2) {
+            System.err.println("usage: BusBootstrap bootstrap <servers> <password-dir> | broker-properties <password-dir>"
+                    + " | format-scram <password-dir>");
+            System.exit(2);
+        }
+        switch (args[0]) {
+            case "broker-properties" -> BusSecurity.brokerProperties(read(Path.of(args[1]), BusSecurity.ADMIN))
+                    .forEach(System.out::println);
+            case "format-scram" -> System.out.println(BusSecurity.formatScramArgument(
+                    read(Path.of(args[1]), BusSecurity.ADMIN)));
+            case "bootstrap" -> {
+                Path dir = Path.of(args[2]);
+                Map<String, String> passwords = new TreeMap<>();
+                for (String principal : BusAccess.principals()) {
+                    passwords.put(principal, read(dir, principal));
+                }
+                Map<String, Object> config = new java.util.HashMap<>(BusSecurity.clientConfig(args[1],
+                        BusSecurity.ADMIN, read(dir, BusSecurity.ADMIN)));
+                try (Admin admin = Admin.create(config)) {
+                    apply(admin, passwords, 3);
+                }
+                System.out.println("bus: " + Topics.all().size() + " topics, " + passwords.size()
+                        + " principals, " + acls().size() + " ACLs in place");
+            }
+            default -> {
+                System.err.println("unknown command " + args[0]);
+                System.exit(2);
+            }
+        }
+    }
+
+    private static String read(Path dir, String principal) throws IOException {
+        return Files.readString(dir.resolve(principal + ".password")).strip();
+    }
+}

@@ -1,0 +1,139 @@
+package dev.virtgate.e2e;
+
+import dev.virtgate.bus.BusSecurity;
+import dev.virtgate.contracts.BusAccess;
+import dev.virtgate.contracts.Topics;
+import dev.virtgate.testsupport.KafkaServer;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.errors.GroupAuthorizationException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+/**
+ * The broker as the local stack runs it (SASL/SCRAM, StandardAuthorizer, ACLs from BusAccess),
+ * attacked: strangers are refused at the door, and a hypervisor's principal cannot write the
+ * control plane's topics, read another's dead letters or join a service's consumer group.
+ */
+class BusAclIT {
+    private static KafkaServer kafka;
+
+    @BeforeAll
+    static void broker() {
+        kafka = KafkaServer.shared();
+    }
+
+    @Test
+    void anAnonymousClientIsRefused() {
+        Map<String, Object> anonymous = Map.of("bootstrap.servers", kafka.bootstrapServers(),
+                "request.timeout.ms", 3000, "default.api.timeout.ms", 5000);
+        try (Admin admin = Admin.create(anonymous)) {
+            assertThrows(Exception.class, () -> admin.listTopics().names().get(10, TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsRefusedAsSuch() {
+        Map<String, Object> config = new HashMap<>(BusSecurity.clientConfig(kafka.bootstrapServers(),
+                BusAccess.HOST_AGENT, "not-the-password-of-this-principal"));
+        config.put("default.api.timeout.ms", 10000);
+        try (Admin admin = Admin.create(config)) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> admin.listTopics().names().get(15, TimeUnit.SECONDS));
+            assertInstanceOf(SaslAuthenticationException.class, e.getCause());
+        }
+    }
+
+    @Test
+    void anAgentMayWriteItsReportsButNoControlPlaneTopic() throws Exception {
+        try (KafkaProducer<String, byte[]> agent = producer(BusAccess.HOST_AGENT)) {
+            agent.send(new ProducerRecord<>(Topics.AGENT_REPORTS, "h1", new byte[0])).get(15, TimeUnit.SECONDS);
+            for (String controlPlane : List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS)) {
+                refused(agent, controlPlane);
+            }
+        }
+    }
+
+    @Test
+    void aServiceMayWriteOnlyTheTopicsOfItsOwnEvents() throws Exception {
+        try (KafkaProducer<String, byte[]> pki = producer("pki-service")) {
+            pki.send(new ProducerRecord<>(Topics.PKI, "h1", new byte[0])).get(15, TimeUnit.SECONDS);
+            refused(pki, Topics.MIGRATION_COMMANDS);
+            refused(pki, Topics.AGENT_REPORTS);
+        }
+    }
+
+    @Test
+    void anAgentCannotReadAnotherComponentsDeadLettersNorJoinAServiceGroup() {
+        try (KafkaConsumer<String, byte[]> agent = consumer(BusAccess.HOST_AGENT,
+                BusAccess.AGENT_GROUP_PREFIX + "h1")) {
+            agent.subscribe(List.of(Topics.deadLetter("credential-service")));
+            assertThrows(TopicAuthorizationException.class, () -> pollFor(agent));
+        }
+        try (KafkaConsumer<String, byte[]> agent = consumer(BusAccess.HOST_AGENT, "credential-service")) {
+            agent.subscribe(List.of(Topics.CREDENTIALS));
+            assertThrows(GroupAuthorizationException.class, () -> pollFor(agent));
+        }
+    }
+
+    @Test
+    void anAgentReadsWhatItConsumesInAGroupOfItsOwn() {
+        try (KafkaConsumer<String, byte[]> agent = consumer(BusAccess.HOST_AGENT,
+                BusAccess.AGENT_GROUP_PREFIX + UUID.randomUUID())) {
+            agent.subscribe(List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS));
+            pollFor(agent);
+            assertFalse(agent.assignment().isEmpty());
+        }
+    }
+
+    private static void refused(KafkaProducer<String, byte[]> producer, String topic) {
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> producer.send(new ProducerRecord<>(topic, "h1", new byte[0])).get(15, TimeUnit.SECONDS), topic);
+        assertInstanceOf(TopicAuthorizationException.class, e.getCause(), topic);
+    }
+
+    /** Polls until the group assigned partitions (or an authorization error is thrown). */
+    private static void pollFor(KafkaConsumer<String, byte[]> consumer) {
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (consumer.assignment().isEmpty() && System.nanoTime() < until) {
+            consumer.poll(Duration.ofMillis(200));
+        }
+    }
+
+    private static KafkaProducer<String, byte[]> producer(String principal) {
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig(principal));
+        config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10000);
+        config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 12000);
+        config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
+        return new KafkaProducer<>(config, new StringSerializer(), new ByteArraySerializer());
+    }
+
+    private static KafkaConsumer<String, byte[]> consumer(String principal, String group) {
+        Map<String, Object> config = new HashMap<>(kafka.clientConfig(principal));
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
+    }
+}
