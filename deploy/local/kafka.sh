@@ -151,5 +151,19 @@ status_kafka() {
     pid="-"
   fi
   status_row kafka "$pid" "$KAFKA_PORT" "$state"
+  bus_credentials_readable || state="credentials"
   [[ "$state" == running ]]
+}
+
+# Names every component whose bus password file is missing or unreadable (it could not log in).
+bus_credentials_readable() {
+  local component file ok=0
+  for component in admin $(bus_tool principals); do
+    file="$BUS_SECRETS/$component.password"
+    if [[ ! -r "$file" || ! -s "$file" ]]; then
+      warn "kafka: the bus password of $component is missing or unreadable: $file (./virtgate up writes it)"
+      ok=1
+    fi
+  done
+  return "$ok"
 }

@@ -164,7 +164,7 @@ public final class KafkaServer {
      */
     private void createTopics() {
         try (Admin admin = Admin.create(harnessConfig())) {
-            BusBootstrap.apply(admin, java.util.Map.copyOf(passwords), 3);
+            BusBootstrap.apply(admin, java.util.Map.copyOf(passwords), 3, (short) 1);
         } catch (Exception e) {
             throw new IllegalStateException("cannot create the virtgate topics and ACLs on " + bootstrapServers(), e);
         }

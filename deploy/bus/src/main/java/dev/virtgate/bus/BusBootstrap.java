@@ -39,9 +39,9 @@ public final class BusBootstrap {
     }
 
     /** {@code passwords}: principal to password, for every principal of {@link BusAccess#principals()}. */
-    public static void apply(Admin admin, Map<String, String> passwords, int partitions)
+    public static void apply(Admin admin, Map<String, String> passwords, int partitions, short replicationFactor)
             throws ExecutionException, InterruptedException, java.util.concurrent.TimeoutException {
-        createTopics(admin, partitions);
+        createTopics(admin, partitions, replicationFactor);
         List<UserScramCredentialAlteration> users = new ArrayList<>();
         for (String principal : BusAccess.principals()) {
             String password = passwords.get(principal);
@@ -76,9 +76,9 @@ public final class BusBootstrap {
                 new AccessControlEntry(user, "*", operation, AclPermissionType.ALLOW));
     }
 
-    private static void createTopics(Admin admin, int partitions)
+    private static void createTopics(Admin admin, int partitions, short replicationFactor)
             throws InterruptedException, java.util.concurrent.TimeoutException, ExecutionException {
-        List<NewTopic> topics = Topics.all().stream().map(t -> new NewTopic(t, partitions, (short) 1)).toList();
+        List<NewTopic> topics = Topics.all().stream().map(t -> new NewTopic(t, partitions, replicationFactor)).toList();
         try {
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
@@ -103,7 +103,8 @@ public final class BusBootstrap {
      * and {@code <principal>.password} from the directory (the local stack's launcher).
      * {@code broker-properties <password dir>} prints the broker's security lines;
      * {@code format-scram <password dir>} the storage-format argument for the admin;
-     * {@code principals} the principals that need a password.
+     * {@code principals} the principals that need a password. Topics are created with 3 partitions and
+     * the replication factor {@code VIRTGATE_BUS_REPLICATION_FACTOR} (default 1); existing ones are kept.
      */
     public static void main(String[] args) throws Exception {
         if (args.length == 1 && args[0].equals("principals")) {
@@ -129,7 +130,8 @@ public final class BusBootstrap {
                 Map<String, Object> config = new java.util.HashMap<>(BusSecurity.clientConfig(args[1],
                         BusSecurity.ADMIN, read(dir, BusSecurity.ADMIN)));
                 try (Admin admin = Admin.create(config)) {
-                    apply(admin, passwords, 3);
+                    apply(admin, passwords, 3, Short.parseShort(
+                            System.getenv().getOrDefault("VIRTGATE_BUS_REPLICATION_FACTOR", "1")));
                 }
                 System.out.println("bus: " + Topics.all().size() + " topics, " + passwords.size()
                         + " principals, " + acls().size() + " ACLs in place");
