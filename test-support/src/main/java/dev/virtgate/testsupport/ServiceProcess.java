@@ -65,14 +65,14 @@ public final class ServiceProcess {
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         env.put("QUARKUS_HTTP_HOST", Net.LOOPBACK);
         env.putIfAbsent("QUARKUS_PROFILE", "prod");
+        if (dev.virtgate.contracts.BusAccess.principals().contains(name)) {
+            env.putIfAbsent("VIRTGATE_BUS_PASSWORD", KafkaServer.shared().password(name)); // its own principal
+        }
         ServiceProcess service = new ServiceProcess(name, port, env);
         service.start(jar);
         return service;
     }
 
-        if (dev.virtgate.contracts.BusAccess.principals().contains(name)) {
-            env.putIfAbsent("VIRTGATE_BUS_PASSWORD", KafkaServer.shared().password(name)); // its own principal
-        }
     private void start(Path jar) {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         process = ManagedProcess.start(name, List.of(java, "-Xmx256m", "-XX:+UseSerialGC", "-jar", jar.toString()),
