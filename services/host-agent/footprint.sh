@@ -6,6 +6,7 @@
 #   START_RUNS without it, alternated, each timed until /q/health/live answers (medians reported),
 #   then one more start with the archive left idle for IDLE_SECONDS for the memory figures.
 # Env: KAFKA_BOOTSTRAP (default 127.0.0.1:19092; the agent keeps retrying when no broker runs),
+#      VIRTGATE_BUS_PASSWORD (default: the local stack's host-agent password, if ./virtgate up wrote one),
 #      LIBVIRT_URI (default test:///default), JAVA_OPTS (default: the launcher's recommended flags).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -15,6 +16,11 @@ LAUNCHER=src/main/sh/virtgate-agent
 ARCHIVE=target/quarkus-app/host-agent.jsa
 [[ -f target/quarkus-app/quarkus-run.jar ]] || (cd ../.. && mvn -B -q -o -pl services/host-agent package -DskipTests)
 [[ -s $ARCHIVE && $ARCHIVE -nt target/quarkus-app/quarkus-run.jar ]] || "$LAUNCHER" train
+BUS_PASSWORD_FILE="${VIRTGATE_HOME:-$(cd ../.. && pwd)/.virtgate}/secrets/bus/host-agent.password"
+if [[ -z ${VIRTGATE_BUS_PASSWORD:-} ]]; then
+  VIRTGATE_BUS_PASSWORD="$(cat "$BUS_PASSWORD_FILE" 2>/dev/null || echo no-local-stack)"
+fi
+export VIRTGATE_BUS_PASSWORD # in the environment, never on the command line
 WORK=$(mktemp -d /tmp/vg-agent-footprint.XXXXXX)
 PID=""
 stop_agent() {

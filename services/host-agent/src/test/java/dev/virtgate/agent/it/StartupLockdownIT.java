@@ -98,7 +98,7 @@ class StartupLockdownIT {
         settings.put("ca-fingerprint", new TestPki("virtgate-test").fingerprint());
         settings.put("probe-interval", PROBE_INTERVAL.toSeconds() + "s");
         List<String> cmd = new ArrayList<>(List.of("bash", Path.of("src/main/sh/virtgate-agent").toAbsolutePath().toString(),
-                "-Dquarkus.http.port=" + Net.freePort(), "-Dkafka.bootstrap.servers=127.0.0.1:" + Net.freePort(),
+                "-Dquarkus.http.port=" + Net.freePort(), "-Dkafka.bootstrap.servers=127.0.0.1:" + Net.freePort(), "-Dvirtgate.bus.password=no-broker-here",
                 "-Dquarkus.vault.url=http://127.0.0.1:1", "-Dquarkus.log.category.\"org.apache.kafka\".level=OFF"));
         settings.forEach((k, v) -> cmd.add("-Dvirtgate.agent." + k + "=" + v));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile())

@@ -40,7 +40,7 @@ class LauncherCdsIT {
     void theAgentStartsThroughTheLauncherWithTheArchive() throws Exception {
         Path log = dir.resolve("agent.log");
         ProcessBuilder pb = new ProcessBuilder(List.of("bash", Path.of("src/main/sh/virtgate-agent").toAbsolutePath().toString(),
-                "-Xshare:on", "-Xlog:class+load=info:file=" + dir.resolve("classes.log"), "-Dquarkus.http.port=" + Net.freePort(), "-Dkafka.bootstrap.servers=127.0.0.1:9",
+                "-Xshare:on", "-Xlog:class+load=info:file=" + dir.resolve("classes.log"), "-Dquarkus.http.port=" + Net.freePort(), "-Dkafka.bootstrap.servers=127.0.0.1:9", "-Dvirtgate.bus.password=no-broker-here",
                 "-Dvirtgate.agent.libvirt-uri=test:///default", "-Dvirtgate.agent.paths.root=" + dir.resolve("root"),
                 "-Dquarkus.log.category.org.apache.kafka.level=OFF"))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
