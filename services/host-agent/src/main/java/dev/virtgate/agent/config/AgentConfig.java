@@ -141,5 +141,12 @@ public interface AgentConfig {
 
         @WithDefault("transit")
         String transitMount();
+
+        /**
+         * How often an idle agent checks whether its OpenBao token is due for renewal (half its
+         * lease): the host role's tokens are periodic, and one not renewed within its period lapses.
+         */
+        @WithDefault("1m")
+        Duration renewCheck();
     }
 }

@@ -47,10 +47,41 @@ public class OpenBaoClient {
         return id.asText();
     }
 
-    /** AppRole login; returns the client token. */
-    public String login(String roleId, String secretId) {
+    /** A client token and its lease in seconds (0: it does not expire). */
+    public record Login(String token, long leaseSeconds) {
+        @Override
+        public String toString() {
+            return "Login[token=<redacted>, leaseSeconds=" + leaseSeconds + "]";
+        }
+    }
+
+    /** AppRole login (one of the secret-id's uses): the client token and its lease. */
+    public Login login(String roleId, String secretId) {
         JsonNode r = call("POST", "auth/approle/login", Map.of("role_id", roleId, "secret_id", secretId), null);
-        return r.path("auth").path("client_token").asText();
+        return new Login(r.path("auth").path("client_token").asText(), r.path("auth").path("lease_duration").asLong());
+    }
+
+    /** auth/token/renew-self: the token's new lease in seconds; 403 once it lapsed or was revoked. */
+    public long renewSelf(String token) {
+        return call("POST", "auth/token/renew-self", Map.of(), token).path("auth").path("lease_duration").asLong();
+    }
+
+    /** Whether OpenBao still knows the token (auth/token/lookup-self answers 200 rather than 403). */
+    public boolean tokenValid(String token) {
+        try {
+            call("GET", "auth/token/lookup-self", null, token);
+            return true;
+        } catch (OpenBaoException e) {
+            if (e.status() == 403) {
+                return false;
+            }
+            throw e;
+        }
+    }
+
+    /** auth/token/revoke-self: the token is refused from now on. */
+    public void revokeSelf(String token) {
+        call("POST", "auth/token/revoke-self", Map.of(), token);
     }
 
     /** KV v2 read of one version: the data map. */
