@@ -4,6 +4,7 @@ import io.smallrye.config.ConfigMapping;
 import io.smallrye.config.WithDefault;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /** Settings of the credential service ({@code virtgate.credential.*}). */
@@ -38,19 +39,43 @@ public interface CredentialConfig {
         @WithDefault("PT5M")
         Duration wrapTtl();
 
+        /**
+         * A host's tokens are periodic: renewed within this period they live on (the agent renews
+         * its token and keeps it across restarts, so it logs in with its secret-id only after a
+         * grant or once its token lapsed); unused for longer, they lapse. Zero = not periodic
+         * ({@link #tokenTtl()}, {@link #tokenMaxTtl()}).
+         */
+        @WithDefault("PT72H")
+        Duration tokenPeriod();
+
+        /** TTL of a host's token when {@link #tokenPeriod()} is zero. */
         @WithDefault("PT1H")
         Duration tokenTtl();
 
+        /** Longest life of a host's token when {@link #tokenPeriod()} is zero. */
         @WithDefault("PT24H")
         Duration tokenMaxTtl();
 
-        /** Logins a secret-id allows; 0 = unlimited (the agent keeps it like its private key). */
-        @WithDefault("0")
+        /**
+         * Logins a secret-id allows; 0 = unlimited. The agent logs in once per grant, then again
+         * only when its token lapsed (it was stopped for longer than {@link #tokenPeriod()}) or was
+         * refused: ten leave room for that and no more.
+         */
+        @WithDefault("10")
         int secretIdNumUses();
 
-        /** Lifetime of a secret-id; zero = no expiry. */
-        @WithDefault("PT0S")
+        /**
+         * Lifetime of a secret-id; zero = no expiry. Past it, a host whose token lapsed can no longer
+         * log in: it must enroll again (a new registration token) to be granted anew.
+         */
+        @WithDefault("P30D")
         Duration secretIdTtl();
+
+        /** CIDR blocks a secret-id may log in from ({@code secret_id_bound_cidrs}); empty = anywhere. */
+        Optional<List<String>> secretIdBoundCidrs();
+
+        /** CIDR blocks a host's token may be used from ({@code token_bound_cidrs}); empty = anywhere. */
+        Optional<List<String>> tokenBoundCidrs();
 
         /** The Transit verify endpoint agents may call to check signed migration commands. */
         @WithDefault("transit/verify/virtgate-migration-commands")

@@ -3,6 +3,10 @@ package dev.virtgate.credential.openbao;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.credential.config.CredentialConfig;
+import io.quarkus.vault.client.VaultClient;
+import io.quarkus.vault.client.VaultClientException;
+import io.quarkus.vault.client.common.VaultJSONResultExtractor;
+import io.quarkus.vault.client.common.VaultRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
@@ -14,23 +18,34 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The few OpenBao (Vault API) calls this service makes, over plain HTTP with the service token
- * configured for quarkus-vault. Kept explicit because response wrapping and KV version numbers
- * matter here. Error messages carry the path and status, never a request or response body.
+ * The few OpenBao (Vault API) calls this service makes, as raw requests through quarkus-vault's
+ * client: it logs in as this service (its AppRole {@code virtgate-credential-service}, or a token
+ * of that policy), renews the token and logs in again when OpenBao forgot it, exactly as for the
+ * service's KV reads and Transit signatures. Kept explicit because response wrapping, secret-id
+ * metadata and KV version numbers matter here. Error messages carry the path and status, never a
+ * request or response body.
  */
 @ApplicationScoped
 public class OpenBaoClient {
 
+    /** Secret-id metadata naming the enrollment (CSR) a secret-id was issued for. */
+    public static final String GRANT_METADATA = "virtgate_grant";
+
     @ConfigProperty(name = "quarkus.vault.url")
     String url;
 
-    @ConfigProperty(name = "quarkus.vault.authentication.client-token")
-    Optional<String> token;
+    @Inject
+    VaultClient vault;
 
     @Inject
     CredentialConfig config;
@@ -42,14 +57,16 @@ public class OpenBaoClient {
 
     /** Writes a new version of a KV v2 secret and returns its version number. */
     public int writeKv(String mount, String path, Map<String, Object> data) {
-        JsonNode response = send("POST", mount + "/data/" + path, Map.of("data", data), Map.of());
+        JsonNode response = send("POST", mount + "/data/" + path, Map.of("data", data), null);
         return response.path("data").path("version").asInt();
     }
 
+    /** sys/health, which needs no token: reachable, initialised, unsealed and active. */
     public boolean healthy() {
         try {
-            HttpResponse<String> response = http.send(request("GET", "sys/health", null, Map.of()).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(
+                    URI.create(url.replaceAll("/+$", "") + "/v1/sys/health")).timeout(config.openbao().timeout())
+                    .GET().build(), HttpResponse.BodyHandlers.discarding());
             return response.statusCode() == 200;
         } catch (IOException e) {
             return false;
@@ -60,44 +77,55 @@ public class OpenBaoClient {
     }
 
     public void writePolicy(String name, String hcl) {
-        send("PUT", "sys/policies/acl/" + name, Map.of("policy", hcl), Map.of());
+        send("PUT", "sys/policies/acl/" + name, Map.of("policy", hcl), null);
     }
 
     public void deletePolicy(String name) {
-        send("DELETE", "sys/policies/acl/" + name, null, Map.of());
+        send("DELETE", "sys/policies/acl/" + name, null, null);
     }
 
     public void writeAppRole(String role, Map<String, Object> settings) {
-        send("POST", "auth/" + config.approle().mount() + "/role/" + role, settings, Map.of());
+        send("POST", rolePath(role), settings, null);
     }
 
     public void deleteAppRole(String role) {
-        send("DELETE", "auth/" + config.approle().mount() + "/role/" + role, null, Map.of());
+        send("DELETE", rolePath(role), null, null);
     }
 
     public String roleId(String role) {
-        return send("GET", "auth/" + config.approle().mount() + "/role/" + role + "/role-id", null, Map.of())
+        return send("GET", rolePath(role) + "/role-id", null, null)
                 .path("data").path("role_id").asText();
     }
 
     /** The role's id; empty when the role does not exist (any more). */
     public Optional<String> existingRoleId(String role) {
-        return sendUnlessMissing("GET", "auth/" + config.approle().mount() + "/role/" + role + "/role-id", null)
+        return sendUnlessMissing("GET", rolePath(role) + "/role-id", null)
                 .map(r -> r.path("data").path("role_id").asText()).filter(id -> !id.isEmpty());
     }
 
     /** The accessors of every secret-id of an existing role; empty when none (a missing role is a 400). */
     public List<String> secretIdAccessors(String role) {
         List<String> accessors = new ArrayList<>();
-        sendUnlessMissing("GET", "auth/" + config.approle().mount() + "/role/" + role + "/secret-id?list=true", null)
+        sendUnlessMissing("LIST", rolePath(role) + "/secret-id", null)
                 .ifPresent(r -> r.path("data").path("keys").forEach(k -> accessors.add(k.asText())));
         return accessors;
     }
 
+    /** The metadata a secret-id was issued with (such as {@link #GRANT_METADATA}); empty when it is gone. */
+    public Optional<Map<String, String>> secretIdMetadata(String role, String accessor) {
+        return sendUnlessMissing("POST", rolePath(role) + "/secret-id-accessor/lookup",
+                Map.of("secret_id_accessor", accessor)).map(r -> {
+                    Map<String, String> metadata = new HashMap<>();
+                    r.path("data").path("metadata").fields()
+                            .forEachRemaining(f -> metadata.put(f.getKey(), f.getValue().asText()));
+                    return metadata;
+                });
+    }
+
     /** Destroys one secret-id: it no longer logs in. */
     public void destroySecretId(String role, String accessor) {
-        send("POST", "auth/" + config.approle().mount() + "/role/" + role + "/secret-id-accessor/destroy",
-                Map.of("secret_id_accessor", accessor), Map.of());
+        send("POST", rolePath(role) + "/secret-id-accessor/destroy",
+                Map.of("secret_id_accessor", accessor), null);
     }
 
     /**
@@ -107,22 +135,32 @@ public class OpenBaoClient {
      * tokens. Nothing to do when nobody ever logged in with the role.
      */
     public void disableLogins(String roleId) {
-        String mountAccessor = send("GET", "sys/auth", null, Map.of()).path("data")
+        String mountAccessor = send("GET", "sys/auth", null, null).path("data")
                 .path(config.approle().mount() + "/").path("accessor").asText();
         if (mountAccessor.isEmpty()) {
             throw new OpenBaoException("OpenBao has no " + config.approle().mount() + " auth mount", 404);
         }
-        String entityId = send("POST", "identity/lookup/entity", Map.of("alias_name", roleId,
-                "alias_mount_accessor", mountAccessor), Map.of()).path("data").path("id").asText();
+        String entityId = send("POST", "identity/lookup/entity",
+                Map.of("alias_name", roleId, "alias_mount_accessor", mountAccessor), null)
+                .path("data").path("id").asText();
         if (!entityId.isEmpty()) {
-            send("POST", "identity/entity/id/" + entityId, Map.of("disabled", true), Map.of());
+            send("POST", "identity/entity/id/" + entityId, Map.of("disabled", true), null);
         }
     }
 
-    /** A new secret-id, response-wrapped: only the single-use wrapping token comes back. */
-    public WrappedSecret wrappedSecretId(String role, Duration wrapTtl) {
-        JsonNode response = send("POST", "auth/" + config.approle().mount() + "/role/" + role + "/secret-id",
-                Map.of(), Map.of("X-Vault-Wrap-TTL", wrapTtl.toSeconds() + "s"));
+    /**
+     * A new secret-id, response-wrapped: only the single-use wrapping token comes back. Tagged with
+     * {@code grant} ({@link #GRANT_METADATA}) so that a later grant can tell it from its own.
+     */
+    public WrappedSecret wrappedSecretId(String role, Duration wrapTtl, String grant) {
+        String metadata;
+        try {
+            metadata = mapper.writeValueAsString(Map.of(GRANT_METADATA, grant));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot encode secret-id metadata");
+        }
+        JsonNode response = send("POST", rolePath(role) + "/secret-id",
+                Map.of("metadata", metadata), wrapTtl);
         JsonNode wrap = response.path("wrap_info");
         if (wrap.path("token").asText().isEmpty()) {
             throw new OpenBaoException("secret-id for " + role + " came back unwrapped", 500);
@@ -138,10 +176,14 @@ public class OpenBaoClient {
         }
     }
 
+    private String rolePath(String role) {
+        return "auth/" + config.approle().mount() + "/role/" + role;
+    }
+
     /** The response, or empty for a 404 (what OpenBao answers for a missing role or an empty list). */
     private Optional<JsonNode> sendUnlessMissing(String method, String path, Object body) {
         try {
-            return Optional.of(send(method, path, body, Map.of()));
+            return Optional.of(send(method, path, body, null));
         } catch (OpenBaoException e) {
             if (e.status() == 404) {
                 return Optional.empty();
@@ -150,42 +192,40 @@ public class OpenBaoClient {
         }
     }
 
-    private JsonNode send(String method, String path, Object body, Map<String, String> headers) {
-        HttpResponse<String> response;
+    private JsonNode send(String method, String path, Object body, Duration wrapTtl) {
+        VaultRequest.Builder<Object> request = VaultRequest.request("OpenBao " + method + " " + path,
+                VaultRequest.Method.valueOf(method)).path(path).timeout(config.openbao().timeout())
+                .expectOkOrNoContentStatus();
+        if (body != null) {
+            request.body(body);
+        }
+        if (wrapTtl != null) {
+            request.wrapTTL(wrapTtl);
+        }
         try {
-            response = http.send(request(method, path, body, headers).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new OpenBaoUnavailableException("OpenBao unreachable (" + method + " " + path + ")", e);
+            JsonNode result = vault.execute(request.build(VaultJSONResultExtractor.of(JsonNode.class)))
+                    .toCompletableFuture().get(config.openbao().timeout().toMillis() * 2, TimeUnit.MILLISECONDS)
+                    .getResult();
+            return result == null ? mapper.createObjectNode() : result;
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            while (cause instanceof CompletionException && cause.getCause() != null) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof VaultClientException vce && vce.getStatus() != null) {
+                int status = vce.getStatus();
+                if (status >= 500 || status == 429) {
+                    throw new OpenBaoUnavailableException("OpenBao " + method + " " + path + " -> " + status, null);
+                }
+                throw new OpenBaoException("OpenBao " + method + " " + path + " -> " + status, status);
+            }
+            throw new OpenBaoUnavailableException("OpenBao unreachable (" + method + " " + path + ": "
+                    + (cause == null ? "?" : cause.getClass().getSimpleName()) + ")", null);
+        } catch (TimeoutException e) {
+            throw new OpenBaoUnavailableException("OpenBao did not answer " + method + " " + path + " in time", null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new OpenBaoUnavailableException("interrupted calling OpenBao", e);
         }
-        int status = response.statusCode();
-        if (status >= 500 || status == 429) {
-            throw new OpenBaoUnavailableException("OpenBao " + method + " " + path + " -> " + status, null);
-        }
-        if (status >= 400) {
-            throw new OpenBaoException("OpenBao " + method + " " + path + " -> " + status, status);
-        }
-        try {
-            return response.body() == null || response.body().isBlank() ? mapper.createObjectNode()
-                    : mapper.readTree(response.body());
-        } catch (IOException e) {
-            throw new OpenBaoException("OpenBao " + method + " " + path + " returned malformed JSON", status);
-        }
-    }
-
-    private HttpRequest.Builder request(String method, String path, Object body, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url.replaceAll("/+$", "") + "/v1/" + path))
-                .timeout(config.openbao().timeout());
-        token.ifPresent(t -> request.header("X-Vault-Token", t));
-        headers.forEach(request::header);
-        try {
-            request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                    : HttpRequest.BodyPublishers.ofByteArray(mapper.writeValueAsBytes(body)));
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot encode OpenBao request for " + path);
-        }
-        return request;
     }
 }

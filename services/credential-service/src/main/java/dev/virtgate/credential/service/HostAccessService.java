@@ -15,8 +15,11 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.interfaces.ECPublicKey;
 import java.time.Instant;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,9 +27,11 @@ import java.util.Optional;
 
 /**
  * Per-host OpenBao access: AppRole {@code virtgate-host-<hostId>} bound to a policy that reads only
- * the host's own cluster credential and may verify migration-command signatures. The secret-id is
- * response-wrapped (single use, short TTL) and the wrapping token is ECIES-encrypted to the CSR key.
- * OpenBao calls happen outside transactions; a failed grant stays pending and is retried.
+ * the host's own cluster credential and may verify migration-command signatures. Its secret-ids
+ * expire ({@code approle.secret-id-ttl}) and allow a few logins ({@code approle.secret-id-num-uses});
+ * its tokens are periodic. A grant destroys the secret-ids of the host's earlier grants. The
+ * secret-id is response-wrapped (single use, short TTL) and the wrapping token is ECIES-encrypted to
+ * the CSR key. OpenBao calls happen outside transactions; a failed grant stays pending and is retried.
  */
 @ApplicationScoped
 public class HostAccessService {
@@ -74,16 +79,13 @@ public class HostAccessService {
         ECPublicKey hostKey = HostKeys.publicKeyOf(csrPem);
         String role = roleName(hostId);
         openBao.writePolicy(role, policy(clusterId));
-        Map<String, Object> settings = new LinkedHashMap<>();
-        settings.put("token_policies", List.of(role));
-        settings.put("token_ttl", config.approle().tokenTtl().toSeconds() + "s");
-        settings.put("token_max_ttl", config.approle().tokenMaxTtl().toSeconds() + "s");
-        settings.put("secret_id_num_uses", config.approle().secretIdNumUses());
-        settings.put("secret_id_ttl", config.approle().secretIdTtl().toSeconds() + "s");
-        settings.put("bind_secret_id", true);
-        openBao.writeAppRole(role, settings);
+        openBao.writeAppRole(role, roleSettings(role));
         String roleId = openBao.roleId(role);
-        OpenBaoClient.WrappedSecret wrapped = openBao.wrappedSecretId(role, config.approle().wrapTtl());
+        // Secret-ids of earlier grants (another enrollment: another key) log in no more. Not the ones
+        // of this enrollment: a concurrent grant of the same host may be about to announce its own.
+        String grant = grantId(csrPem);
+        int destroyed = destroySecretIdsOtherThan(role, grant);
+        OpenBaoClient.WrappedSecret wrapped = openBao.wrappedSecretId(role, config.approle().wrapTtl(), grant);
         String encrypted = HostKeys.encrypt(hostKey, wrapped.token().getBytes(StandardCharsets.US_ASCII));
         Instant expires = Instant.now().plusSeconds(wrapped.ttlSeconds());
         QuarkusTransaction.requiringNew().run(() -> {
@@ -106,8 +108,53 @@ public class HostAccessService {
             outbox.write(new HostAccessGranted(hostId, clusterId, roleId, encrypted, expires, store.apiPath(clusterId)));
             // The new host catches up with the cluster's current phase.
             clusters.lock(clusterId).ifPresent(credentials::announce);
-            LOG.infof("host %s: AppRole %s granted (cluster %s)", hostId, role, clusterId);
+            LOG.infof("host %s: AppRole %s granted (cluster %s, %d earlier secret-ids destroyed)", hostId, role,
+                    clusterId, destroyed);
         });
+    }
+
+    /**
+     * The host role: it carries only its own policy (a single name, as credential-service's own
+     * OpenBao policy requires), its secret-ids expire and allow a few logins, and its tokens are
+     * periodic (the agent renews its token instead of logging in again), optionally bound to CIDRs.
+     */
+    Map<String, Object> roleSettings(String role) {
+        CredentialConfig.AppRole approle = config.approle();
+        Map<String, Object> settings = new LinkedHashMap<>();
+        settings.put("token_policies", role);
+        settings.put("token_period", approle.tokenPeriod().toSeconds() + "s");
+        settings.put("token_ttl", approle.tokenTtl().toSeconds() + "s");
+        settings.put("token_max_ttl", approle.tokenMaxTtl().toSeconds() + "s");
+        settings.put("secret_id_num_uses", approle.secretIdNumUses());
+        settings.put("secret_id_ttl", approle.secretIdTtl().toSeconds() + "s");
+        settings.put("secret_id_bound_cidrs", String.join(",", approle.secretIdBoundCidrs().orElse(List.of())));
+        settings.put("token_bound_cidrs", String.join(",", approle.tokenBoundCidrs().orElse(List.of())));
+        settings.put("bind_secret_id", true);
+        return settings;
+    }
+
+    /** Names the enrollment a secret-id is issued for: the CSR it answers (hex SHA-256, shortened). */
+    static String grantId(String csrPem) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(csrPem.getBytes(StandardCharsets.US_ASCII));
+            return HexFormat.of().formatHex(digest, 0, 16);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Destroys every secret-id of the role not issued for {@code grant}; returns how many. */
+    private int destroySecretIdsOtherThan(String role, String grant) {
+        int destroyed = 0;
+        for (String accessor : openBao.secretIdAccessors(role)) {
+            Optional<Map<String, String>> metadata = openBao.secretIdMetadata(role, accessor);
+            if (metadata.isEmpty() || grant.equals(metadata.get().get(OpenBaoClient.GRANT_METADATA))) {
+                continue; // gone meanwhile, or issued for this very enrollment
+            }
+            openBao.destroySecretId(role, accessor);
+            destroyed++;
+        }
+        return destroyed;
     }
 
     /**
