@@ -1,13 +1,16 @@
 # shellcheck shell=bash
 # OpenBao: a real (non-dev) server with integrated (raft) storage under $VIRTGATE_HOME/openbao.
 # Initialised once with a single key share; unsealed on every `up`. The unseal key and root
-# token live only in openbao/init.json (0600, dir 0700) and are never printed.
+# token live only in openbao/init.json (0600, dir 0700) and are never printed; only this bootstrap
+# uses the root token. Each service logs in with its own AppRole (openbao/services/<svc>.env, 0600).
 
 OPENBAO_DIR="$VIRTGATE_HOME/openbao"
 OPENBAO_CONFIG="$OPENBAO_DIR/config.hcl"
 OPENBAO_INIT="$OPENBAO_DIR/init.json"
 OPENBAO_CLUSTER_PORT="${VIRTGATE_OPENBAO_CLUSTER_PORT:-18201}"
 OPENBAO_ADDR="http://$BIND_HOST:$OPENBAO_PORT"
+# Each service's AppRole login (role-id, secret-id), one 0600 file per service, written by the bootstrap.
+OPENBAO_SERVICE_LOGINS="$OPENBAO_DIR/services"
 
 openbao_pid() { running_pid openbao "$OPENBAO_CONFIG"; }
 
@@ -87,7 +90,8 @@ bao_root() (
   BAO_ADDR="$OPENBAO_ADDR" BAO_TOKEN="$(openbao_root_token)" "$BAO_BIN" "$@"
 )
 
-# Idempotent: kv-v2 at secret/, transit at transit/, pki at pki/, approle auth.
+# Idempotent: kv-v2 at secret/, transit at transit/, pki at pki/, approle auth; then every service's
+# own policy and AppRole (deploy/openbao), the only place the root token is used after init.
 openbao_configure() {
   local mounts auths
   mounts="$(bao_root secrets list -format=json)" || die "openbao: cannot list secret engines"
@@ -99,6 +103,33 @@ openbao_configure() {
     bao_root auth enable approle >/dev/null || die "openbao: cannot enable approle auth"
     info "  openbao: enabled approle auth"
   fi
+  openbao_bootstrap_services
+}
+
+# Policy virtgate-<svc> from deploy/openbao/policies/<svc>.hcl and AppRole virtgate-<svc> for each
+# service; its login in $OPENBAO_SERVICE_LOGINS/<svc>.env (0600), kept while it still logs in. Bound to
+# loopback: every service reaches OpenBao from $BIND_HOST. The root token goes in the environment only.
+openbao_bootstrap_services() {
+  (
+    set +x
+    BAO_ADDR="$OPENBAO_ADDR" BAO_TOKEN="$(openbao_root_token)" BAO_BIN="$BAO_BIN" \
+      VIRTGATE_OPENBAO_SERVICE_CIDRS="$BIND_HOST/32" \
+      sh "$REPO_ROOT/deploy/openbao/bootstrap-services.sh" "$OPENBAO_SERVICE_LOGINS"
+  ) || die "openbao: cannot give the services their own policies and AppRoles"
+}
+
+# Exports SVC's AppRole login from its 0600 file (QUARKUS_VAULT_AUTHENTICATION_APP_ROLE_ROLE_ID and
+# _SECRET_ID), for the service being launched: into its environment, never onto a command line.
+export_openbao_login() {
+  local file="$OPENBAO_SERVICE_LOGINS/$1.env" key value
+  [[ -r "$file" ]] || return 1
+  while IFS='=' read -r key value; do
+    case "$key" in
+      QUARKUS_VAULT_AUTHENTICATION_APP_ROLE_ROLE_ID | QUARKUS_VAULT_AUTHENTICATION_APP_ROLE_SECRET_ID)
+        export "$key=$value"
+        ;;
+    esac
+  done <"$file"
 }
 
 enable_engine() {

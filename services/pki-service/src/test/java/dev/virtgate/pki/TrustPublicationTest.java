@@ -10,7 +10,10 @@ import dev.virtgate.contracts.trust.EventVerifier;
 import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.contracts.trust.TrustAnchors;
 import dev.virtgate.contracts.trust.TrustStorePaths;
+import dev.virtgate.pki.config.CaKeyType;
 import dev.virtgate.pki.pki.Pem;
+import dev.virtgate.pki.pki.TransitKeys;
+import dev.virtgate.pki.pki.TransitUnavailableException;
 import dev.virtgate.pki.service.SignerCertificateService;
 import dev.virtgate.pki.support.Certs;
 import dev.virtgate.pki.support.PkiState;
@@ -25,6 +28,8 @@ import dev.virtgate.testsupport.TestTokens;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.vault.client.VaultClient;
+import io.quarkus.vault.client.http.jdk.JDKVaultHttpClient;
 import io.restassured.http.ContentType;
 import jakarta.inject.Inject;
 import org.awaitility.Awaitility;
@@ -39,6 +44,7 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
+import java.net.http.HttpClient;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
@@ -46,6 +52,7 @@ import java.util.Map;
 
 import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The trust pki-service publishes in OpenBao KV for every service to verify events against: the CA
@@ -160,10 +167,20 @@ class TrustPublicationTest {
     @Test
     void anExportableKeyIsNeverCertified() {
         String service = "rogue-service";
-        var created = OpenBaoServer.shared().call("POST", "transit/keys/" + TrustStorePaths.transitKey(service),
+        String keyName = TrustStorePaths.transitKey(service);
+        // an administrator's doing: pki-service's policy allows it no exportable key, and no other key name
+        var created = OpenBaoServer.shared().call("POST", "transit/keys/" + keyName,
                 "{\"type\":\"ecdsa-p256\",\"exportable\":true}");
         assertThat(created.statusCode()).isLessThan(300);
-        assertThat(signers.certify(service)).isEmpty();
+        // pki-service, with its own AppRole, may not even read a key outside its policy
+        assertThatThrownBy(() -> signers.certify(service)).isInstanceOf(TransitUnavailableException.class)
+                .hasMessageContaining("403");
+        // and were the key one of the services' own, it would refuse it: the key as an administrator reads it
+        VaultClient admin = VaultClient.builder().baseUrl(OpenBaoServer.shared().address())
+                .clientToken(OpenBaoServer.shared().rootToken())
+                .executor(new JDKVaultHttpClient(HttpClient.newHttpClient())).build();
+        var key = new TransitKeys(admin, "transit", keyName, CaKeyType.ECDSA_P256).read().orElseThrow();
+        assertThat(SignerCertificateService.unsafe(key)).isEqualTo("exportable");
         assertThat(PkiState.certificateCount("service:" + service)).isZero();
         assertThat(TrustInOpenBao.signer(service)).isEmpty();
     }

@@ -68,7 +68,6 @@ public final class RotationBench {
                 "-Dkafka.bootstrap.servers=" + bootstrap,
                 "-Dvirtgate.bus.password=" + KafkaServer.shared().password("credential-service"),
                 "-Dquarkus.vault.url=" + bao.address(),
-                "-Dquarkus.vault.authentication.client-token=" + bao.rootToken(),
                 "-Dquarkus.datasource.jdbc.url=" + pg.jdbcUrl(database),
                 "-Dquarkus.hibernate-orm.schema-management.strategy=drop-and-create",
                 "-Dmp.jwt.verify.publickey.location=file:" + key,
@@ -76,6 +75,7 @@ public final class RotationBench {
                 "-jar", serviceJar.toString());
         builder.environment().put("QUARKUS_DATASOURCE_USERNAME", login.user()); // in the environment, not in ps
         builder.environment().put("QUARKUS_DATASOURCE_PASSWORD", login.password());
+        bao.serviceLogin("credential-service").environment().forEach(builder.environment()::put); // its own OpenBao AppRole
         Process service = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         Runtime.getRuntime().addShutdownHook(new Thread(service::destroy));
         String base = "http://127.0.0.1:" + port;

@@ -112,7 +112,6 @@ public final class MigrationBench {
                 "-Dkafka.bootstrap.servers=" + kafka.bootstrapServers(),
                 "-Dvirtgate.bus.password=" + kafka.password("migration-service"),
                 "-Dquarkus.vault.url=" + bao.address(),
-                "-Dquarkus.vault.authentication.client-token=" + bao.rootToken(),
                 "-Dquarkus.datasource.jdbc.url=" + pg.jdbcUrl(db),
                 "-Dmp.jwt.verify.publickey.location=file:" + publicKey,
                 "-Dquarkus.log.category.\"virtgate.audit\".level=WARN",
@@ -120,6 +119,7 @@ public final class MigrationBench {
         ProcessBuilder builder = new ProcessBuilder(command);
         builder.environment().put("QUARKUS_DATASOURCE_USERNAME", login.user()); // in the environment, not in ps
         builder.environment().put("QUARKUS_DATASOURCE_PASSWORD", login.password());
+        bao.serviceLogin("migration-service").environment().forEach(builder.environment()::put); // its own OpenBao AppRole
         Process service = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         String base = "http://127.0.0.1:" + port;
         try {

@@ -70,7 +70,8 @@ public class SignerCertificateService {
                 .call(() -> currentOrIssued(new SignerIdentity(service), publicKey, version)));
     }
 
-    static String unsafe(VaultSecretsTransitKeyInfo key) {
+    /** Why the key may not be certified (exportable, plaintext backup allowed, another type); null when it may. */
+    public static String unsafe(VaultSecretsTransitKeyInfo key) {
         if (Boolean.TRUE.equals(key.isExportable())) {
             return "exportable";
         }
