@@ -23,7 +23,7 @@ bus_tool() {
     (cd "$REPO_ROOT" && mvn -B -q -DskipTests package -pl deploy/bus -am) >"$LOG_DIR/bus-build.log" 2>&1 9>&- ||
       die "kafka: cannot build the bus tool (see $LOG_DIR/bus-build.log)"
   fi
-  java -cp "$KAFKA_DIR/libs/*:$BUS_TOOL_CP" dev.virtgate.bus.BusBootstrap "$@"
+  java -cp "$KAFKA_DIR/libs/*:$BUS_TOOL_CP" dev.virtgate.bus.BusTool "$@"
 }
 
 # A password per principal, generated once (hex: safe inside the broker's JAAS lines).

@@ -17,13 +17,9 @@ import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourceType;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -96,54 +92,5 @@ public final class BusBootstrap {
                 }
             }
         }
-    }
-
-    /**
-     * {@code bootstrap <servers> <password dir>}: applies the table, reading {@code admin.password}
-     * and {@code <principal>.password} from the directory (the local stack's launcher).
-     * {@code broker-properties <password dir>} prints the broker's security lines;
-     * {@code format-scram <password dir>} the storage-format argument for the admin;
-     * {@code principals} the principals that need a password. Topics are created with 3 partitions and
-     * the replication factor {@code VIRTGATE_BUS_REPLICATION_FACTOR} (default 1); existing ones are kept.
-     */
-    public static void main(String[] args) throws Exception {
-        if (args.length == 1 && args[0].equals("principals")) {
-            BusAccess.principals().forEach(System.out::println);
-            return;
-        }
-        if (args.length < 2) {
-            System.err.println("usage: BusBootstrap bootstrap <servers> <password-dir> | broker-properties <password-dir>"
-                    + " | format-scram <password-dir>");
-            System.exit(2);
-        }
-        switch (args[0]) {
-            case "broker-properties" -> BusSecurity.brokerProperties(read(Path.of(args[1]), BusSecurity.ADMIN))
-                    .forEach(System.out::println);
-            case "format-scram" -> System.out.println(BusSecurity.formatScramArgument(
-                    read(Path.of(args[1]), BusSecurity.ADMIN)));
-            case "bootstrap" -> {
-                Path dir = Path.of(args[2]);
-                Map<String, String> passwords = new TreeMap<>();
-                for (String principal : BusAccess.principals()) {
-                    passwords.put(principal, read(dir, principal));
-                }
-                Map<String, Object> config = new java.util.HashMap<>(BusSecurity.clientConfig(args[1],
-                        BusSecurity.ADMIN, read(dir, BusSecurity.ADMIN)));
-                try (Admin admin = Admin.create(config)) {
-                    apply(admin, passwords, 3, Short.parseShort(
-                            System.getenv().getOrDefault("VIRTGATE_BUS_REPLICATION_FACTOR", "1")));
-                }
-                System.out.println("bus: " + Topics.all().size() + " topics, " + passwords.size()
-                        + " principals, " + acls().size() + " ACLs in place");
-            }
-            default -> {
-                System.err.println("unknown command " + args[0]);
-                System.exit(2);
-            }
-        }
-    }
-
-    private static String read(Path dir, String principal) throws IOException {
-        return Files.readString(dir.resolve(principal + ".password")).strip();
     }
 }

@@ -33,6 +33,18 @@ public final class BusSecurity {
         return config;
     }
 
+    /**
+     * The admin logging in with SASL/PLAIN: for a broker whose admin is a static user of its
+     * configuration rather than a SCRAM credential made at format time (the compose stack's image).
+     */
+    public static Map<String, Object> plainAdminConfig(String bootstrapServers, String password) {
+        Map<String, Object> config = clientConfig(bootstrapServers, ADMIN, password);
+        config.put("sasl.mechanism", "PLAIN");
+        config.put("sasl.jaas.config", "org.apache.kafka.common.security.plain.PlainLoginModule required username=\""
+                + ADMIN + "\" password=\"" + safe(password) + "\";");
+        return config;
+    }
+
     /** The broker's security lines (listeners and ports are the caller's). */
     public static List<String> brokerProperties(String adminPassword) {
         String scram = scramJaas(ADMIN, adminPassword);

@@ -86,6 +86,30 @@ class ComposeFileTest {
         assertTrue(compose.at("/services/postgres/volumes").toString().contains("./postgres/init.sh:"), "init.sh mounted");
     }
 
+    /** As ./virtgate up: no anonymous listener, ACLs enforced, each component its own bus principal. */
+    @Test
+    void theBusIsAuthenticatedAndEachComponentLogsInAsItself() {
+        JsonNode kafka = compose.at("/services/kafka/environment");
+        assertEquals("org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                kafka.path("KAFKA_AUTHORIZER_CLASS_NAME").asText());
+        assertEquals("false", kafka.path("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND").asText());
+        assertEquals("User:admin", kafka.path("KAFKA_SUPER_USERS").asText());
+        for (String listener : kafka.path("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").asText().split(",")) {
+            assertTrue(listener.endsWith(":SASL_PLAINTEXT"), "an anonymous listener: " + listener);
+        }
+        JsonNode init = compose.at("/services/bus-init");
+        assertTrue(init.path("entrypoint").toString().contains("dev.virtgate.bus.BusTool"), "bus-init runs the bus tool");
+        for (String service : SERVICES) {
+            String variable = "VIRTGATE_BUS_" + service.toUpperCase().replace('-', '_') + "_PASSWORD";
+            assertTrue(compose.at("/services/" + service + "/environment/VIRTGATE_BUS_PASSWORD").asText()
+                    .startsWith("${" + variable + ":?"), service + ": its own bus password from " + variable);
+            assertTrue(init.at("/environment/" + variable).asText().startsWith("${" + variable + ":?"),
+                    "bus-init creates the principal of " + service);
+            assertEquals("service_completed_successfully",
+                    compose.at("/services/" + service + "/depends_on/bus-init/condition").asText(), service);
+        }
+    }
+
     @Test
     void everyDependsOnTargetExists() {
         Set<String> defined = new HashSet<>();
