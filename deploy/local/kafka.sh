@@ -19,7 +19,7 @@ kafka_java() {
 # security settings. Built on first use: the broker needs it before the services are built.
 bus_tool() {
   if [[ ! -f "${BUS_TOOL_CP##*:}" || ! -f "${BUS_TOOL_CP%%:*}" ]]; then
-    info "  kafka: building the bus tool (mvn -pl deploy/bus -am package, log: $LOG_DIR/bus-build.log)"
+    info "  kafka: building the bus tool (mvn -pl deploy/bus -am package, log: $LOG_DIR/bus-build.log)" >&2
     (cd "$REPO_ROOT" && mvn -B -q -DskipTests package -pl deploy/bus -am) >"$LOG_DIR/bus-build.log" 2>&1 9>&- ||
       die "kafka: cannot build the bus tool (see $LOG_DIR/bus-build.log)"
   fi
