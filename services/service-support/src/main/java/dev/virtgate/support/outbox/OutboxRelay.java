@@ -1,17 +1,18 @@
 package dev.virtgate.support.outbox;
 
 import dev.virtgate.bus.BusRefusal;
-import dev.virtgate.support.config.ServiceIdentity;
 import dev.virtgate.contracts.CloudEventHeaders;
+import dev.virtgate.support.config.ServiceIdentity;
 import dev.virtgate.support.trust.SignatureHeaders;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
-import io.smallrye.mutiny.Uni;
+import io.smallrye.context.api.ManagedExecutorConfig;
 import io.smallrye.reactive.messaging.MutinyEmitter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.TransactionPhase;
@@ -19,50 +20,29 @@ import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 import jakarta.persistence.LockModeType;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.eclipse.microprofile.context.ManagedExecutor;
-import io.smallrye.context.api.ManagedExecutorConfig;
 import org.eclipse.microprofile.context.ThreadContext;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.time.Clock;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * Relays committed outbox rows to Kafka, marking them published only after the broker acknowledged
- * them. Delivery is at-least-once; consumers deduplicate by ce_id.
+ * them. Delivery is at-least-once; consumers deduplicate by ce_id. What goes out when, and what gets
+ * marked, is {@link OutboxPump}'s; this bean connects it to the table, the emitter and the timer.
  *
- * <p>Two ways out, one batch in flight at a time, the next sent only once the broker answered for
- * every row of the last:
- * <ul>
- * <li>from memory: a row this process committed is sent straight after the commit, in commit order,
- * and marked published by the timer (one UPDATE a second for all of them, and before the table is
- * drained), so the next row waits neither for a read of the table nor for a database commit;</li>
- * <li>from the table, in id order: at start (rows an earlier process left) and after any failed send
- * (from the next tick of the timer; while the broker is away rows simply wait), then back to memory
- * once the table is drained; and on every tick, the rows left unpublished longer than
- * {@code virtgate.outbox.sweep-after}, which no live instance is sending (one died after its commit).</li>
- * </ul>
- * A row may go out twice: when it commits while the table is being drained, when another instance
+ * <p>A row may go out twice: when it commits while the table is being drained, when another instance
  * drains the table while this one sends from memory, or when the broker took it after the relay gave
  * up waiting; never zero times.
  */
 @ApplicationScoped
 public class OutboxRelay {
-    private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
 
     @Inject
     @Channel("outbox")
@@ -82,48 +62,27 @@ public class OutboxRelay {
     @Inject
     ServiceIdentity identity;
 
-    @ConfigProperty(name = "virtgate.outbox.batch-size", defaultValue = "500")
-    int batchSize;
+    @Inject
+    OutboxConfig config;
 
-    @ConfigProperty(name = "virtgate.outbox.send-timeout", defaultValue = "PT10S")
-    Duration sendTimeout;
+    private OutboxPump pump;
 
-    @ConfigProperty(name = "virtgate.outbox.sweep-after", defaultValue = "PT1M")
-    Duration sweepAfter;
-
-    @ConfigProperty(name = "virtgate.outbox.retention", defaultValue = "P1D")
-    Duration retention;
-
-    /** Rows this process committed, in commit order, not yet handed to the broker. */
-    private final Queue<OutboxRecord> committed = new ConcurrentLinkedQueue<>();
-    /** Rows the broker acknowledged that are not yet marked published in the table. */
-    private final Queue<Long> acknowledged = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock marking = new ReentrantLock();
-    private final SingleFlight relay = new SingleFlight(this::relayOnce);
-    /** False until the table has been drained, and again after a failed send: the table is then the source. */
-    private volatile boolean fromMemory;
-    /** Set by a failed send: nothing more is tried until the timer, no hot loop while the broker is away. */
-    private volatile boolean paused;
-    /** Set by the timer when the table holds rows another instance left behind. */
-    private volatile boolean sweepDue;
+    @PostConstruct
+    void init() {
+        pump = new OutboxPump(new PanacheTable(), row -> emitter.sendMessage(toMessage(row)), config.batchSize(),
+                config.sendTimeout(), config.sweepAfter(), Clock.systemUTC(),
+                e -> BusRefusal.explain(e, identity.name()));
+    }
 
     void afterCommit(@Observes(during = TransactionPhase.AFTER_SUCCESS) OutboxRecord row) {
-        committed.add(row);
-        executor.execute(relay::run);
+        pump.committed(row);
+        executor.execute(pump::relay);
     }
 
     @Scheduled(every = "${virtgate.outbox.poll-interval:1s}", delayed = "${virtgate.outbox.poll-delay:3s}",
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = UntilStarted.class)
     void poll() {
-        paused = false;
-        try {
-            // looked for on the timer's thread: the relay's thread stays free for fresh rows
-            sweepDue = fromMemory && QuarkusTransaction.requiringNew().call(this::hasForgottenRows);
-        } catch (RuntimeException e) {
-            LOG.warnf("looking for forgotten outbox rows failed, will retry: %s", e.getMessage());
-        }
-        relay.run();
-        markPublishedQuietly();
+        pump.tick();
     }
 
     /**
@@ -145,170 +104,40 @@ public class OutboxRelay {
         }
     }
 
-    private void relayOnce() {
-        if (paused) {
-            return;
-        }
-        try {
-            if (!fromMemory) {
-                relayTable(null);
-                fromMemory = true;
-            } else if (sweepDue) {
-                sweepDue = false;
-                relayTable(Instant.now().minus(sweepAfter));
-            }
-            sendCommitted();
-        } catch (RuntimeException e) {
-            fromMemory = false;
-            paused = true;
-            LOG.warnf("outbox relay paused, will retry: %s", BusRefusal.explain(e, identity.name()));
-        }
-    }
+    /** The outbox table through Panache. */
+    private static final class PanacheTable implements OutboxPump.Table {
 
-    private void sendCommitted() {
-        List<OutboxRecord> batch = new ArrayList<>();
-        OutboxRecord row;
-        while (!committed.isEmpty()) {
-            batch.clear();
-            while (batch.size() < batchSize && (row = committed.poll()) != null) {
-                batch.add(row);
-            }
-            Sent sent = send(batch);
-            // marked by the timer: one UPDATE a second, not one per commit, off the way of the next row
-            acknowledged.addAll(sent.acknowledged());
-            // the rest stays unpublished in the table, where the next pass finds it
-            sent.throwIfIncomplete();
+        @Override
+        public <T> T inNewTransaction(Supplier<T> work) {
+            return QuarkusTransaction.requiringNew().call(work::get);
         }
-    }
 
-    /**
-     * Sends the table's unpublished rows in id order: all of them, or (a sweep) those written before
-     * {@code writtenBefore}, which no live instance is still sending.
-     */
-    private void relayTable(Instant writtenBefore) {
-        if (writtenBefore == null) {
-            markPublished(); // what the broker acknowledged from memory must not go out twice
-            // every row committed until now is in the table, read below; what commits meanwhile stays queued
-            committed.clear();
+        @Override
+        public List<OutboxRecord> lockUnpublished(Instant writtenBefore, int limit) {
+            PanacheQuery<OutboxEvent> pending = writtenBefore == null
+                    ? OutboxEvent.find("publishedAt is null order by id")
+                    : OutboxEvent.find("publishedAt is null and ceTime < ?1 order by id", writtenBefore);
+            return pending.withLock(LockModeType.PESSIMISTIC_WRITE)
+                    .withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED: another instance owns them
+                    .page(0, limit).list().stream().map(OutboxRecord::of).toList();
         }
-        Sent sent;
-        do {
-            sent = QuarkusTransaction.requiringNew().call(() -> relayBatch(writtenBefore));
-            if (!sent.acknowledged().isEmpty() && !committed.isEmpty()) {
-                Set<Long> ids = new HashSet<>(sent.acknowledged());
-                committed.removeIf(queued -> ids.contains(queued.id()));
-            }
-            sent.throwIfIncomplete(); // after the commit that marked what did go out
-        } while (sent.attempted() == batchSize);
-    }
 
-    private Sent relayBatch(Instant writtenBefore) {
-        PanacheQuery<OutboxEvent> pending = writtenBefore == null
-                ? OutboxEvent.find("publishedAt is null order by id")
-                : OutboxEvent.find("publishedAt is null and ceTime < ?1 order by id", writtenBefore);
-        List<OutboxEvent> rows = pending.withLock(LockModeType.PESSIMISTIC_WRITE)
-                .withHint("jakarta.persistence.lock.timeout", -2) // SKIP LOCKED: another instance owns them
-                .page(0, batchSize).list();
-        if (rows.isEmpty()) {
-            return new Sent(List.of(), 0, null);
+        @Override
+        public void setPublished(List<Long> ids) {
+            // one statement for the batch, not one UPDATE per row at flush
+            OutboxEvent.update("publishedAt = ?1, attempts = attempts + 1 where id in ?2", Instant.now(), ids);
         }
-        Sent sent = send(rows.stream().map(OutboxRecord::of).toList());
-        if (!sent.acknowledged().isEmpty()) {
-            setPublished(sent.acknowledged());
-        }
-        return sent;
-    }
 
-    private boolean hasForgottenRows() {
-        return OutboxEvent.count("publishedAt is null and ceTime < ?1", Instant.now().minus(sweepAfter)) > 0;
-    }
-
-    /**
-     * Sends in order on one producer and waits for every outcome (at most send-timeout). What the broker
-     * acknowledged is marked even when a neighbour failed, so that only the failed rows go out again.
-     * Those may then arrive after a later event of their key: consumers deduplicate by ce_id, and an
-     * agent remembers a cancel that arrives before its migration.
-     */
-    private Sent send(List<OutboxRecord> rows) {
-        List<Long> acknowledged = Collections.synchronizedList(new ArrayList<>(rows.size()));
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Uni<Void>> outcomes = new ArrayList<>(rows.size());
-        for (OutboxRecord row : rows) {
-            Message<byte[]> message;
-            try {
-                message = toMessage(row);
-            } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-                break; // later rows wait with it, in order
-            }
-            outcomes.add(emitter.sendMessage(message)
-                    .onItem().invoke(() -> acknowledged.add(row.id()))
-                    .onFailure().recoverWithItem(e -> {
-                        failure.compareAndSet(null, e);
-                        return null;
-                    }));
+        @Override
+        public boolean hasUnpublishedBefore(Instant writtenBefore) {
+            return OutboxEvent.count("publishedAt is null and ceTime < ?1", writtenBefore) > 0;
         }
-        try {
-            if (!outcomes.isEmpty()) {
-                Uni.join().all(outcomes).andFailFast().await().atMost(sendTimeout);
-            }
-        } catch (io.smallrye.mutiny.TimeoutException e) {
-            failure.compareAndSet(null, e);
-        }
-        synchronized (acknowledged) {
-            return new Sent(List.copyOf(acknowledged), rows.size(), failure.get());
-        }
-    }
-
-    /** The outcome of one batch: the ids the broker acknowledged, and the first failure if any row was not. */
-    private record Sent(List<Long> acknowledged, int attempted, Throwable failure) {
-        void throwIfIncomplete() {
-            if (acknowledged.size() < attempted) {
-                throw new IllegalStateException((attempted - acknowledged.size()) + " of " + attempted
-                        + " rows not acknowledged: " + (failure == null ? "no answer" : failure.getMessage()), failure);
-            }
-        }
-    }
-
-    /** Marks what the broker acknowledged, one statement per chunk; waits for a marking under way. */
-    private void markPublished() {
-        marking.lock();
-        try {
-            while (!acknowledged.isEmpty()) {
-                List<Long> chunk = new ArrayList<>();
-                Long id;
-                while (chunk.size() < batchSize && (id = acknowledged.poll()) != null) {
-                    chunk.add(id);
-                }
-                try {
-                    QuarkusTransaction.requiringNew().run(() -> setPublished(chunk));
-                } catch (RuntimeException e) {
-                    acknowledged.addAll(chunk); // the timer tries again
-                    throw e;
-                }
-            }
-        } finally {
-            marking.unlock();
-        }
-    }
-
-    private void markPublishedQuietly() {
-        try {
-            markPublished();
-        } catch (RuntimeException e) {
-            LOG.warnf("marking relayed outbox rows published failed, will retry: %s", e.getMessage());
-        }
-    }
-
-    private static void setPublished(List<Long> ids) {
-        // one statement for the batch, not one UPDATE per row at flush
-        OutboxEvent.update("publishedAt = ?1, attempts = attempts + 1 where id in ?2", Instant.now(), ids);
     }
 
     @Scheduled(every = "1h", delayed = "1m")
     void purgePublished() {
         QuarkusTransaction.requiringNew().run(() ->
-                OutboxEvent.delete("publishedAt < ?1", Instant.now().minus(retention)));
+                OutboxEvent.delete("publishedAt < ?1", Instant.now().minus(config.retention())));
     }
 
     /** A row whose signer chain is not published yet fails like a broker outage: it waits in the table. */
