@@ -58,6 +58,7 @@ class BusAclIT {
     void aWrongPasswordIsRefusedAsSuch() {
         Map<String, Object> config = new HashMap<>(BusSecurity.clientConfig(kafka.bootstrapServers(),
                 BusAccess.HOST_AGENT, "not-the-password-of-this-principal"));
+        config.put("request.timeout.ms", 5000);
         config.put("default.api.timeout.ms", 10000);
         try (Admin admin = Admin.create(config)) {
             ExecutionException e = assertThrows(ExecutionException.class,

@@ -39,6 +39,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import static io.restassured.RestAssured.given;
@@ -195,6 +196,20 @@ class EndToEndIT {
         Outcome o = migrate(H1, H2, "initial");
         assertEquals("COMPLETED", o.state, o.toString());
         assertEquals("TLS_NATIVE", o.mode, o.toString());
+        // Progress you can watch: the source agent's job statistics reached GET /v1/migrations/{id} while it ran.
+        List<Long> processed = o.progress.stream().filter(v -> "RUNNING".equals(v.path("state").asText()))
+                .map(v -> v.path("progress").path("bytesProcessed").asLong()).toList();
+        assertTrue(processed.stream().anyMatch(b -> b > 0), "no progress with bytesProcessed > 0 seen while " + o.id
+                + " ran; views seen: " + o.progress);
+        for (int i = 1; i < processed.size(); i++) {
+            assertTrue(processed.get(i) >= processed.get(i - 1), "bytesProcessed went back: " + processed);
+        }
+        long last = processed.get(processed.size() - 1);
+        if (processed.size() > 1) {
+            assertTrue(last > processed.get(0), "bytesProcessed did not increase: " + processed);
+        }
+        checkRows.add("| progress | GET /v1/migrations/" + o.id + " while running | bytesProcessed " + processed
+                + " | | | |");
     }
 
     // ---- 3. rotation + renewal while migrating -------------------------------------------------
@@ -478,7 +493,8 @@ class EndToEndIT {
                 + "'s own host key and valid certificate", H2 + "'s posture untouched", refusal);
 
         TestProducer.Signed decommission = attacks.forgedDecommission(H1, CLUSTER);
-        refusal = attacks.refusedBy("pki-service", decommission) + "; " + attacks.refusedBy("migration-service", decommission);
+        // the consumers of virtgate.hosts; migration-service writes that topic and no longer reads it
+        refusal = attacks.refusedBy("pki-service", decommission) + "; " + attacks.refusedBy("credential-service", decommission);
         assertEquals("VALID", certificate(h1Serial).path("status").asText(), "h1's certificate after a forged decommission");
         assertTrue(host(H1).path("tlsReady").asBoolean(), "h1 still registered and TLS-ready");
         attacks.record("unsigned HostDecommissioned for " + H1, H1 + "'s certificate still VALID, host still registered "
@@ -504,8 +520,9 @@ class EndToEndIT {
 
     // ---- helpers -------------------------------------------------------------------------------
 
+    /** {@code progress}: each distinct progress (by its updatedAt) the polls of GET /v1/migrations/{id} saw, in order. */
     record Outcome(String id, String from, String to, String mode, String state, double seconds, long before,
-            long after, String failure) {
+            long after, String failure, List<JsonNode> progress) {
     }
 
     static Outcome migrate(String src, String dst, String label) {
@@ -528,9 +545,18 @@ class EndToEndIT {
                             return !rollingOver;
                         });
         String id = r.path("id");
+        List<JsonNode> progress = new CopyOnWriteArrayList<>();
         JsonNode view = Awaitility.await("migration " + id + " " + src + "->" + dst).atMost(Duration.ofMinutes(3))
-                .pollInterval(Duration.ofMillis(500))
-                .until(() -> migrationView(id), v -> List.of("COMPLETED", "FAILED", "CANCELLED").contains(v.path("state").asText()));
+                .pollInterval(Duration.ofMillis(250))
+                .until(() -> {
+                    JsonNode v = migrationView(id);
+                    String at = v.path("progress").path("updatedAt").asText("");
+                    if (!at.isEmpty() && progress.stream()
+                            .noneMatch(p -> at.equals(p.path("progress").path("updatedAt").asText()))) {
+                        progress.add(v);
+                    }
+                    return v;
+                }, v -> List.of("COMPLETED", "FAILED", "CANCELLED").contains(v.path("state").asText()));
         double seconds = Duration.between(t0, Instant.now()).toMillis() / 1000.0;
         String state = view.path("state").asText();
         long after = -1;
@@ -542,7 +568,7 @@ class EndToEndIT {
                     + ": memory carried live (" + id + ")");
         }
         Outcome o = new Outcome(id, src, dst, view.path("mode").asText(), state, seconds, before, after,
-                view.path("failureReason").asText(""));
+                view.path("failureReason").asText(""), List.copyOf(progress));
         migrationRows.add(String.format("| %s | %s -> %s | %s | %.1f | %s | %s |", label, src, dst, o.mode, seconds,
                 "COMPLETED".equals(state) ? "OK, counter " + before + " -> " + after : state + ": " + o.failure, id));
         return o;
