@@ -100,7 +100,7 @@ class MigrationApiTest {
         Bus.publish(a.agent().producer(), new MigrationProgress(id, a.id(), 1000, 1000, 250, 750, 200_000_000));
         awaitState(id, "RUNNING");
         Fleet.viewer().get("/v1/migrations/" + id).then().body("progress.percent", is(25))
-                .body("progress.dataRemainingBytes", is(750));
+                .body("progress.bytesRemaining", is(750));
         Fleet.viewer().get("/v1/migrations?host=" + b.id() + "&state=RUNNING").then().statusCode(200)
                 .body("id", hasItem(id));
         Fleet.viewer().get("/v1/migrations?host=" + b.id() + "&state=COMPLETED").then().statusCode(200)

@@ -91,12 +91,15 @@ public class MigrationEntity extends PanacheEntityBase {
     @Column(length = 256)
     public String cancelRequestedBy;
 
+    /** The latest job statistics the source agent reported (MigrationProgress), then the final ones. */
     public Long elapsedMs;
     public Long dataTotalBytes;
     public Long dataProcessedBytes;
     public Long dataRemainingBytes;
     public Long memoryBytesPerSecond;
     public Long downtimeMs;
+    /** When this service recorded the statistics above (progress or completion). */
+    public Instant progressAt;
 
     @Column(length = 1024)
     public String failureReason;

@@ -81,9 +81,12 @@ public class MigrationResource {
         return migrations.list(host, state, limit);
     }
 
+    /** The migration, with its progress (percent, bytes, rate, elapsed time, downtime once completed). */
     @GET
     @Path("{id}")
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
+    @APIResponse(responseCode = "200", description = "The migration; progress once its source agent reported "
+            + "job statistics (about once a second while it runs), the final ones once it completed")
     public MigrationView get(@PathParam("id") String id) {
         return migrations.get(id);
     }

@@ -38,13 +38,34 @@ public class MigrationResults {
         if (m == null || m.state.terminal()) {
             return;
         }
+        Instant now = Instant.now();
         m.state = MigrationState.RUNNING;
+        m.updatedAt = now;
+        if (olderThanRecorded(event, m)) {
+            LOG.debugf("progress of migration %s at %d ms arrived after the one at %d ms: kept the newer",
+                    m.id, event.elapsedMs(), m.elapsedMs);
+            return;
+        }
         m.elapsedMs = event.elapsedMs();
         m.dataTotalBytes = event.dataTotalBytes();
         m.dataProcessedBytes = event.dataProcessedBytes();
         m.dataRemainingBytes = event.dataRemainingBytes();
         m.memoryBytesPerSecond = event.memoryBytesPerSecond();
-        m.updatedAt = Instant.now();
+        m.progressAt = now;
+    }
+
+    /**
+     * A report the bus delivered late (a redelivery, a retried send): the agent's elapsed time since the
+     * start of the job only grows, and so does libvirt's data_processed, so a lower one is older.
+     */
+    static boolean olderThanRecorded(MigrationProgress event, MigrationEntity m) {
+        if (m.elapsedMs == null) {
+            return false;
+        }
+        if (event.elapsedMs() != m.elapsedMs) {
+            return event.elapsedMs() < m.elapsedMs;
+        }
+        return m.dataProcessedBytes != null && event.dataProcessedBytes() < m.dataProcessedBytes;
     }
 
     public void apply(MigrationCompleted event, ReceivedEvent received) {
@@ -59,8 +80,12 @@ public class MigrationResults {
             m.dataTotalBytes = event.transferredBytes();
             m.dataRemainingBytes = 0L;
         }
-        m.memoryBytesPerSecond = event.throughputBytesPerSecond();
-        m.finish(MigrationState.COMPLETED, Instant.now());
+        if (event.throughputBytesPerSecond() != null) {
+            m.memoryBytesPerSecond = event.throughputBytesPerSecond();
+        }
+        Instant now = Instant.now();
+        m.progressAt = now;
+        m.finish(MigrationState.COMPLETED, now);
     }
 
     public void apply(MigrationFailed event, ReceivedEvent received) {
