@@ -81,6 +81,20 @@ final class HostGrants {
         return "secret/data/virtgate/clusters/" + clusterId + "/libvirt-sasl";
     }
 
+    /** The grant (digest of the CSR it answers) a secret-id of the host role was issued for, by accessor. */
+    static String grantOfAccessor(String hostId, String accessor) throws Exception {
+        var found = bao().call("POST", "auth/approle/role/virtgate-host-" + hostId + "/secret-id-accessor/lookup",
+                JSON.writeValueAsString(Map.of("secret_id_accessor", accessor)));
+        return JSON.readTree(found.body()).path("data").path("metadata").path("virtgate_grant").asText();
+    }
+
+    /** The grant a secret-id was issued for. */
+    static String grantOf(String hostId, String secretId) throws Exception {
+        var found = bao().call("POST", "auth/approle/role/virtgate-host-" + hostId + "/secret-id/lookup",
+                JSON.writeValueAsString(Map.of("secret_id", secretId)));
+        return JSON.readTree(found.body()).path("data").path("metadata").path("virtgate_grant").asText();
+    }
+
     static OpenBaoServer bao() {
         return OpenBaoServer.shared();
     }
