@@ -9,25 +9,12 @@ import java.util.Map;
  * Kafka for a {@code @QuarkusTest}: a real broker process (shared by every test in the JVM), secured
  * as in production. The service under test ({@link Workspace#testService()}) logs in as its own
  * principal with exactly its ACLs; test code that plays the operator or an attacker with broker
- * access uses {@link #harness()}.
+ * access uses {@link KafkaServer#harnessConfig()} (through {@link EventBus#clientProps(String)}).
  */
 public class KafkaResource implements QuarkusTestResourceLifecycleManager {
 
     public static String bootstrapServers() {
         return KafkaServer.shared().bootstrapServers();
-    }
-
-    /** Super-user client settings for test harness code (never the service under test). */
-    public static Map<String, Object> harness() {
-        return KafkaServer.shared().harnessConfig();
-    }
-
-    /** Harness client settings plus {@code extra} (serializers, group id, ...). */
-    public static java.util.Properties harness(Map<String, Object> extra) {
-        java.util.Properties props = new java.util.Properties();
-        props.putAll(harness());
-        props.putAll(extra);
-        return props;
     }
 
     @Override
