@@ -1,6 +1,7 @@
 package dev.virtgate.agent.libvirt;
 
 import dev.virtgate.agent.service.EventSink;
+import dev.virtgate.contracts.LogFields;
 import dev.virtgate.contracts.events.MigrationCompleted;
 import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationProgress;
@@ -8,6 +9,7 @@ import dev.virtgate.contracts.events.MigrationRequested;
 import dev.virtgate.contracts.migration.MigrationParameter;
 import dev.virtgate.contracts.migration.MigrationParameters;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 import org.libvirt.Connect;
 import org.libvirt.Domain;
 import org.libvirt.DomainJobStats;
@@ -137,6 +139,7 @@ public class MigrationRunner {
 
     private void run(MigrationRequested r, int flags, TypedParameter[] params) {
         long t0 = System.nanoTime();
+        MDC.put(LogFields.MIGRATION_ID, r.migrationId());
         lock.readLock().lock();
         Connect conn = null;
         Connect control = null;
@@ -174,6 +177,7 @@ public class MigrationRunner {
             close(conn);
             close(control);
             lock.readLock().unlock();
+            MDC.remove(LogFields.MIGRATION_ID);
         }
     }
 

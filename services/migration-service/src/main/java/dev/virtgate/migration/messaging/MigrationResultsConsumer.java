@@ -1,5 +1,6 @@
 package dev.virtgate.migration.messaging;
 
+import dev.virtgate.contracts.LogFields;
 import dev.virtgate.contracts.events.MigrationCompleted;
 import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationProgress;
@@ -11,6 +12,7 @@ import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
+import org.jboss.logging.MDC;
 
 /**
  * virtgate.migrations.results: progress and outcome reported by the source agent, signed with its
@@ -30,12 +32,18 @@ public class MigrationResultsConsumer {
     @Transactional
     public void on(ConsumerRecord<String, byte[]> record) {
         inbound.firstDelivery("results-in", record).ifPresent(received -> {
-            if (received.event() instanceof MigrationProgress progress) {
-                results.apply(progress, received);
-            } else if (received.event() instanceof MigrationCompleted completed) {
-                results.apply(completed, received);
-            } else if (received.event() instanceof MigrationFailed failed) {
-                results.apply(failed, received);
+            // every result event's subject is its migration id
+            MDC.put(LogFields.MIGRATION_ID, received.event().subject());
+            try {
+                if (received.event() instanceof MigrationProgress progress) {
+                    results.apply(progress, received);
+                } else if (received.event() instanceof MigrationCompleted completed) {
+                    results.apply(completed, received);
+                } else if (received.event() instanceof MigrationFailed failed) {
+                    results.apply(failed, received);
+                }
+            } finally {
+                MDC.remove(LogFields.MIGRATION_ID);
             }
         });
     }
