@@ -5,9 +5,9 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here/.."
-mvn -B -q -pl contracts test-compile
-mvn -B -q -pl contracts dependency:build-classpath -Dmdep.outputFile="$here/target/bench.classpath" \
-  -Dmdep.includeScope=test >/dev/null
+# shellcheck source=deploy/local/bench-build.sh
+source "$here/../deploy/local/bench-build.sh"
+bench_build contracts test-compile
 cp="$here/target/test-classes:$here/target/classes:$(cat "$here/target/bench.classpath")"
 # shellcheck disable=SC2086 # JMH_ARGS is a list of JMH options
 exec java -Xmx256m -cp "$cp" org.openjdk.jmh.Main ${JMH_ARGS:--f 1 -wi 3 -w 2s -i 5 -r 2s} EventSignatureBench

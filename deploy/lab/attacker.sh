@@ -197,6 +197,7 @@ main() {
   foreign_material
   local h hosts
   if [[ -n $TARGETS ]]; then hosts=$(tr ',' ' ' <<< "$TARGETS"); else hosts=$(lab_hosts); fi
+  # shellcheck disable=SC2086,SC2116 # echo joins the list onto one line
   printf '\n== attacker %s -> %s\n' "$(host_addr attacker)" "$(echo $hosts)" >&2
   for h in $hosts; do probe_host "$(canon_host "$h")"; done
   local table

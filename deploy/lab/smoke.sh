@@ -24,7 +24,9 @@ step() { printf '\n== %s\n' "$*" >&2; }
 ok()   { printf '   ok: %s\n' "$*" >&2; }
 bad()  { printf '   FAIL: %s\n' "$*" >&2; FAILS=$((FAILS + 1)); }
 
+# shellcheck disable=SC2317 # called from lib/secure-setup.sh, sourced below
 fqdn() { host_fqdn "$1"; }
+# shellcheck disable=SC2317
 hd()   { host_dir "$1"; }
 
 # PKI (make_ca, make_cert, install_pki, setup_pki), lockdown_conf, setup_sasl: shared with

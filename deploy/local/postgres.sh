@@ -13,6 +13,7 @@ PG_LOG="$LOG_DIR/postgres.log"
 # One login role per service, named like its database and owning only that database (the
 # superuser postgres stays with this bootstrap: peer authentication on the socket, root only).
 PG_SERVICES=(pki-service credential-service migration-service)
+# shellcheck disable=SC2034 # read by commands.sh (where to look)
 PG_DATABASES=(virtgate_pki virtgate_credential virtgate_migration)
 # Each role's generated password, one file per role (0600, root only); given to its service in
 # the environment, never on a command line.

@@ -67,7 +67,7 @@ for svc in $services; do
   issued="$("$bao" write -f -format=json "auth/approle/role/$role/secret-id")" || fail "cannot issue a secret-id for $role"
   secret_id="$(printf '%s\n' "$issued" | sed -n 's/.*"secret_id": *"\([^"]*\)".*/\1/p')"
   accessor="$(printf '%s\n' "$issued" | sed -n 's/.*"secret_id_accessor": *"\([^"]*\)".*/\1/p')"
-  [ -n "$secret_id" ] && [ -n "$accessor" ] || fail "unexpected answer issuing a secret-id for $role"
+  if [ -z "$secret_id" ] || [ -z "$accessor" ]; then fail "unexpected answer issuing a secret-id for $role"; fi
   {
     printf '# %s: its OpenBao AppRole login (deploy/openbao/bootstrap-services.sh). Secret: keep it 0600.\n' "$svc"
     printf 'QUARKUS_VAULT_AUTHENTICATION_APP_ROLE_ROLE_ID=%s\n' "$role_id"

@@ -4,12 +4,13 @@
 # process, agents simulated in the bench JVM. Prints a table. Usage: bench.sh [hosts...]
 set -euo pipefail
 module="$(cd "$(dirname "$0")" && pwd)"
-cd "$module/../.."
-offline="${MAVEN_OFFLINE:--o}"
-mvn -B -q $offline -pl services/credential-service package -DskipTests
-mvn -B -q $offline -pl services/credential-service dependency:build-classpath -Dmdep.includeScope=test \
-  -Dmdep.outputFile=target/bench.classpath >/dev/null
+root="$(cd "$module/../.." && pwd)"
+cd "$root"
+# shellcheck source=deploy/local/bench-build.sh
+source "$root/deploy/local/bench-build.sh"
+bench_build services/credential-service package
 cd "$module"
+# shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of flags
 exec java -Xmx2g -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \
   -Dbench.service.jar=target/quarkus-app/quarkus-run.jar ${BENCH_JAVA_OPTS:-} \
   dev.virtgate.credential.bench.RotationBench "$@"

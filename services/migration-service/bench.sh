@@ -11,9 +11,9 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 cd "$root"
-mvn -B -q -o -pl services/migration-service package -DskipTests
-mvn -B -q -o -pl services/migration-service dependency:build-classpath -Dmdep.includeScope=test \
-    -Dmdep.outputFile=target/bench.classpath
+# shellcheck source=deploy/local/bench-build.sh
+source "$root/deploy/local/bench-build.sh"
+bench_build services/migration-service package
 cd "$here"
 # shellcheck disable=SC2086 # BENCH_JAVA_OPTS is a list of flags
 exec java -Xmx512m ${BENCH_JAVA_OPTS:-} -cp "target/test-classes:target/classes:$(cat target/bench.classpath)" \

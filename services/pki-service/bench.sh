@@ -7,8 +7,8 @@ here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 count="${1:-400}"
 cd "$root"
-mvn -B -q -o -pl services/pki-service test-compile
-mvn -B -q -o -pl services/pki-service dependency:build-classpath -Dmdep.outputFile="$here/target/bench.classpath" \
-  -Dmdep.includeScope=test >/dev/null
+# shellcheck source=deploy/local/bench-build.sh
+source "$root/deploy/local/bench-build.sh"
+bench_build services/pki-service test-compile
 cp="$here/target/test-classes:$here/target/classes:$(cat "$here/target/bench.classpath")"
 exec java -Xmx512m -Dbench.count="$count" -Dbench.rounds="${BENCH_ROUNDS:-3}" -cp "$cp" dev.virtgate.pki.bench.IssuanceBench

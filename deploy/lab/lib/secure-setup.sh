@@ -95,7 +95,7 @@ lockdown_conf() {   # lockdown_conf HOST : TLS on, TCP only with SASL, only lab 
   local c; c="$(hd "$1")/etc/libvirt/libvirtd.conf"
   sed -i -e 's/^listen_tls = .*/listen_tls = 1/' -e 's/^auth_tcp = .*/auth_tcp = "sasl"/' "$c"
   # DN as virt-pki-query-dn prints it; one entry per lab host
-  echo "tls_allowed_dn_list = [\"O=virtgate-lab,CN=$(fqdn $H1)\", \"O=virtgate-lab,CN=$(fqdn $H2)\"]" >> "$c"
+  echo "tls_allowed_dn_list = [\"O=virtgate-lab,CN=$(fqdn "$H1")\", \"O=virtgate-lab,CN=$(fqdn "$H2")\"]" >> "$c"
 }
 
 setup_sasl() {   # user in each hypervisor's db (realm = FQDN), client credentials for p2p

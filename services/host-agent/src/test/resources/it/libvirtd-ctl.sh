@@ -15,7 +15,7 @@ stop() {
   if p=$(alive); then
     kill -TERM "$p" || true
     for ((i = 0; i < 150; i++)); do [[ -d /proc/$p ]] || break; sleep 0.1; done
-    [[ -d /proc/$p ]] && kill -KILL "$p" || true
+    if [[ -d /proc/$p ]]; then kill -KILL "$p" || true; fi
   fi
   rm -f "$PIDF"
 }
