@@ -5,6 +5,7 @@ import dev.virtgate.pki.pki.CertificateFactory;
 import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.pki.TransitUnavailableException;
 import dev.virtgate.pki.repository.CaCertificate;
+import dev.virtgate.pki.repository.CaLock;
 import dev.virtgate.pki.trust.TrustChanged;
 import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -52,6 +53,9 @@ public class CaService {
     @Inject
     Event<TrustChanged> trustChanged;
 
+    @Inject
+    CaLock caLock;
+
     private volatile String notReady = "CA not bootstrapped yet";
 
     /** Idempotent: creates the key and CA certificate on first start, verifies them afterwards. */
@@ -66,6 +70,7 @@ public class CaService {
     }
 
     void bootstrapInTransaction() {
+        caLock.holdUntilCommit(); // another instance bootstrapping now: wait, then find its CA below
         var existing = CaCertificate.current();
         var pending = CaCertificate.pending();
         if (existing.isEmpty() && pending.isEmpty()) {
@@ -283,6 +288,7 @@ public class CaService {
         if (config.mode() != PkiConfig.CaMode.ROOT) {
             throw ProblemException.conflict("intermediate mode: rotate by importing a new intermediate");
         }
+        caLock.holdUntilCommit();
         int version = transit.keys().rotate();
         VaultSecretsTransitKeyInfo key = transit.keys().read().orElseThrow();
         CaCertificate next = createRoot(key, version);
