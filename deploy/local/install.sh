@@ -5,7 +5,7 @@ APT_PACKAGES=(
   postgresql
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
   sasl2-bin libsasl2-modules gnutls-bin iproute2
-  shellcheck
+  shellcheck docker-compose
 )
 # command -> Debian package, installed only when the command is missing.
 APT_COMMANDS=(java:openjdk-17-jdk-headless mvn:maven curl:curl python3:python3 flock:util-linux)

@@ -156,7 +156,7 @@ public final class OpenBaoServer {
         }
     }
 
-    static String locateBao() {
+    public static String locateBao() {
         for (String candidate : List.of(Workspace.env("VIRTGATE_BAO").orElse(""), "/usr/local/bin/bao",
                 System.getProperty("user.home") + "/.local/bin/bao")) {
             if (!candidate.isBlank() && Files.isExecutable(Path.of(candidate))) {

@@ -83,7 +83,7 @@ public final class Workspace {
         return value == null || value.isBlank() ? Optional.empty() : Optional.of(value);
     }
 
-    static String missingPrerequisite(String what) {
+    public static String missingPrerequisite(String what) {
         return what + " is not installed: run `./virtgate install` from the repository root";
     }
 }
