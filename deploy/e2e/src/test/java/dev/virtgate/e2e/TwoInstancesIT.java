@@ -3,7 +3,11 @@ package dev.virtgate.e2e;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.Topics;
+import dev.virtgate.contracts.events.CheckStatus;
+import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.contracts.events.HostCapabilities;
+import dev.virtgate.contracts.events.HostConfigured;
+import dev.virtgate.contracts.events.PostureCheck;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.testsupport.EventBus;
@@ -16,7 +20,10 @@ import io.restassured.response.Response;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
 import java.security.KeyPair;
@@ -39,6 +46,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * registered once and certified once: nothing lost (the survivor takes over the partitions, the
  * outbox rows of the dead instance are swept) and nothing duplicated (idempotent consumers).
  */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TwoInstancesIT {
     private static final int HOSTS = 10;
     private static final List<ServiceProcess> STARTED = new ArrayList<>();
@@ -50,7 +58,8 @@ class TwoInstancesIT {
 
     @BeforeAll
     static void startTwoOfEach() {
-        bus = new EventBus.Recorder(KafkaResource.bootstrapServers(), List.of(Topics.HOSTS, Topics.PKI));
+        bus = new EventBus.Recorder(KafkaResource.bootstrapServers(),
+                List.of(Topics.HOSTS, Topics.PKI, Topics.MIGRATION_COMMANDS));
         migrationA = start("migration-service", "virtgate_migration");
         migrationB = start("migration-service", "virtgate_migration");
         pkiA = start("pki-service", "virtgate_pki");
@@ -77,6 +86,7 @@ class TwoInstancesIT {
     }
 
     @Test
+    @Order(1)
     void hostsRegisteredThroughBothInstancesAreCertifiedOnceEachWhileOnePkiInstanceIsKilled() throws Exception {
         String cluster = "ha-" + UUID.randomUUID().toString().substring(0, 6);
         Map<String, String> tokens = new HashMap<>();
@@ -120,6 +130,121 @@ class TwoInstancesIT {
         }
     }
 
+    /**
+     * Migrations requested through both migration-service instances at once, each with its own
+     * Idempotency-Key; one instance is killed with SIGKILL while requests are in flight, and every
+     * request it did not answer is sent again to the survivor with the same key, as a client behind a
+     * load balancer does. Each key ends as exactly one migration with exactly one signed command.
+     */
+    @Test
+    @Order(2)
+    void migrationsRequestedThroughBothInstancesAreEachCommandedOnceWhenOneInstanceIsKilled() throws Exception {
+        String cluster = "ham-" + UUID.randomUUID().toString().substring(0, 6);
+        String source = tlsReadyHost(migrationA, cluster, 20);
+        String destination = tlsReadyHost(migrationB, cluster, 21);
+        int requests = 16;
+        Map<String, String> migrationOfKey = new java.util.concurrent.ConcurrentHashMap<>();
+        List<String> retried = java.util.Collections.synchronizedList(new ArrayList<>());
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+        var answeredByA = new java.util.concurrent.atomic.AtomicInteger();
+        for (int i = 0; i < requests; i++) {
+            String key = cluster + "-k" + i;
+            String vm = "vm-" + i;
+            ServiceProcess first = i % 2 == 0 ? migrationA : migrationB;
+            sent.add(pool.submit(() -> {
+                Response answer;
+                try {
+                    answer = requestMigration(first, key, vm, source, destination);
+                    if (first == migrationA) {
+                        answeredByA.incrementAndGet();
+                    }
+                } catch (Exception lost) { // the instance died under the request: same key, the other one
+                    retried.add(key);
+                    answer = requestMigration(migrationB, key, vm, source, destination);
+                }
+                assertEquals(202, answer.statusCode(), key + ": " + answer.asString());
+                migrationOfKey.put(key, answer.path("id"));
+                return null;
+            }));
+        }
+        // killed once it has answered some requests, while the others queue or are in flight
+        Awaitility.await("migration-service A answering").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(20)).until(() -> answeredByA.get() >= 2);
+        migrationA.kill();
+        for (var f : sent) {
+            f.get(3, java.util.concurrent.TimeUnit.MINUTES);
+        }
+        pool.shutdown();
+
+        assertEquals(requests, migrationOfKey.size());
+        assertEquals(requests, Set.copyOf(migrationOfKey.values()).size(), "one migration per key: " + migrationOfKey);
+        // a command left in the dead instance's outbox is sent by the survivor's sweep (after 5 s): every
+        // migration gets its command, and none gets a second one while the sweep runs
+        Awaitility.await("a command for every migration").atMost(Duration.ofSeconds(60))
+                .until(() -> commandsPerMigration(migrationOfKey).size() == requests);
+        Awaitility.await("exactly one signed command per migration, for longer than the sweep delay")
+                .during(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(30))
+                .until(() -> commandsPerMigration(migrationOfKey).values().stream().allMatch(n -> n == 1L));
+        List<String> listed = given().baseUri(migrationB.url("")).auth().oauth2(TestTokens.viewer("bob"))
+                .queryParam("host", source).get("/v1/migrations").then().statusCode(200).extract().path("id");
+        assertEquals(Set.copyOf(migrationOfKey.values()), Set.copyOf(listed), "the survivor lists each migration once");
+        System.out.printf("TwoInstancesIT: %d migrations, %d answered by the killed instance, %d re-sent to the"
+                + " survivor after the kill%n", requests, answeredByA.get(), retried.size());
+    }
+
+    /** Distinct signed MigrationRequested events (by ce_id) seen for each migration of {@code migrationOfKey}. */
+    private static Map<String, Long> commandsPerMigration(Map<String, String> migrationOfKey) {
+        // commands are keyed by their source host (per-host order for its agent): the id is in the payload
+        return bus.all("virtgate.migration.requested.v1").stream()
+                .filter(s -> migrationOfKey.containsValue(migrationIdOf(s)))
+                .collect(Collectors.groupingBy(TwoInstancesIT::migrationIdOf,
+                        Collectors.mapping(s -> s.headers().get("ce_id"), Collectors.toSet())))
+                .entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> (long) e.getValue().size()));
+    }
+
+    private static String migrationIdOf(EventBus.Seen command) {
+        try {
+            return new EventCodec().mapper().readTree(command.payload()).path("migrationId").asText();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static Response requestMigration(ServiceProcess migration, String key, String vm, String source,
+            String destination) {
+        return given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
+                .contentType(ContentType.JSON).header("Idempotency-Key", key)
+                .body(Map.of("vmName", vm, "sourceHostId", source, "destinationHostId", destination))
+                .post("/v1/migrations");
+    }
+
+    /** Registered through {@code migration}, certified by the real pki-service, reporting a passing posture. */
+    private static String tlsReadyHost(ServiceProcess migration, String cluster, int i) throws Exception {
+        String hostId = cluster + "-h" + i;
+        String token = register(migration, hostId, cluster, i);
+        KeyPair key = enroll(hostId, cluster, token, i);
+        EventBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> hostId.equals(s.key()),
+                Duration.ofSeconds(120));
+        JsonNode cert = new EventCodec().mapper().readTree(issued.payload());
+        var x509 = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+                .generateCertificate(new java.io.ByteArrayInputStream(cert.get("certificatePem").asText()
+                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        HostConfigured report = new HostConfigured(hostId, cluster, cert.get("serial").asText(),
+                x509.getNotAfter().toInstant(), "rot-1", 1, CredentialPhase.ACTIVE, true, true, true,
+                List.of(new PostureCheck("unauthenticated-tcp-refused", CheckStatus.PASS, null)), null,
+                java.time.Instant.now());
+        TestProducer.withKey("/virtgate/host-agent/" + hostId, key, List.of(x509))
+                .publish(KafkaResource.bootstrapServers(), report);
+        for (ServiceProcess m : List.of(migrationA, migrationB)) {
+            Awaitility.await(hostId + " TLS-ready on " + m.url("")).atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(500))
+                    .until(() -> Boolean.TRUE.equals(given().baseUri(m.url("")).auth().oauth2(TestTokens.viewer("bob"))
+                            .get("/v1/hosts/" + hostId).then().extract().path("tlsReady")));
+        }
+        return hostId;
+    }
+
     private static String register(ServiceProcess migration, String hostId, String cluster, int i) {
         String fqdn = hostId + ".ha.virtgate.test";
         Response created = Awaitility.await("POST /v1/hosts once the CA is published").atMost(Duration.ofSeconds(60))
@@ -133,7 +258,7 @@ class TwoInstancesIT {
         return created.path("enrollmentToken");
     }
 
-    private static void enroll(String hostId, String cluster, String token, int i) throws Exception {
+    private static KeyPair enroll(String hostId, String cluster, String token, int i) throws Exception {
         String fqdn = hostId + ".ha.virtgate.test";
         KeyPair key = Csr.newKey();
         String csr = Csr.pem(key, fqdn, List.of(fqdn), List.of(address(i)));
@@ -143,6 +268,7 @@ class TwoInstancesIT {
                         UUID.randomUUID().toString(), "e2e"));
         TestProducer.withKey("/virtgate/host-agent/" + hostId, key, null)
                 .publish(KafkaResource.bootstrapServers(), enrolled);
+        return key;
     }
 
     private static String address(int i) {
