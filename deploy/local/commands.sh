@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Sub-commands of ./virtgate (install lives in install.sh).
 
-USAGE="usage: ./virtgate {install|up [--infra-only]|status|down|logs [-f] [component]|token operator|viewer [name]|test|demo}"
+USAGE="usage: ./virtgate {install|up [--infra-only]|status|down|logs [-f] [component]|token operator|viewer [name]|test|demo}
+       ./virtgate {hosts|plan|migrate|migrations|policy|credentials|certs|audit} ...   (the operators' CLI; --help)"
 
 INFRA=(kafka openbao postgres)
 UP_STARTED=()
@@ -254,6 +255,20 @@ cmd_demo() {
   return "$rc"
 }
 
+CLI_JAR="$REPO_ROOT/deploy/cli/target/virtgate-cli.jar"
+
+# The operators' CLI (deploy/cli): a plain JVM main, built on first use like the bus tool. It finds
+# the services through $VIRTGATE_HOME/ports.env; its exit code (0 done, 1 refused/failed, 2 usage) is ours.
+cmd_cli() {
+  if [[ ! -f $CLI_JAR ]]; then
+    mkdir -p "$LOG_DIR"
+    info "building the CLI (mvn -pl deploy/cli -am install, log: $LOG_DIR/cli-build.log)" >&2
+    (cd "$REPO_ROOT" && mvn -B -q -DskipTests install -pl deploy/cli -am) >"$LOG_DIR/cli-build.log" 2>&1 ||
+      die "cannot build the CLI (see $LOG_DIR/cli-build.log)"
+  fi
+  exec java -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -jar "$CLI_JAR" "$@"
+}
+
 print_help() {
   cat <<EOF
 $USAGE
@@ -268,6 +283,11 @@ $USAGE
   test               ./virtgate install, then mvn -B verify
   demo               (root) two namespaced libvirtd hosts + agents + the services: a secured live
                      migration, revocation, rotation, forged commands, an attacker; prints a table
+
+Operators' CLI (deploy/cli; ./virtgate hosts --help, ./virtgate migrate --help, ...):
+  hosts list|show|register|decommission    plan VM SRC DST    migrate VM SRC DST [--wait]
+  migrations list|show|cancel    policy get|set    credentials status|rotate    certs list|revoke    audit
+  token: --token, VIRTGATE_TOKEN or ~/.config/virtgate/cli.conf (0600); -o json for scripts
 
 Environment: VIRTGATE_HOME (default <repo>/.virtgate); ports VIRTGATE_KAFKA_PORT (19092),
 VIRTGATE_KAFKA_CONTROLLER_PORT (19093), VIRTGATE_OPENBAO_PORT (18200), VIRTGATE_OPENBAO_CLUSTER_PORT
@@ -296,6 +316,7 @@ main() {
     test) { [[ $# -eq 0 ]] || usage_error; cmd_test; } ;;
     token) cmd_token "$@" ;;
     demo) cmd_demo ;;
+    hosts | plan | migrate | migrations | policy | credentials | certs | audit) cmd_cli "$cmd" "$@" ;;
     -h | --help | help) print_help ;;
     *) usage_error ;;
   esac

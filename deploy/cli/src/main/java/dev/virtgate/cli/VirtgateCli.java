@@ -20,7 +20,7 @@ import java.time.Clock;
  * {@code ./virtgate hosts|plan|migrate|migrations|policy|credentials|certs|audit}: the operators'
  * CLI. Exit 0 done, 1 refused or failed, 2 usage; errors are one readable message, never a trace.
  */
-@Command(name = "virtgate", mixinStandardHelpOptions = true, version = "virtgate-cli 0.1.0",
+@Command(name = "virtgate", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT, version = "virtgate-cli 0.1.0",
         description = "Operate a virtgate fleet through its REST APIs.",
         subcommands = {HostsCommand.class, PlanCommand.class, MigrateCommand.class, MigrationsCommand.class,
                 PolicyCommand.class, CredentialsCommand.class, CertsCommand.class, AuditCommand.class},

@@ -48,6 +48,11 @@ final class MigrationViews {
         return fields;
     }
 
+    /** migrate --wait's exit code once the migration ended: only a completed one is done. */
+    static int exitCode(String endState) {
+        return "COMPLETED".equals(endState) ? dev.virtgate.cli.ExitCodes.OK : dev.virtgate.cli.ExitCodes.FAILED;
+    }
+
     /** The last line of migrate --wait: how it ended. */
     static String outcome(JsonNode m) {
         String state = text(m, "state");

@@ -2,7 +2,6 @@ package dev.virtgate.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtgate.cli.CliException;
-import dev.virtgate.cli.ExitCodes;
 import dev.virtgate.cli.config.Service;
 import dev.virtgate.cli.output.ProgressLine;
 
@@ -66,7 +65,7 @@ final class MigrationWatch {
                     out.println(MigrationViews.outcome(m));
                     out.flush();
                 }
-                return "COMPLETED".equals(state) ? ExitCodes.OK : ExitCodes.FAILED;
+                return MigrationViews.exitCode(state);
             }
             if (deadline != null && Instant.now().isAfter(deadline)) {
                 if (redraw) {
