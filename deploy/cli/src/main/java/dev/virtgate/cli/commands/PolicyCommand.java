@@ -35,7 +35,7 @@ public class PolicyCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "set", description = {"Sets the cluster's policy: ${COMPLETION-CANDIDATES}.",
+    @Command(name = "set", description = {"Sets the cluster's policy: REQUIRE_TLS, ALLOW_SASL_FALLBACK or UPGRADE_WINDOW.",
             "UPGRADE_WINDOW needs an expiry: --window-expires-at INSTANT or --window DURATION (e.g. PT2H)."})
     static class Set extends ApiCommand {
         @Parameters(index = "0", paramLabel = "CLUSTER", description = "cluster id")
