@@ -49,8 +49,9 @@ public abstract class ApiCommand implements Callable<Integer> {
             Credentials credentials = Credentials.resolve(root.token(), root.tlsFiles(), root.environment(), config);
             String bearer = credentials.bearerToken(config.path(), root.clock());
             Credentials.TlsFiles tls = credentials.tls();
-            client = new ApiClient(Endpoints.resolve(root.urlFlags(), root.environment(), config), bearer,
-                    tls.cert() != null || tls.caCert() != null ? ClientTls.context(tls) : null, root.json());
+            Endpoints endpoints = Endpoints.resolve(root.urlFlags(), root.environment(), config);
+            client = new ApiClient(endpoints, bearer, tls.cert() != null || tls.caCert() != null
+                    ? ClientTls.context(tls) : endpoints.anyHttps() ? null : ClientTls.unused(), root.json());
         }
         return client;
     }

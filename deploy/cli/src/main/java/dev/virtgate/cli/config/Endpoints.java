@@ -36,6 +36,10 @@ public final class Endpoints {
         return new Endpoints(urls);
     }
 
+    public boolean anyHttps() {
+        return urls.values().stream().anyMatch(u -> "https".equals(u.getScheme()));
+    }
+
     public URI url(Service service) {
         return urls.get(service);
     }

@@ -3,8 +3,10 @@ package dev.virtgate.cli.http;
 import dev.virtgate.cli.CliException;
 import dev.virtgate.cli.config.Credentials.TlsFiles;
 
+import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -60,6 +62,21 @@ public final class ClientTls {
         } catch (Exception e) {
             throw new CliException("cannot set up TLS from " + files.cert() + " / " + files.caCert() + ": "
                     + e.getMessage());
+        }
+    }
+
+    /**
+     * For plain-HTTP endpoints only (the local stack): java.net.http builds the JDK's default
+     * SSLContext, reading the whole cacerts store, even when no TLS is ever spoken; a context with
+     * no trust at all saves that at every start-up and could not verify a server if it were used.
+     */
+    public static SSLContext unused() {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(new KeyManager[0], new TrustManager[0], null);
+            return context;
+        } catch (Exception e) {
+            return null;
         }
     }
 
