@@ -18,6 +18,7 @@ import dev.virtgate.contracts.events.PostureCheck;
 import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.Net;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
 import dev.virtgate.testsupport.trust.TestProducer;
@@ -35,6 +36,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.CertificateFactory;
@@ -92,11 +94,26 @@ class CliIT {
         }
     }
 
+    private static int httpsPort;
+
+    /** pki-service first: migration-service's HTTPS port trusts client certificates from its CA. */
     @BeforeAll
-    static void startServices() {
+    static void startServices() throws Exception {
         bus = new EventBus.Recorder(KafkaResource.bootstrapServers(), List.of(Topics.HOSTS, Topics.PKI));
-        migration = ServiceProcess.start("migration-service", ServiceProcess.standardEnv("virtgate_migration"));
         pki = ServiceProcess.start("pki-service", ServiceProcess.standardEnv("virtgate_pki"));
+        String caPem = Awaitility.await("pki-service publishes its CA").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(pki.url("/v1/ca")))
+                        .build(), HttpResponse.BodyHandlers.ofString()), r -> r.statusCode() == 200).body();
+        Files.writeString(home.resolve("virtgate-ca.pem"), caPem);
+        TlsMaterial.writeServer(home);
+        httpsPort = Net.freePort();
+        Map<String, String> migrationEnv = new HashMap<>(ServiceProcess.standardEnv("virtgate_migration"));
+        migrationEnv.put("VIRTGATE_HTTPS_CERTIFICATE", home.resolve("server.pem").toString());
+        migrationEnv.put("VIRTGATE_HTTPS_KEY", home.resolve("server-key.pem").toString());
+        migrationEnv.put("VIRTGATE_HTTPS_CLIENT_CA", home.resolve("virtgate-ca.pem").toString());
+        migrationEnv.put("QUARKUS_HTTP_SSL_PORT", String.valueOf(httpsPort));
+        migration = ServiceProcess.start("migration-service", migrationEnv);
         credential = ServiceProcess.start("credential-service", ServiceProcess.standardEnv("virtgate_credential"));
     }
 
@@ -180,6 +197,39 @@ class CliIT {
         assertEquals(1, viewer.code(), viewer.toString());
         assertTrue(viewer.err().contains("403"), viewer.toString());
         assertNoStackTrace(viewer);
+    }
+
+    /** migration-service's HTTPS port: a client certificate from pki-service instead of a token. */
+    @Test
+    void aClientCertificateFromPkiServiceReplacesTheToken() throws Exception {
+        KeyPair key = Csr.newKey();
+        String request = JSON.writeValueAsString(Map.of("name", "carol", "role", "operator",
+                "csrPem", TlsMaterial.clientCsr(key, "carol")));
+        HttpResponse<String> issued = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create(pki.url("/v1/client-certificates"))).header("Authorization", "Bearer " + operator())
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, issued.statusCode(), issued.body());
+        Path cert = Files.writeString(home.resolve("carol.pem"), JSON.readTree(issued.body()).get("certificatePem")
+                .asText());
+        Path keyFile = Files.writeString(home.resolve("carol-key.pem"), TlsMaterial.privateKeyPem(key));
+        String https = "https://127.0.0.1:" + httpsPort;
+        String ca = home.resolve("ca.pem").toString();
+
+        Run listed = run(Map.of(), "hosts", "list", "-o", "json", "--migration-url", https, "--cert", cert.toString(),
+                "--key", keyFile.toString(), "--cacert", ca);
+        assertEquals(0, listed.code(), listed.toString());
+        assertTrue(listed.json().isArray(), listed.toString());
+
+        Run set = run(Map.of(), "policy", "set", "mtls-" + SUFFIX, "ALLOW_SASL_FALLBACK", "--migration-url", https,
+                "--cert", cert.toString(), "--key", keyFile.toString(), "--cacert", ca);
+        assertEquals(0, set.code(), set.toString());
+        assertTrue(set.out().contains("updatedBy:") && set.out().contains("carol"), set.toString());
+
+        Run noCert = run(Map.of("VIRTGATE_TOKEN", "unused"), "hosts", "list", "--migration-url", https, "--cacert", ca);
+        assertEquals(1, noCert.code(), noCert.toString());
+        assertTrue(noCert.err().startsWith("virtgate: "), noCert.toString());
+        assertNoStackTrace(noCert);
     }
 
     private void policy() throws Exception {
