@@ -130,6 +130,7 @@ class CliIT {
         policy();
         migrateAndWait(a, b);
         migrationThatFails(a, b);
+        migrationCancelled(a, b);
         credentials(); // before the revocation, which starts a rotation away from the revoked host
         certificates(b);
         audit();
@@ -280,6 +281,27 @@ class CliIT {
         CliRun failed = waiting.get(60, TimeUnit.SECONDS);
         assertEquals(1, failed.code(), failed.toString());
         assertTrue(failed.out().contains("migration " + id + " FAILED: "), failed.toString());
+    }
+
+    /** migrate without --wait answers at once; cancel asks the agent, whose report ends it as CANCELLED. */
+    private void migrationCancelled(Agent a, Agent b) throws Exception {
+        CliRun started = cli("migrate", "vm-cli-3", a.hostId(), b.hostId());
+        assertEquals(0, started.code(), started.toString());
+        assertTrue(started.out().matches("migration \\S+ REQUESTED \\(mode TLS_NATIVE\\): vm-cli-3 .*\n"),
+                started.toString());
+        String id = started.out().split(" ")[1];
+        CliRun cancel = cli("migrations", "cancel", id);
+        assertEquals(0, cancel.code(), cancel.toString());
+        assertTrue(cancel.out().startsWith("cancellation of migration " + id + " requested"), cancel.toString());
+        a.publish(new MigrationFailed(id, "vm-cli-3", a.hostId(), b.hostId(), "cancelled by the operator",
+                "operation aborted", 1, true));
+        Awaitility.await(id + " CANCELLED").atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> cli("migrations", "show", id, "-o", "json").json().get("state").asText(),
+                        "CANCELLED"::equals);
+        CliRun again = cli("migrations", "cancel", id);
+        assertEquals(1, again.code(), again.toString());
+        assertTrue(again.err().startsWith("virtgate: migration-service: ") && again.err().contains("(409)"),
+                again.toString());
     }
 
     private void certificates(Agent b) throws Exception {
