@@ -79,6 +79,17 @@ class CliUsageTest {
     }
 
     @Test
+    void registerRefusesToOverwriteABundleFileBeforeAskingTheService() throws Exception {
+        Path existing = java.nio.file.Files.writeString(home.resolve("kvm-a.enrollment.json"), "{}");
+        assertEquals(ExitCodes.FAILED, run("--token", "t", "--migration-url", "http://127.0.0.1:9", "hosts", "register",
+                "--cluster", "c1", "--fqdn", "kvm-a.example.org", "--management-address", "10.0.0.1", "--bundle-file",
+                existing.toString()));
+        assertEquals("virtgate: " + existing + " exists; nothing was registered (pass another --bundle-file)\n",
+                err.toString());
+        assertEquals("{}", java.nio.file.Files.readString(existing));
+    }
+
+    @Test
     void globalOptionsGoBeforeOrAfterTheSubCommand() {
         VirtgateCli before = new VirtgateCli(env(), false, Clock.systemUTC());
         VirtgateCli.commandLine(before).parseArgs("-o", "json", "hosts", "list");

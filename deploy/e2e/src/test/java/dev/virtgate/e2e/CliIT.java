@@ -68,7 +68,7 @@ class CliIT {
     @BeforeAll
     static void startServices() throws Exception {
         bus = new EventBus.Recorder(KafkaResource.bootstrapServers(), List.of(Topics.HOSTS, Topics.PKI));
-        hosts = new SimulatedHosts(CLUSTER, bus, CliIT::cli);
+        hosts = new SimulatedHosts(CLUSTER, bus, CliIT::cli, home);
         pki = ServiceProcess.start("pki-service", ServiceProcess.standardEnv("virtgate_pki"));
         String caPem = Awaitility.await("pki-service publishes its CA").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500))
@@ -216,6 +216,14 @@ class CliIT {
         assertFalse(registered.out().contains(token), registered.toString());
         assertTrue(registered.out().contains("enrollmentToken:") && registered.out().contains("<in " + bundle + ">"),
                 registered.toString());
+        String written = Files.readString(bundle);
+        CliRun twice = cli("hosts", "register", "--id", hostId + "-2", "--cluster", CLUSTER + "-x", "--fqdn",
+                hostId + "-2.lab.virtgate.test", "--management-address", "10.96.0.4", "--bundle-file", bundle.toString());
+        assertEquals(1, twice.code(), twice.toString());
+        assertEquals("virtgate: " + bundle + " exists; nothing was registered (pass another --bundle-file)\n",
+                twice.err());
+        assertEquals(written, Files.readString(bundle), "untouched");
+        assertEquals(1, cli("hosts", "show", hostId + "-2").code(), "not registered");
 
         CliRun decommissioned = cli("hosts", "decommission", hostId);
         assertEquals(0, decommissioned.code(), decommissioned.toString());

@@ -16,6 +16,8 @@ import org.awaitility.Awaitility;
 
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -50,22 +52,30 @@ final class SimulatedHosts {
     private final String cluster;
     private final EventBus.Recorder bus;
     private final Function<String[], CliRun> cli;
+    private final Path bundles;
 
-    SimulatedHosts(String cluster, EventBus.Recorder bus, Function<String[], CliRun> cli) {
+    SimulatedHosts(String cluster, EventBus.Recorder bus, Function<String[], CliRun> cli, Path bundles) {
         this.cluster = cluster;
+        this.bundles = bundles;
         this.bus = bus;
         this.cli = cli;
     }
 
-    /** {@code hosts register} (503 until pki-service published its CA), then the agent enrolls. */
+    /**
+     * {@code hosts register} (503 until pki-service published its CA), then the agent enrolls with the
+     * token from the bundle file the CLI wrote.
+     */
     Agent register(String hostId, String address) throws Exception {
         String fqdn = hostId + ".lab.virtgate.test";
+        Path file = bundles.resolve(hostId + ".enrollment.json");
         CliRun registered = Awaitility.await("hosts register once the CA is published").atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofSeconds(1))
                 .until(() -> cli("hosts", "register", "--id", hostId, "--cluster", cluster, "--fqdn", fqdn,
-                        "--management-address", address, "-o", "json"), r -> !r.err().contains("(503)"));
+                        "--management-address", address, "--bundle-file", file.toString(), "-o", "json"),
+                        r -> !r.err().contains("(503)"));
         assertEquals(0, registered.code(), registered.toString());
-        JsonNode bundle = registered.json();
+        assertEquals("<in " + file + ">", registered.json().get("enrollmentToken").asText(), registered.toString());
+        JsonNode bundle = JSON.readTree(Files.readString(file));
         assertTrue(bundle.get("caCertSha256").asText().matches("^sha256:[0-9a-f]{64}$"), bundle.toString());
         KeyPair key = Csr.newKey();
         String csr = Csr.pem(key, fqdn, List.of(fqdn), List.of(address));

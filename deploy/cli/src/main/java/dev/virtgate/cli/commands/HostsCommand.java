@@ -16,6 +16,7 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static dev.virtgate.cli.output.Formats.text;
@@ -71,9 +72,9 @@ public class HostsCommand extends CommandGroup {
         }
     }
 
-    @Command(name = "register", description = {"Registers a host and prints its enrollment bundle (one-time token "
-            + "and CA fingerprint for the agent), shown this once.",
-            "With --bundle-file the bundle goes to that file (mode 0600) and the token is not printed."})
+    @Command(name = "register", description = {"Registers a host. Its enrollment bundle (the one-time token and "
+            + "the CA fingerprint, for the agent; the service shows it this once) goes to a new file, mode 0600: "
+            + "--bundle-file, else ./<host id>.enrollment.json. The token itself is never printed."})
     static class Register extends ApiCommand {
         @Option(names = "--cluster", required = true, description = "cluster id")
         String cluster;
@@ -94,7 +95,8 @@ public class HostsCommand extends CommandGroup {
         @Option(names = "--dns-name", paramLabel = "NAME", description = "further DNS name (repeatable)")
         List<String> dnsNames = List.of();
 
-        @Option(names = "--bundle-file", paramLabel = "FILE", description = "write the bundle here (0600)")
+        @Option(names = "--bundle-file", paramLabel = "FILE", description = "a new file for the bundle (0600); "
+                + "default ./<host id>.enrollment.json")
         Path bundleFile;
 
         @Override
@@ -107,11 +109,19 @@ public class HostsCommand extends CommandGroup {
             body.set("managementAddresses", root().json().valueToTree(managementAddresses));
             body.set("migrationAddresses", root().json().valueToTree(migrationAddresses));
             body.set("dnsNames", root().json().valueToTree(dnsNames));
-            JsonNode bundle = api().post(Service.MIGRATION, "/v1/hosts", body, Map.of());
-            if (bundleFile != null) {
-                writePrivate(bundleFile, bundle.toPrettyString());
-                ((ObjectNode) bundle).put("enrollmentToken", "<in " + bundleFile + ">");
+            Path file = bundleFile != null ? bundleFile
+                    : Path.of((hostId != null ? hostId : fqdn.split("\\.")[0].toLowerCase(Locale.ROOT))
+                            + ".enrollment.json");
+            createPrivate(file); // before registering: the token cannot be asked for again
+            JsonNode bundle;
+            try {
+                bundle = api().post(Service.MIGRATION, "/v1/hosts", body, Map.of());
+            } catch (RuntimeException e) {
+                deleteQuietly(file);
+                throw e;
             }
+            write(file, bundle.toPrettyString());
+            ((ObjectNode) bundle).put("enrollmentToken", "<in " + file + ">");
             if (jsonOutput()) {
                 printJson(bundle);
                 return done();
@@ -125,14 +135,31 @@ public class HostsCommand extends CommandGroup {
             return done();
         }
 
-        private static void writePrivate(Path file, String content) {
+        private static void createPrivate(Path file) {
+            try {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (java.nio.file.FileAlreadyExistsException e) {
+                throw new CliException(file + " exists; nothing was registered (pass another --bundle-file)");
+            } catch (IOException e) {
+                throw new CliException("cannot create " + file + " for the enrollment bundle: " + e.getMessage()
+                        + "; nothing was registered");
+            }
+        }
+
+        private static void deleteQuietly(Path file) {
             try {
                 Files.deleteIfExists(file);
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            } catch (IOException e) {
+                // an empty file left behind holds nothing
+            }
+        }
+
+        private static void write(Path file, String content) {
+            try {
                 Files.writeString(file, content + "\n", StandardOpenOption.TRUNCATE_EXISTING);
             } catch (IOException e) {
                 throw new CliException("the host is registered, but its bundle could not be written to " + file + ": "
-                        + e.getMessage() + "; register it again after decommissioning it");
+                        + e.getMessage() + "; decommission it and register the host under another id");
             }
         }
     }
