@@ -8,12 +8,15 @@ import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.Net;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.Workspace;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -163,6 +166,26 @@ class CliIT {
         assertEquals(1, viewer.code(), viewer.toString());
         assertTrue(viewer.err().contains("403"), viewer.toString());
         viewer.assertNoStackTrace();
+    }
+
+    /** ./virtgate hands the CLI's nouns to the jar (as a process: bash, then java) and keeps its exit code. */
+    @Test
+    void theLauncherDispatchesToTheCli() throws Exception {
+        Path jar = Workspace.repositoryRoot().resolve("deploy/cli/target/virtgate-cli.jar");
+        Assumptions.assumeTrue(Files.isRegularFile(jar), "deploy/cli is packaged");
+        CliRun listed = CliRun.ofLauncher(home, env(operator()), "hosts", "list", "-o", "json");
+        assertEquals(0, listed.code(), listed.toString());
+        assertTrue(listed.json().isArray(), listed.toString());
+        CliRun unknownVerb = CliRun.ofLauncher(home, env(operator()), "hosts", "frobnicate");
+        assertEquals(2, unknownVerb.code(), unknownVerb.toString());
+        assertTrue(unknownVerb.err().contains("Usage: virtgate hosts"), unknownVerb.toString());
+        CliRun noToken = CliRun.ofLauncher(home, Map.of(), "migrations", "list");
+        assertEquals(1, noToken.code(), noToken.toString());
+        noToken.assertOneLineError("virtgate: no token: ");
+        CliRun unknownNoun = CliRun.ofLauncher(home, Map.of(), "frobnicate");
+        assertEquals(2, unknownNoun.code(), unknownNoun.toString());
+        assertTrue(unknownNoun.err().contains("./virtgate {hosts|plan|migrate|migrations|policy|credentials|certs|audit}"),
+                unknownNoun.toString());
     }
 
     /** migration-service's HTTPS port: a client certificate from pki-service instead of a token. */
