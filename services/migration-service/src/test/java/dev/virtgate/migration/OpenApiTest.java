@@ -59,7 +59,7 @@ class OpenApiTest {
         assertThat(doc.at("/components/schemas/Problem/properties/invalidParams/items/properties/name").isObject())
                 .isTrue();
         JsonNode register = doc.at("/paths/~1v1~1hosts/post/responses");
-        assertThat(register.fieldNames()).toIterable().contains("400", "401", "403", "409", "503");
+        assertThat(register.fieldNames()).toIterable().contains("400", "401", "403", "409", "415", "503");
         JsonNode cancel = doc.at("/paths/~1v1~1migrations~1{id}/delete/responses");
         assertThat(cancel.fieldNames()).toIterable().contains("400", "401", "403", "404", "409");
     }

@@ -28,6 +28,21 @@ class UnstorableInputTest {
                 .contentType("application/problem+json").body("invalidParams.name", contains("host"));
     }
 
+    /** JAX-RS would answer 404, as if /v1/migrations did not exist (found by ApiFuzzIT). */
+    @Test
+    void aQueryParameterNotOfItsTypeIsA400NotA404() {
+        Fleet.viewer().get("/v1/migrations?limit=null").then().statusCode(400)
+                .contentType("application/problem+json").body("status", is(400))
+                .body("detail", containsString("not of its type"));
+    }
+
+    /** A body that is not JSON: 415 problem+json, documented on every operation that takes a body. */
+    @Test
+    void aBodyThatIsNotJsonIsA415() {
+        given().auth().oauth2(Fleet.OPERATOR).contentType(ContentType.TEXT).body("hostId=h1").post("/v1/hosts")
+                .then().statusCode(415).contentType("application/problem+json");
+    }
+
     @Test
     void nulInAPathParameterIsA400NamingIt() {
         Fleet.viewer().urlEncodingEnabled(false).get("/v1/hosts/x%00y").then().statusCode(400)

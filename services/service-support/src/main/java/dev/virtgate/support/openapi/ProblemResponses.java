@@ -67,6 +67,9 @@ public class ProblemResponses implements OASFilter {
         if (path.contains("{")) {
             add(responses, "404", "No such resource");
         }
+        if (operation.getRequestBody() != null) {
+            add(responses, "415", "The body is not application/json");
+        }
         for (Map.Entry<String, APIResponse> response : responses.getAPIResponses().entrySet()) {
             if (response.getKey().startsWith("4") || response.getKey().startsWith("5")) {
                 response.getValue().setContent(problemContent());

@@ -88,6 +88,12 @@ public class ProblemMappers {
         if (e.getCause() instanceof JsonProcessingException json) {
             return invalidJson(json, uri);
         }
+        if (status == 404 && e.getCause() != null && !(e.getCause() instanceof WebApplicationException)) {
+            // JAX-RS answers 404 when a query parameter cannot be read as its type (limit=abc): the
+            // resource exists, the request is malformed
+            return respond(400, "Bad Request", "a query parameter is not of its type: " + e.getCause().getMessage(),
+                    uri, List.of()).build();
+        }
         String title = Response.Status.fromStatusCode(status) != null
                 ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error";
         return respond(status, title, status == 400 ? "malformed request" : title, uri, List.of()).build();
