@@ -160,7 +160,8 @@ public class AuditRecorder {
         if (row.detail != null) {
             line.append(' ').append(row.detail);
         }
-        return line.toString();
+        // a request's text (a VM name, a refused value) must not start a forged line of its own
+        return line.toString().replaceAll("\\p{Cntrl}", "?");
     }
 
     private static void append(StringBuilder line, String name, String value) {
