@@ -1,6 +1,9 @@
 package dev.virtgate.migration.rest;
 
 import dev.virtgate.migration.service.MigrationService;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -39,6 +42,9 @@ public class MigrationResource {
     @Inject
     SecurityIdentity identity;
 
+    @Inject
+    AuditRecorder audit;
+
     /** The negotiated decision and its reasons; nothing is stored or sent. */
     @POST
     @Path("plan")
@@ -61,8 +67,11 @@ public class MigrationResource {
             @Parameter(description = "Replays the same answer for the same key and body",
                     schema = @Schema(type = SchemaType.STRING, pattern = "^[\\x21-\\x7e]{1,200}$"))
             @HeaderParam("Idempotency-Key") String idempotencyKey, UriInfo uri) {
-        MigrationService.Accepted accepted = migrations.request(request, idempotencyKey,
-                identity.getPrincipal().getName());
+        // refused before a migration id exists: the row's target is the VM
+        AuditEntry entry = AuditEntry.of(AuditActions.MIGRATION_START, request.vmName()).host(request.sourceHostId())
+                .detail("vm=" + request.vmName() + " destination=" + request.destinationHostId());
+        MigrationService.Accepted accepted = audit.attempt(entry,
+                () -> migrations.request(request, idempotencyKey, identity.getPrincipal().getName()));
         URI location = uri.getBaseUriBuilder().path("v1/migrations").path(accepted.migration().id()).build();
         Response.ResponseBuilder response = Response.accepted(accepted.migration()).location(location);
         if (accepted.replay()) {
@@ -98,6 +107,8 @@ public class MigrationResource {
     @APIResponse(responseCode = "202", description = "Cancellation requested")
     @APIResponse(responseCode = "409", description = "The migration has already ended")
     public Response cancel(@PathParam("id") String id) {
-        return Response.accepted(migrations.cancel(id, identity.getPrincipal().getName())).build();
+        MigrationView cancelled = audit.attempt(AuditEntry.of(AuditActions.MIGRATION_CANCEL, id),
+                () -> migrations.cancel(id, identity.getPrincipal().getName()));
+        return Response.accepted(cancelled).build();
     }
 }
