@@ -5,8 +5,10 @@ import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.pki.service.CaService;
 import dev.virtgate.pki.service.IssuanceService;
 import dev.virtgate.pki.service.RevocationService;
+import dev.virtgate.support.audit.AuditRecorder;
 import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.panache.common.Parameters;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -41,6 +43,12 @@ public class CertificateResource {
 
     @Inject
     CaService ca;
+
+    @Inject
+    AuditRecorder audit;
+
+    @Inject
+    SecurityIdentity identity;
 
     /** Issues for a registered host; needs an operator AND a proof made with the host's own unused token. */
     @POST
@@ -111,7 +119,11 @@ public class CertificateResource {
     @APIResponse(responseCode = "409", description = "Already revoked")
     @APIResponse(responseCode = "503", description = "OpenBao Transit unavailable; nothing was revoked")
     public CertificateView revoke(@PathParam("serial") String serial, @Valid @NotNull RevokeRequest request) {
-        return view(revocation.revoke(serial.toLowerCase(Locale.ROOT), request.reason()));
+        String normalized = serial.toLowerCase(Locale.ROOT);
+        // read first so that a refused revocation is found by its host too
+        IssuedCertificate known = IssuedCertificate.findById(normalized);
+        return view(audit.attempt(RevocationService.auditEntry(known, normalized, request.reason()),
+                () -> revocation.revoke(normalized, request.reason(), identity.getPrincipal().getName())));
     }
 
     private CertificateView view(IssuedCertificate c) {
