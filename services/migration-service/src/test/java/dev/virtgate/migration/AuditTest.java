@@ -127,6 +127,37 @@ class AuditTest {
                 .body("items.target", hasItem("m-nope-" + a.id()));
     }
 
+    /** Refused before the resource method runs: the caller's role, a body that breaks a constraint or does not parse. */
+    @Test
+    void refusalsBeforeTheActionRunsAreRecordedToo() {
+        Instant since = Instant.now().minusMillis(1);
+        String cluster = Fleet.unique("auditp");
+        Fleet.Host a = Fleet.register(cluster);
+        Fleet.viewer().delete("/v1/hosts/" + a.id()).then().statusCode(403);
+        given().delete("/v1/hosts/" + a.id()).then().statusCode(401);
+        Fleet.operator().body(Map.of("sourceHostId", a.id(), "destinationHostId", "h-x")).post("/v1/migrations").then()
+                .statusCode(400);
+        Fleet.operator().body("{\"mode\": ").put("/v1/clusters/" + cluster + "/policy").then().statusCode(400);
+        Fleet.operator().urlEncodingEnabled(false).body(Map.of("mode", "REQUIRE_TLS"))
+                .put("/v1/clusters/" + cluster + "%00x/policy").then().statusCode(400);
+
+        Fleet.viewer().get("/v1/audit?host=" + a.id()).then().statusCode(200)
+                .body("items.action", contains(AuditActions.HOST_DECOMMISSION, AuditActions.HOST_REGISTER))
+                .body("items.actor", contains("bob", "alice"))
+                .body("items.outcome", contains("refused", "accepted"))
+                .body("items[0].detail", containsString("role"));
+        Fleet.viewer().get("/v1/audit?action=migration.start&actor=alice&since=" + since).then().statusCode(200)
+                .body("items.outcome", contains("refused"))
+                .body("items[0].detail", containsString("vmName"));
+        // newest first; a NUL (unstorable) is stored written out
+        Fleet.viewer().get("/v1/audit?action=policy.set&since=" + since).then().statusCode(200)
+                .body("items.target", contains(cluster + "\\u0000x", cluster))
+                .body("items.outcome", contains("refused", "refused"))
+                .body("items[0].detail", containsString("NUL"))
+                .body("items[1].cluster", is(cluster))
+                .body("items[1].detail", containsString("not valid JSON"));
+    }
+
     @Test
     void theRowCommitsAndRollsBackWithItsAction() {
         String rolledBack = Fleet.unique("rolled-back");

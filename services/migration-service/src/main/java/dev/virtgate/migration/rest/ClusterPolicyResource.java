@@ -4,6 +4,7 @@ import dev.virtgate.migration.service.PolicyService;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
 import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -44,6 +45,7 @@ public class ClusterPolicyResource {
 
     @PUT
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(value = AuditActions.POLICY_SET, target = "clusterId", targetIsCluster = true)
     @Operation(summary = "Set the cluster's policy",
             description = "Bumps the revision and emits a signed ClusterPolicyChanged on virtgate.hosts: the agents "
                     + "open or close libvirtd's TCP port and layer SASL (SCRAM-SHA-256) on TLS as it says. "

@@ -4,6 +4,7 @@ import dev.virtgate.migration.service.HostRegistry;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
 import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -42,6 +43,7 @@ public class HostResource {
     /** Registers a host; the response is its enrollment bundle (token and CA fingerprint), shown this once only. */
     @POST
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(AuditActions.HOST_REGISTER)
     @Operation(summary = "Register a host and get its enrollment bundle",
             description = "Answers the one-time enrollment token and the SHA-256 fingerprint of virtgate's CA for the "
                     + "agent to pin. Emits HostRegistered carrying only the public key the token seeds.")
@@ -77,6 +79,7 @@ public class HostResource {
     @DELETE
     @Path("{id}")
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(value = AuditActions.HOST_DECOMMISSION, target = "id", targetIsHost = true)
     @APIResponse(responseCode = "204", description = "Decommissioned")
     public Response decommission(@PathParam("id") String id) {
         audit.attempt(AuditEntry.of(AuditActions.HOST_DECOMMISSION, id).host(id),

@@ -4,6 +4,7 @@ import dev.virtgate.migration.service.MigrationService;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
 import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -59,6 +60,7 @@ public class MigrationResource {
     /** Accepts a migration: 202 with Location; the same Idempotency-Key and body replay the same answer. */
     @POST
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(AuditActions.MIGRATION_START)
     @APIResponse(responseCode = "202", description = "Accepted; Location names the migration")
     @APIResponse(responseCode = "422", description = "vmName not a libvirt domain name, a host unknown, "
             + "decommissioned or the same on both ends, the pair not allowed to migrate, or the Idempotency-Key "
@@ -104,6 +106,7 @@ public class MigrationResource {
     @DELETE
     @Path("{id}")
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(value = AuditActions.MIGRATION_CANCEL, target = "id")
     @APIResponse(responseCode = "202", description = "Cancellation requested")
     @APIResponse(responseCode = "409", description = "The migration has already ended")
     public Response cancel(@PathParam("id") String id) {

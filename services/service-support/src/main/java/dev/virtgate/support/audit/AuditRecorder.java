@@ -7,6 +7,8 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.vertx.http.runtime.CurrentVertxRequest;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
+import io.vertx.core.Context;
 import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -80,6 +82,7 @@ public class AuditRecorder {
         try {
             return action.get();
         } catch (ProblemException e) {
+            e.markAudited();
             if (e.status() < 500) {
                 refused(entry, e.getMessage());
             } else {
@@ -96,6 +99,15 @@ public class AuditRecorder {
     private void stored(AuditEntry entry, AuditOutcome outcome, String reason) {
         String detail = entry.detail() == null ? reason : reason == null ? entry.detail() : entry.detail() + "; " + reason;
         AuditRecord row = row(entry, outcome, detail);
+        if (Context.isOnEventLoopThread()) {
+            // refused before the request left the event loop (a role check, a body): no blocking write here
+            Infrastructure.getDefaultWorkerPool().execute(() -> store(row));
+        } else {
+            store(row);
+        }
+    }
+
+    private static void store(AuditRecord row) {
         try {
             // the refused action's transaction rolled back or never began: this row needs one of its own
             QuarkusTransaction.requiringNew().run(row::persist);
@@ -112,14 +124,14 @@ public class AuditRecorder {
         row.recordedAt = Instant.now();
         row.service = service.name();
         row.actor = clip(actor(), AuditRecord.ACTOR_LENGTH);
-        row.action = entry.action();
+        row.action = clip(entry.action(), 64);
         row.target = clip(entry.target(), AuditRecord.TARGET_LENGTH);
         row.host = clip(entry.host(), 128);
         row.cluster = clip(entry.cluster(), 128);
         row.sourceAddress = sourceAddress();
         row.outcome = outcome.wire();
         row.detail = clip(detail, AuditRecord.DETAIL_LENGTH);
-        row.mode = entry.mode();
+        row.mode = clip(entry.mode(), 32);
         return row;
     }
 
@@ -170,7 +182,9 @@ public class AuditRecorder {
         }
     }
 
+    /** At most {@code max} characters PostgreSQL can store: a NUL (refused text is recorded too) written as \\u0000. */
     private static String clip(String text, int max) {
-        return text == null || text.length() <= max ? text : text.substring(0, max);
+        String storable = text == null ? null : text.replace("\u0000", "\\u0000");
+        return storable == null || storable.length() <= max ? storable : storable.substring(0, max);
     }
 }
