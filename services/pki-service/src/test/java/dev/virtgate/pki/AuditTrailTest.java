@@ -32,6 +32,8 @@ class AuditTrailTest {
         String certPem = IssuanceRestTest.post(host).statusCode(201).extract().path("certificatePem");
         String serial = Pem.certificate(certPem).getSerialNumber().toString(16);
 
+        given().auth().oauth2(TestTokens.viewer("bob")).contentType(ContentType.JSON).body(Map.of("reason", "x"))
+                .post("/v1/certificates/" + serial + "/revoke").then().statusCode(403);
         revoke("carol", serial, "keyCompromise").statusCode(200).body("revokedBy", is("carol"));
         revoke("carol", serial, "again").statusCode(409);
 
@@ -47,6 +49,9 @@ class AuditTrailTest {
                 .body("items[0].detail", containsString("already revoked"));
         given().auth().oauth2(TestTokens.viewer("bob")).get("/v1/audit?actor=carol&action=certificate.revoke")
                 .then().statusCode(200).body("items.host", hasItem(host.id()));
+        // refused before the revocation ran (the viewer's role): only the path is known
+        given().auth().oauth2(TestTokens.viewer("bob")).get("/v1/audit?actor=bob&action=certificate.revoke").then()
+                .body("items.target", contains(serial)).body("items.outcome", contains("refused"));
         given().auth().oauth2(TestTokens.viewer("bob")).get("/v1/certificates/" + serial).then()
                 .body("revokedBy", is("carol"));
         given().auth().oauth2(TestTokens.viewer("bob")).get("/v1/audit?until=now").then().statusCode(400)

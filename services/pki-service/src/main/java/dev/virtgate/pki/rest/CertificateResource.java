@@ -5,7 +5,9 @@ import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.pki.service.CaService;
 import dev.virtgate.pki.service.IssuanceService;
 import dev.virtgate.pki.service.RevocationService;
+import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.security.identity.SecurityIdentity;
@@ -115,6 +117,7 @@ public class CertificateResource {
     @POST
     @Path("{serial}/revoke")
     @RolesAllowed("operator")
+    @AuditedAction(value = AuditActions.CERTIFICATE_REVOKE, target = "serial")
     @APIResponse(responseCode = "200", description = "Revoked")
     @APIResponse(responseCode = "409", description = "Already revoked")
     @APIResponse(responseCode = "503", description = "OpenBao Transit unavailable; nothing was revoked")
