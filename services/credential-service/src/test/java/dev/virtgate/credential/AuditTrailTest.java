@@ -41,6 +41,8 @@ class AuditTrailTest {
         rotate("dave", c).statusCode(202);
         rotate("dave", c).statusCode(409); // the first one is still in progress
         rotate("dave", c + "-none").statusCode(404);
+        given().auth().oauth2(TestTokens.viewer("erin")).post("/v1/clusters/{id}/credentials/rotate", c).then()
+                .statusCode(403);
 
         given().auth().oauth2(TestTokens.viewer("bob")).get("/v1/audit?action=credential.rotate&actor=dave&size=2")
                 .then().statusCode(200).contentType("application/json")
@@ -58,6 +60,9 @@ class AuditTrailTest {
                 .body("items[0].host", nullValue())
                 .body("items[0].sourceAddress", is("127.0.0.1"))
                 .body("items[0].detail", containsString("version=2"));
+        given().auth().oauth2(TestTokens.viewer("bob")).get("/v1/audit?actor=erin").then()
+                .body("items.cluster", contains(c)).body("items.outcome", contains("refused"))
+                .body("items[0].detail", containsString("role"));
         given().auth().oauth2(TestTokens.viewer("bob")).get("/v1/audit?since=2026-11-29").then().statusCode(400)
                 .contentType("application/problem+json").body("invalidParams.name", contains("since"));
     }

@@ -14,6 +14,7 @@ import dev.virtgate.credential.service.UnknownClusterException;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
 import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import dev.virtgate.support.rest.Problem;
 import dev.virtgate.support.rest.ProblemException;
 import jakarta.annotation.security.RolesAllowed;
@@ -92,6 +93,7 @@ public class CredentialResource {
     @POST
     @Path("/rotate")
     @RolesAllowed("operator")
+    @AuditedAction(value = AuditActions.CREDENTIAL_ROTATE, target = "clusterId", targetIsCluster = true)
     @APIResponse(responseCode = "202", description = "Rotation started; the body names the new version and phase")
     @APIResponse(responseCode = "404", description = "Unknown cluster")
     @APIResponse(responseCode = "409", description = "A rotation is in progress; invalidParams names its phase")
