@@ -297,8 +297,13 @@ class MigrationApiTest {
             assertThat(command.mode()).isEqualTo(MigrationMode.INSECURE);
             assertThat(command.requestedBy()).isEqualTo("alice");
             assertThat(command.reasons()).anyMatch(r -> r.contains("UNENCRYPTED"));
-            assertThat(audit).anyMatch(r -> r.getMessage().contains("migration.requested.INSECURE by=alice")
-                    && r.getMessage().contains("migration=" + id));
+            assertThat(audit).anyMatch(r -> r.getLevel().intValue() >= java.util.logging.Level.WARNING.intValue()
+                    && r.getMessage().startsWith("migration.start by=alice ")
+                    && r.getMessage().contains("target=" + id) && r.getMessage().contains("mode=INSECURE"));
+            Fleet.viewer().get("/v1/audit?action=migration.start&host=" + a.id()).then().statusCode(200)
+                    .body("items.target", contains(id)).body("items.mode", contains("INSECURE"))
+                    .body("items.outcome", contains("accepted"))
+                    .body("items[0].detail", org.hamcrest.Matchers.containsString("UNENCRYPTED"));
         } finally {
             Logger.getLogger("virtgate.audit").removeHandler(handler);
         }

@@ -62,6 +62,14 @@ class OpenApiTest {
         assertThat(register.fieldNames()).toIterable().contains("400", "401", "403", "409", "415", "503");
         JsonNode cancel = doc.at("/paths/~1v1~1migrations~1{id}/delete/responses");
         assertThat(cancel.fieldNames()).toIterable().contains("400", "401", "403", "404", "409");
+        JsonNode audit = doc.at("/paths/~1v1~1audit/get");
+        assertThat(audit.path("responses").fieldNames()).toIterable().contains("200", "400", "401", "403");
+        List<String> parameters = new ArrayList<>();
+        audit.path("parameters").forEach(p -> parameters.add(p.path("name").asText()));
+        assertThat(parameters).containsExactlyInAnyOrder("actor", "action", "host", "since", "until", "page", "size");
+        assertThat(resolve(doc, doc.at("/components/schemas/AuditPage/properties/items/items")).path("properties")
+                .fieldNames()).toIterable().contains("id", "at", "service", "actor", "action", "target", "host",
+                "cluster", "sourceAddress", "outcome", "detail", "mode");
     }
 
     @Test

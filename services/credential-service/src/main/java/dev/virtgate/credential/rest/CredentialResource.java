@@ -11,6 +11,10 @@ import dev.virtgate.credential.service.RotationInProgressException;
 import dev.virtgate.credential.service.RotationState;
 import dev.virtgate.credential.service.Stage;
 import dev.virtgate.credential.service.UnknownClusterException;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import dev.virtgate.support.rest.Problem;
 import dev.virtgate.support.rest.ProblemException;
 import jakarta.annotation.security.RolesAllowed;
@@ -53,6 +57,9 @@ public class CredentialResource {
     @Inject
     JsonWebToken caller;
 
+    @Inject
+    AuditRecorder audit;
+
     @GET
     @RolesAllowed({"viewer", "operator"})
     @Transactional
@@ -86,15 +93,21 @@ public class CredentialResource {
     @POST
     @Path("/rotate")
     @RolesAllowed("operator")
+    @AuditedAction(value = AuditActions.CREDENTIAL_ROTATE, target = "clusterId", targetIsCluster = true)
     @APIResponse(responseCode = "202", description = "Rotation started; the body names the new version and phase")
     @APIResponse(responseCode = "404", description = "Unknown cluster")
     @APIResponse(responseCode = "409", description = "A rotation is in progress; invalidParams names its phase")
     @APIResponse(responseCode = "503", description = "The credential store (OpenBao) is unavailable; nothing changed")
     public Response rotate(@PathParam("clusterId") @Pattern(regexp = CLUSTER_ID) String clusterId) {
+        RotationState staged = audit.attempt(AuditEntry.of(AuditActions.CREDENTIAL_ROTATE, clusterId)
+                .cluster(clusterId), () -> start(clusterId));
+        return Response.accepted(new RotationStarted(clusterId, staged.rotationId(), staged.version(),
+                RotationState.username(staged.version()), staged.phase().name())).build();
+    }
+
+    private RotationState start(String clusterId) {
         try {
-            RotationState staged = credentials.rotate(clusterId, caller.getName());
-            return Response.accepted(new RotationStarted(clusterId, staged.rotationId(), staged.version(),
-                    RotationState.username(staged.version()), staged.phase().name())).build();
+            return credentials.rotateForOperator(clusterId, caller.getName());
         } catch (UnknownClusterException e) {
             throw ProblemException.notFound("unknown cluster " + clusterId);
         } catch (RotationInProgressException e) {

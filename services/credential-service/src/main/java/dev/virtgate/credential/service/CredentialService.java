@@ -5,6 +5,9 @@ import dev.virtgate.credential.config.CredentialConfig;
 import dev.virtgate.credential.repository.ClusterCredential;
 import dev.virtgate.credential.repository.ClusterCredentialRepository;
 import dev.virtgate.credential.repository.HostMemberRepository;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
 import dev.virtgate.support.outbox.OutboxWriter;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -45,6 +48,9 @@ public class CredentialService {
     @Inject
     CredentialConfig config;
 
+    @Inject
+    AuditRecorder audit;
+
     Clock clock = Clock.systemUTC();
 
     /** The first credential of a cluster (version 1, ACTIVE). Idempotent. */
@@ -70,7 +76,12 @@ public class CredentialService {
      * RotationInProgressException} or OpenBaoUnavailableException before anything is committed.
      */
     public RotationState rotate(String clusterId, String requestedBy) {
-        return rotate(clusterId, requestedBy, null);
+        return rotate(clusterId, requestedBy, null, false);
+    }
+
+    /** {@link #rotate(String, String)} asked for by an operator: audited in the transaction that stages it. */
+    public RotationState rotateForOperator(String clusterId, String operator) {
+        return rotate(clusterId, operator, null, true);
     }
 
     /**
@@ -88,13 +99,13 @@ public class CredentialService {
             return Optional.empty();
         }
         try {
-            return Optional.of(rotate(clusterId, HOST_REMOVAL, owedAt));
+            return Optional.of(rotate(clusterId, HOST_REMOVAL, owedAt, false));
         } catch (RotationInProgressException e) {
             return Optional.empty(); // someone else started one meanwhile: still owed, after that one
         }
     }
 
-    private RotationState rotate(String clusterId, String requestedBy, Instant settlesOwedAt) {
+    private RotationState rotate(String clusterId, String requestedBy, Instant settlesOwedAt, boolean audited) {
         RotationState before = QuarkusTransaction.requiringNew().call(() -> clusters.findByIdOptional(clusterId)
                 .map(ClusterCredential::state).orElseThrow(() -> new UnknownClusterException(clusterId)));
         if (!before.idle()) {
@@ -116,6 +127,10 @@ public class CredentialService {
             }
             LOG.infof("cluster %s: rotation %s to v%d staged by %s", clusterId, staged.rotationId(), nextVersion,
                     requestedBy);
+            if (audited) {
+                audit.accepted(AuditEntry.of(AuditActions.CREDENTIAL_ROTATE, clusterId).cluster(clusterId)
+                        .detail("rotation=" + staged.rotationId() + " version=" + nextVersion));
+            }
             advance(cluster);
             return cluster.state();
         });

@@ -1,6 +1,10 @@
 package dev.virtgate.migration.rest;
 
 import dev.virtgate.migration.service.PolicyService;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -27,6 +31,9 @@ public class ClusterPolicyResource {
     @Inject
     SecurityIdentity identity;
 
+    @Inject
+    AuditRecorder audit;
+
     @GET
     @RolesAllowed({Roles.VIEWER, Roles.OPERATOR})
     @Operation(summary = "The cluster's policy",
@@ -38,6 +45,7 @@ public class ClusterPolicyResource {
 
     @PUT
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(value = AuditActions.POLICY_SET, target = "clusterId", targetIsCluster = true)
     @Operation(summary = "Set the cluster's policy",
             description = "Bumps the revision and emits a signed ClusterPolicyChanged on virtgate.hosts: the agents "
                     + "open or close libvirtd's TCP port and layer SASL (SCRAM-SHA-256) on TLS as it says. "
@@ -47,6 +55,8 @@ public class ClusterPolicyResource {
             + "nothing stored or sent", content = @Content(mediaType = "application/problem+json"))
     public PolicyView put(@PathParam("clusterId") @Pattern(regexp = RegisterHostRequest.ID,
             message = RegisterHostRequest.ID_RULE) String clusterId, @Valid @NotNull PolicyRequest request) {
-        return policies.put(clusterId, request, identity.getPrincipal().getName());
+        AuditEntry entry = AuditEntry.of(AuditActions.POLICY_SET, clusterId).cluster(clusterId)
+                .detail("policy=" + request.mode());
+        return audit.attempt(entry, () -> policies.put(clusterId, request, identity.getPrincipal().getName()));
     }
 }

@@ -1,6 +1,10 @@
 package dev.virtgate.migration.rest;
 
 import dev.virtgate.migration.service.HostRegistry;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -33,9 +37,13 @@ public class HostResource {
     @Inject
     SecurityIdentity identity;
 
+    @Inject
+    AuditRecorder audit;
+
     /** Registers a host; the response is its enrollment bundle (token and CA fingerprint), shown this once only. */
     @POST
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(AuditActions.HOST_REGISTER)
     @Operation(summary = "Register a host and get its enrollment bundle",
             description = "Answers the one-time enrollment token and the SHA-256 fingerprint of virtgate's CA for the "
                     + "agent to pin. Emits HostRegistered carrying only the public key the token seeds.")
@@ -45,7 +53,11 @@ public class HostResource {
     @APIResponse(responseCode = "503", description = "pki-service has not published a CA yet; nothing was registered",
             content = @Content(mediaType = "application/problem+json"))
     public Response register(@Valid @NotNull RegisterHostRequest request, UriInfo uri) {
-        HostRegistration registration = registry.register(request, identity.getPrincipal().getName());
+        AuditEntry entry = AuditEntry.of(AuditActions.HOST_REGISTER,
+                request.hostId() != null ? request.hostId() : request.fqdn()).host(request.hostId())
+                .cluster(request.clusterId()).detail("fqdn=" + request.fqdn());
+        HostRegistration registration = audit.attempt(entry,
+                () -> registry.register(request, identity.getPrincipal().getName()));
         return Response.created(uri.getAbsolutePathBuilder().path(registration.hostId()).build())
                 .header("Cache-Control", "no-store").entity(registration).build();
     }
@@ -67,9 +79,11 @@ public class HostResource {
     @DELETE
     @Path("{id}")
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(value = AuditActions.HOST_DECOMMISSION, target = "id", targetIsHost = true)
     @APIResponse(responseCode = "204", description = "Decommissioned")
     public Response decommission(@PathParam("id") String id) {
-        registry.decommission(id, identity.getPrincipal().getName());
+        audit.attempt(AuditEntry.of(AuditActions.HOST_DECOMMISSION, id).host(id),
+                () -> registry.decommission(id, identity.getPrincipal().getName()));
         return Response.noContent().build();
     }
 }

@@ -1,6 +1,10 @@
 package dev.virtgate.migration.rest;
 
 import dev.virtgate.migration.service.MigrationService;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -39,6 +43,9 @@ public class MigrationResource {
     @Inject
     SecurityIdentity identity;
 
+    @Inject
+    AuditRecorder audit;
+
     /** The negotiated decision and its reasons; nothing is stored or sent. */
     @POST
     @Path("plan")
@@ -53,6 +60,7 @@ public class MigrationResource {
     /** Accepts a migration: 202 with Location; the same Idempotency-Key and body replay the same answer. */
     @POST
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(AuditActions.MIGRATION_START)
     @APIResponse(responseCode = "202", description = "Accepted; Location names the migration")
     @APIResponse(responseCode = "422", description = "vmName not a libvirt domain name, a host unknown, "
             + "decommissioned or the same on both ends, the pair not allowed to migrate, or the Idempotency-Key "
@@ -61,8 +69,11 @@ public class MigrationResource {
             @Parameter(description = "Replays the same answer for the same key and body",
                     schema = @Schema(type = SchemaType.STRING, pattern = "^[\\x21-\\x7e]{1,200}$"))
             @HeaderParam("Idempotency-Key") String idempotencyKey, UriInfo uri) {
-        MigrationService.Accepted accepted = migrations.request(request, idempotencyKey,
-                identity.getPrincipal().getName());
+        // refused before a migration id exists: the row's target is the VM
+        AuditEntry entry = AuditEntry.of(AuditActions.MIGRATION_START, request.vmName()).host(request.sourceHostId())
+                .detail("vm=" + request.vmName() + " destination=" + request.destinationHostId());
+        MigrationService.Accepted accepted = audit.attempt(entry,
+                () -> migrations.request(request, idempotencyKey, identity.getPrincipal().getName()));
         URI location = uri.getBaseUriBuilder().path("v1/migrations").path(accepted.migration().id()).build();
         Response.ResponseBuilder response = Response.accepted(accepted.migration()).location(location);
         if (accepted.replay()) {
@@ -95,9 +106,12 @@ public class MigrationResource {
     @DELETE
     @Path("{id}")
     @RolesAllowed(Roles.OPERATOR)
+    @AuditedAction(value = AuditActions.MIGRATION_CANCEL, target = "id")
     @APIResponse(responseCode = "202", description = "Cancellation requested")
     @APIResponse(responseCode = "409", description = "The migration has already ended")
     public Response cancel(@PathParam("id") String id) {
-        return Response.accepted(migrations.cancel(id, identity.getPrincipal().getName())).build();
+        MigrationView cancelled = audit.attempt(AuditEntry.of(AuditActions.MIGRATION_CANCEL, id),
+                () -> migrations.cancel(id, identity.getPrincipal().getName()));
+        return Response.accepted(cancelled).build();
     }
 }

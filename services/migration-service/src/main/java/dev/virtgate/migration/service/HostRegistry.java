@@ -12,6 +12,9 @@ import dev.virtgate.migration.repository.HostEntity;
 import dev.virtgate.migration.rest.HostRegistration;
 import dev.virtgate.migration.rest.HostView;
 import dev.virtgate.migration.rest.RegisterHostRequest;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
 import dev.virtgate.support.outbox.OutboxWriter;
 import dev.virtgate.support.rest.Problem;
 import dev.virtgate.support.rest.ProblemException;
@@ -47,6 +50,9 @@ public class HostRegistry {
     @Inject
     PolicyService policies;
 
+    @Inject
+    AuditRecorder audit;
+
     @Transactional
     public HostRegistration register(RegisterHostRequest request, String requestedBy) {
         String fqdn = request.fqdn().toLowerCase(Locale.ROOT);
@@ -81,7 +87,8 @@ public class HostRegistry {
         outbox.write(new HostRegistered(host.id, host.clusterId, host.fqdn, dnsNames, management, migration,
                 host.enrollmentKey, host.enrollmentTokenExpiresAt));
         policies.republish(host.clusterId);
-        Audit.info("host.registered", requestedBy, "host=" + host.id + " cluster=" + host.clusterId + " fqdn=" + fqdn);
+        audit.accepted(AuditEntry.of(AuditActions.HOST_REGISTER, host.id).host(host.id).cluster(host.clusterId)
+                .detail("fqdn=" + fqdn));
         return new HostRegistration(host.id, host.clusterId, host.fqdn, token, host.enrollmentTokenExpiresAt,
                 caCertSha256);
     }
@@ -98,7 +105,7 @@ public class HostRegistry {
         }
         host.decommissionedAt = Instant.now();
         outbox.write(new HostDecommissioned(host.id, host.clusterId, "decommissioned through the API", requestedBy));
-        Audit.info("host.decommissioned", requestedBy, "host=" + host.id + " cluster=" + host.clusterId);
+        audit.accepted(AuditEntry.of(AuditActions.HOST_DECOMMISSION, host.id).host(host.id).cluster(host.clusterId));
         return true;
     }
 

@@ -13,6 +13,9 @@ import dev.virtgate.migration.repository.MigrationState;
 import dev.virtgate.migration.rest.MigrationRequest;
 import dev.virtgate.migration.rest.MigrationView;
 import dev.virtgate.migration.rest.PlanView;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
 import dev.virtgate.support.outbox.OutboxWriter;
 import dev.virtgate.support.rest.Problem;
 import dev.virtgate.support.rest.ProblemException;
@@ -52,6 +55,9 @@ public class MigrationService {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    AuditRecorder audit;
 
     /** The outcome of a POST: the migration, and whether it was an idempotent replay. */
     public record Accepted(MigrationView migration, boolean replay) {
@@ -101,6 +107,7 @@ public class MigrationService {
             QuarkusTransaction.requiringNew().run(() -> {
                 entity.persist();
                 outbox.write(command);
+                audit.accepted(started(command));
                 em.flush();
             });
         } catch (RuntimeException e) {
@@ -114,13 +121,6 @@ public class MigrationService {
             }
             refuseIfMigrating(winner, request.vmName());
             throw e;
-        }
-        String what = "migration=" + command.migrationId() + " vm=" + command.vmName() + " source="
-                + command.sourceHostId() + " destination=" + command.destinationHostId() + " mode=" + command.mode();
-        if (command.mode() == MigrationMode.INSECURE) {
-            Audit.warn("migration.requested.INSECURE", requestedBy, what + " reasons=" + command.reasons());
-        } else {
-            Audit.info("migration.requested", requestedBy, what);
         }
         return new Accepted(MigrationView.of(entity), false);
     }
@@ -176,12 +176,23 @@ public class MigrationService {
             m.cancelRequestedBy = requestedBy;
             m.updatedAt = now;
             outbox.write(command);
-            Audit.info("migration.cancel-requested", requestedBy, "migration=" + id + " vm=" + m.vmName);
+            audit.accepted(AuditEntry.of(AuditActions.MIGRATION_CANCEL, id).host(m.sourceHostId).cluster(m.clusterId)
+                    .detail("vm=" + m.vmName));
             return MigrationView.of(m);
         });
     }
 
     // ---- helpers ----
+
+    /** SASL_TUNNELLED and INSECURE are logged as warnings; INSECURE's row carries the reasons it was allowed. */
+    private static AuditEntry started(MigrationRequested command) {
+        boolean weaker = command.mode() == MigrationMode.INSECURE || command.mode() == MigrationMode.SASL_TUNNELLED;
+        return AuditEntry.of(AuditActions.MIGRATION_START, command.migrationId()).host(command.sourceHostId())
+                .cluster(command.clusterId()).mode(command.mode().name())
+                .detail("vm=" + command.vmName() + " destination=" + command.destinationHostId()
+                        + (weaker ? " reasons=" + command.reasons() : ""))
+                .warn(weaker);
+    }
 
     private Pair negotiate(MigrationRequest request, Instant now) {
         if (!VM_NAME.matcher(request.vmName()).matches()) {

@@ -5,6 +5,9 @@ import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.migration.repository.ClusterPolicyEntity;
 import dev.virtgate.migration.rest.PolicyRequest;
 import dev.virtgate.migration.rest.PolicyView;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
 import dev.virtgate.support.outbox.OutboxWriter;
 import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -25,6 +28,9 @@ public class PolicyService {
 
     @Inject
     OutboxWriter outbox;
+
+    @Inject
+    AuditRecorder audit;
 
     public ClusterPolicy policyOf(String clusterId) {
         ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId);
@@ -70,14 +76,11 @@ public class PolicyService {
         entity.updatedAt = now;
         entity.persist();
         outbox.write(entity.toEvent());
-        String what = "cluster=" + clusterId + " mode=" + request.mode()
+        String what = "policy=" + request.mode()
                 + (request.windowExpiresAt() == null ? "" : " until=" + request.windowExpiresAt())
                 + " saslOnTls=" + entity.saslOnTls + " revision=" + entity.revision;
-        if (request.mode() == PolicyMode.UPGRADE_WINDOW) {
-            Audit.warn("policy.upgrade-window", requestedBy, what);
-        } else {
-            Audit.info("policy.set", requestedBy, what);
-        }
+        audit.accepted(AuditEntry.of(AuditActions.POLICY_SET, clusterId).cluster(clusterId).detail(what)
+                .warn(request.mode() == PolicyMode.UPGRADE_WINDOW));
         return view(entity, now);
     }
 

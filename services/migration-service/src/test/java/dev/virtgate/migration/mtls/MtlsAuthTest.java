@@ -34,6 +34,12 @@ class MtlsAuthTest {
         assertThat(json(put).path("mode").asText()).isEqualTo("ALLOW_SASL_FALLBACK");
         assertThat(json(put).path("updatedBy").asText()).isEqualTo("CN=carol,O=virtgate");
         assertThat(carol.get("v1/hosts").statusCode()).isEqualTo(200);
+        // the audit trail names the certificate's subject, and is queried by it
+        JsonNode audit = json(carol.get("v1/audit?action=policy.set&actor="
+                + java.net.URLEncoder.encode("CN=carol,O=virtgate", java.nio.charset.StandardCharsets.UTF_8)));
+        assertThat(audit.path("items").get(0).path("target").asText()).isEqualTo("mtls-op");
+        assertThat(audit.path("items").get(0).path("actor").asText()).isEqualTo("CN=carol,O=virtgate");
+        assertThat(audit.path("items").get(0).path("outcome").asText()).isEqualTo("accepted");
     }
 
     @Test

@@ -57,6 +57,10 @@ public class IssuedCertificate extends PanacheEntityBase {
     @Column(length = 256)
     public String revocationReason;
 
+    /** The operator's principal (JWT subject or client certificate DN); null when a decommissioning revoked it. */
+    @Column(length = 512)
+    public String revokedBy;
+
     /** Two thirds into the validity: from then on the scheduler asks the host for a new CSR. */
     @Column(nullable = false)
     public Instant renewAfter;

@@ -5,8 +5,12 @@ import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.pki.service.CaService;
 import dev.virtgate.pki.service.IssuanceService;
 import dev.virtgate.pki.service.RevocationService;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.audit.AuditedAction;
 import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.panache.common.Parameters;
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.validation.Valid;
@@ -41,6 +45,12 @@ public class CertificateResource {
 
     @Inject
     CaService ca;
+
+    @Inject
+    AuditRecorder audit;
+
+    @Inject
+    SecurityIdentity identity;
 
     /** Issues for a registered host; needs an operator AND a proof made with the host's own unused token. */
     @POST
@@ -107,11 +117,16 @@ public class CertificateResource {
     @POST
     @Path("{serial}/revoke")
     @RolesAllowed("operator")
+    @AuditedAction(value = AuditActions.CERTIFICATE_REVOKE, target = "serial")
     @APIResponse(responseCode = "200", description = "Revoked")
     @APIResponse(responseCode = "409", description = "Already revoked")
     @APIResponse(responseCode = "503", description = "OpenBao Transit unavailable; nothing was revoked")
     public CertificateView revoke(@PathParam("serial") String serial, @Valid @NotNull RevokeRequest request) {
-        return view(revocation.revoke(serial.toLowerCase(Locale.ROOT), request.reason()));
+        String normalized = serial.toLowerCase(Locale.ROOT);
+        // read first so that a refused revocation is found by its host too
+        IssuedCertificate known = IssuedCertificate.findById(normalized);
+        return view(audit.attempt(RevocationService.auditEntry(known, normalized, request.reason()),
+                () -> revocation.revoke(normalized, request.reason(), identity.getPrincipal().getName())));
     }
 
     private CertificateView view(IssuedCertificate c) {

@@ -18,6 +18,6 @@ public class TransitUnavailableMapper {
     @ServerExceptionMapper
     public Response unavailable(TransitUnavailableException e, UriInfo uri) {
         return new ProblemMappers().problem(ProblemException.unavailable("OpenBao Transit unavailable; nothing was "
-                + "issued or revoked", config.retryAfterSeconds()), uri);
+                + "issued or revoked", config.retryAfterSeconds()), uri, null);
     }
 }

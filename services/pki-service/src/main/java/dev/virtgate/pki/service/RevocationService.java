@@ -4,6 +4,9 @@ import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CrlRecord;
 import dev.virtgate.pki.repository.IssuedCertificate;
+import dev.virtgate.support.audit.AuditActions;
+import dev.virtgate.support.audit.AuditEntry;
+import dev.virtgate.support.audit.AuditRecorder;
 import dev.virtgate.support.outbox.OutboxWriter;
 import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -29,8 +32,11 @@ public class RevocationService {
     @Inject
     OutboxWriter outbox;
 
+    @Inject
+    AuditRecorder audit;
+
     @Transactional
-    public IssuedCertificate revoke(String serial, String reason) {
+    public IssuedCertificate revoke(String serial, String reason, String revokedBy) {
         ca.requireReady();
         IssuedCertificate cert = IssuedCertificate.findById(serial, LockModeType.PESSIMISTIC_WRITE);
         if (cert == null) {
@@ -39,7 +45,10 @@ public class RevocationService {
         if (cert.isRevoked()) {
             throw ProblemException.conflict("certificate " + serial + " is already revoked");
         }
-        return revoke(cert, reason);
+        IssuedCertificate revoked = revoke(cert, reason);
+        revoked.revokedBy = revokedBy;
+        audit.accepted(auditEntry(cert, cert.serial, reason));
+        return revoked;
     }
 
     @Transactional(Transactional.TxType.MANDATORY)
@@ -55,6 +64,19 @@ public class RevocationService {
         }
         LOG.infof("certificate %s of host %s revoked (%s); CRL #%d", cert.serial, cert.hostId, reason, crl.crlNumber);
         return cert;
+    }
+
+    /**
+     * The audit entry of an operator's revocation; the actor is the caller's principal. A client's or
+     * signer's certificate names no host (its hostId, e.g. {@code client:<name>}, is in the detail).
+     */
+    public static AuditEntry auditEntry(IssuedCertificate cert, String serial, String reason) {
+        AuditEntry entry = AuditEntry.of(AuditActions.CERTIFICATE_REVOKE, serial).detail("reason=" + reason);
+        if (cert == null) {
+            return entry;
+        }
+        return IssuedCertificate.isHostId(cert.hostId) ? entry.host(cert.hostId).cluster(cert.clusterId)
+                : entry.cluster(cert.clusterId).detail("holder=" + cert.hostId + " reason=" + reason);
     }
 
     /** A decommissioned host loses every certificate it still holds. */

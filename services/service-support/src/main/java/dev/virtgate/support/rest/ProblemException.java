@@ -11,6 +11,7 @@ public class ProblemException extends RuntimeException {
     private final String title;
     private final List<Problem.InvalidParam> invalidParams;
     private final Integer retryAfterSeconds;
+    private volatile boolean audited;
 
     public ProblemException(int status, String title, String detail, List<Problem.InvalidParam> invalidParams,
             Integer retryAfterSeconds) {
@@ -65,5 +66,15 @@ public class ProblemException extends RuntimeException {
 
     public Integer retryAfterSeconds() {
         return retryAfterSeconds;
+    }
+
+    /** The refusal is already in the audit trail (recorded by the action that threw it). */
+    public boolean audited() {
+        return audited;
+    }
+
+    public ProblemException markAudited() {
+        audited = true;
+        return this;
     }
 }

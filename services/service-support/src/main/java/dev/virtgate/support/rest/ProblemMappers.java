@@ -3,8 +3,10 @@ package dev.virtgate.support.rest;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.virtgate.support.audit.RefusedRequests;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
+import jakarta.inject.Inject;
 import jakarta.validation.ConstraintViolation;
 import jakarta.ws.rs.Priorities;
 import jakarta.validation.ConstraintViolationException;
@@ -14,6 +16,7 @@ import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
 import java.util.List;
 import java.util.Set;
@@ -21,13 +24,20 @@ import java.util.Set;
 /**
  * Every refusal leaves as application/problem+json. Hand-written (a few lines) rather than the
  * quarkus-resteasy-problem extension, whose latest release targets an older Quarkus, and so that
- * no exception text reaches the caller unless it was written to be shown.
+ * no exception text reaches the caller unless it was written to be shown. A refusal of an audited
+ * operator action that the action did not record itself is recorded here (RefusedRequests).
  */
 public class ProblemMappers {
     private static final Logger LOG = Logger.getLogger(ProblemMappers.class);
 
+    @Inject
+    RefusedRequests refusals;
+
     @ServerExceptionMapper
-    public Response problem(ProblemException e, UriInfo uri) {
+    public Response problem(ProblemException e, UriInfo uri, SimpleResourceInfo resource) {
+        if (e.status() < 500 && !e.audited()) {
+            refusals.record(resource, uri, e.status(), e.getMessage());
+        }
         Response.ResponseBuilder response = respond(e.status(), e.title(), e.getMessage(), uri, e.invalidParams());
         if (e.retryAfterSeconds() != null) {
             response.header("Retry-After", e.retryAfterSeconds());
@@ -37,8 +47,8 @@ public class ProblemMappers {
 
     /** Ahead of Quarkus' own handler for this one, which would answer plain JSON. */
     @ServerExceptionMapper(priority = Priorities.USER - 100)
-    public Response mismatchedInput(MismatchedInputException e, UriInfo uri) {
-        return invalidJson(e, uri);
+    public Response mismatchedInput(MismatchedInputException e, UriInfo uri, SimpleResourceInfo resource) {
+        return invalidJson(e, uri, resource);
     }
 
     @ServerExceptionMapper
@@ -48,13 +58,15 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response forbidden(ForbiddenException e, UriInfo uri) {
+    public Response forbidden(ForbiddenException e, UriInfo uri, SimpleResourceInfo resource) {
+        refusals.record(resource, uri, 403, "the caller's role does not allow this operation");
         return respond(403, "Forbidden", "your role does not allow this operation", uri, List.of()).build();
     }
 
     @ServerExceptionMapper
-    public Response invalidJson(JsonProcessingException e, UriInfo uri) {
+    public Response invalidJson(JsonProcessingException e, UriInfo uri, SimpleResourceInfo resource) {
         String field = e instanceof JsonMappingException m && !m.getPath().isEmpty() ? fieldOf(m) : "body";
+        refusals.record(resource, uri, 400, "request body is not valid JSON for this resource (" + field + ")");
         if (e instanceof StorableStringDeserializer.UnstorableTextException) {
             return respond(400, "Bad Request", field + ": " + StorableText.REASON, uri,
                     List.of(new Problem.InvalidParam(field, StorableText.REASON))).build();
@@ -64,13 +76,14 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response constraintViolation(ConstraintViolationException e, UriInfo uri) {
+    public Response constraintViolation(ConstraintViolationException e, UriInfo uri, SimpleResourceInfo resource) {
         Set<ConstraintViolation<?>> violations = e.getConstraintViolations();
         List<Problem.InvalidParam> params = violations.stream()
                 .map(v -> new Problem.InvalidParam(leaf(v.getPropertyPath().toString()), v.getMessage()))
                 .sorted(java.util.Comparator.comparing(Problem.InvalidParam::name)).toList();
         String detail = params.stream().map(p -> p.name() + ": " + p.reason()).reduce((a, b) -> a + "; " + b)
                 .orElse("invalid request");
+        refusals.record(resource, uri, 400, detail);
         return respond(400, "Bad Request", detail, uri, params).build();
     }
 
@@ -83,10 +96,10 @@ public class ProblemMappers {
     }
 
     @ServerExceptionMapper
-    public Response webApplication(WebApplicationException e, UriInfo uri) {
+    public Response webApplication(WebApplicationException e, UriInfo uri, SimpleResourceInfo resource) {
         int status = e.getResponse().getStatus();
         if (e.getCause() instanceof JsonProcessingException json) {
-            return invalidJson(json, uri);
+            return invalidJson(json, uri, resource);
         }
         if (status == 404 && e.getCause() != null && !(e.getCause() instanceof WebApplicationException)) {
             // JAX-RS answers 404 when a query parameter cannot be read as its type (limit=abc): the
@@ -96,6 +109,7 @@ public class ProblemMappers {
         }
         String title = Response.Status.fromStatusCode(status) != null
                 ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error";
+        refusals.record(resource, uri, status, status == 400 ? "malformed request" : title);
         return respond(status, title, status == 400 ? "malformed request" : title, uri, List.of()).build();
     }
 
