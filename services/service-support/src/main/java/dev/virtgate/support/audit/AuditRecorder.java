@@ -1,5 +1,6 @@
 package dev.virtgate.support.audit;
 
+import dev.virtgate.contracts.LogFields;
 import dev.virtgate.support.config.ServiceIdentity;
 import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.arc.Arc;
@@ -18,6 +19,7 @@ import jakarta.transaction.Synchronization;
 import jakarta.transaction.Transactional;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import org.jboss.logging.Logger;
+import org.jboss.logging.MDC;
 
 import java.time.Instant;
 import java.util.UUID;
@@ -153,10 +155,21 @@ public class AuditRecorder {
     }
 
     private static void log(AuditRecord row, boolean warn) {
-        if (warn || !AuditOutcome.ACCEPTED.wire().equals(row.outcome)) {
-            LOG.warn(line(row));
-        } else {
-            LOG.info(line(row));
+        // a migration's own id as a log field (JSON logs), as its results' lines carry it
+        boolean migration = row.target != null && row.target.startsWith("m-") && row.action.startsWith("migration.");
+        if (migration) {
+            MDC.put(LogFields.MIGRATION_ID, row.target);
+        }
+        try {
+            if (warn || !AuditOutcome.ACCEPTED.wire().equals(row.outcome)) {
+                LOG.warn(line(row));
+            } else {
+                LOG.info(line(row));
+            }
+        } finally {
+            if (migration) {
+                MDC.remove(LogFields.MIGRATION_ID);
+            }
         }
     }
 

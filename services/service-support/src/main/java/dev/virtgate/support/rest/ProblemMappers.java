@@ -104,8 +104,9 @@ public class ProblemMappers {
         if (status == 404 && e.getCause() != null && !(e.getCause() instanceof WebApplicationException)) {
             // JAX-RS answers 404 when a query parameter cannot be read as its type (limit=abc): the
             // resource exists, the request is malformed
-            return respond(400, "Bad Request", "a query parameter is not of its type: " + e.getCause().getMessage(),
-                    uri, List.of()).build();
+            String detail = "a query parameter is not of its type: " + e.getCause().getMessage();
+            refusals.record(resource, uri, 400, detail);
+            return respond(400, "Bad Request", detail, uri, List.of()).build();
         }
         String title = Response.Status.fromStatusCode(status) != null
                 ? Response.Status.fromStatusCode(status).getReasonPhrase() : "Error";
