@@ -14,7 +14,7 @@ public class KafkaContainerResource implements QuarkusTestResourceLifecycleManag
 
     @Override
     public Map<String, String> start() {
-        kafka = new KafkaContainer("apache/kafka:4.1.0");
+        kafka = new KafkaContainer("apache/kafka:4.3.1"); // the broker version the local stack and compose run
         kafka.start();
         return Map.of("kafka.bootstrap.servers", kafka.getBootstrapServers());
     }

@@ -21,7 +21,7 @@ public class VaultContainerResource implements QuarkusTestResourceLifecycleManag
     @Override
     public Map<String, String> start() {
         String token = "root-" + UUID.randomUUID();
-        vault = new VaultContainer<>(org.testcontainers.utility.DockerImageName.parse("openbao/openbao:2.4.1")
+        vault = new VaultContainer<>(org.testcontainers.utility.DockerImageName.parse("openbao/openbao:2.7.2")
                 .asCompatibleSubstituteFor("hashicorp/vault"))
                 .withVaultToken(token)
                 .withInitCommand("secrets enable transit", "auth enable approle", "secrets enable pki");
