@@ -1,5 +1,6 @@
 package dev.virtgate.migration.service;
 
+import dev.virtgate.migration.metrics.MigrationMetrics;
 import dev.virtgate.contracts.events.MigrationCancelRequested;
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationRequested;
@@ -52,6 +53,9 @@ public class MigrationService {
 
     @Inject
     EntityManager em;
+
+    @Inject
+    MigrationMetrics metrics;
 
     /** The outcome of a POST: the migration, and whether it was an idempotent replay. */
     public record Accepted(MigrationView migration, boolean replay) {
@@ -115,6 +119,7 @@ public class MigrationService {
             refuseIfMigrating(winner, request.vmName());
             throw e;
         }
+        metrics.requested(command.mode(), command.clusterId(), pair.policy().windowOpen(now));
         String what = "migration=" + command.migrationId() + " vm=" + command.vmName() + " source="
                 + command.sourceHostId() + " destination=" + command.destinationHostId() + " mode=" + command.mode();
         if (command.mode() == MigrationMode.INSECURE) {
