@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.events.CheckStatus;
 import dev.virtgate.contracts.events.PostureCheck;
-import dev.virtgate.migration.repository.HostEntity;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
@@ -13,6 +12,7 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -42,6 +42,9 @@ public class PostureMetrics {
     @Inject
     MigrationMetrics migrations;
 
+    @Inject
+    EntityManager em;
+
     private MultiGauge posture;
     /** The rows' values: held here, since gauges only keep weak references. */
     private volatile List<MultiGauge.Row<?>> rows = List.of();
@@ -59,10 +62,15 @@ public class PostureMetrics {
     void refresh() {
         List<MultiGauge.Row<?>> next = new ArrayList<>();
         Set<String> active = new HashSet<>();
-        for (HostEntity host : HostEntity.<HostEntity>list("decommissionedAt is null")) {
-            active.add(host.clusterId);
-            for (PostureCheck check : checks(host)) {
-                Tags tags = Tags.of("host", host.id, "cluster", host.clusterId, "check", check.name());
+        // a projection: id, cluster and the posture JSON of each active host, nothing else
+        List<Object[]> hosts = em.createQuery("select h.id, h.clusterId, h.postureJson from HostEntity h"
+                + " where h.decommissionedAt is null", Object[].class).getResultList();
+        for (Object[] host : hosts) {
+            String id = (String) host[0];
+            String cluster = (String) host[1];
+            active.add(cluster);
+            for (PostureCheck check : checks(id, (String) host[2])) {
+                Tags tags = Tags.of("host", id, "cluster", cluster, "check", check.name());
                 next.add(MultiGauge.Row.of(tags, check.status() == CheckStatus.FAIL ? 1 : 0));
             }
         }
@@ -73,15 +81,15 @@ public class PostureMetrics {
         clusters = active;
     }
 
-    private static List<PostureCheck> checks(HostEntity host) {
-        if (host.postureJson == null) {
+    private static List<PostureCheck> checks(String hostId, String postureJson) {
+        if (postureJson == null) {
             return List.of();
         }
         try {
-            List<PostureCheck> checks = JSON.readValue(host.postureJson, CHECKS);
+            List<PostureCheck> checks = JSON.readValue(postureJson, CHECKS);
             return checks == null ? List.of() : checks;
         } catch (Exception e) {
-            LOG.warnf("posture of host %s is not readable: %s", host.id, e.getMessage());
+            LOG.warnf("posture of host %s is not readable: %s", hostId, e.getMessage());
             return List.of();
         }
     }
