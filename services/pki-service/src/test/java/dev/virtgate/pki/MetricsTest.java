@@ -1,7 +1,10 @@
 package dev.virtgate.pki;
 
 import dev.virtgate.contracts.events.HostDecommissioned;
+import dev.virtgate.contracts.events.HostRegistered;
 import dev.virtgate.pki.pki.Pem;
+import dev.virtgate.pki.support.Fixtures;
+import dev.virtgate.pki.support.PkiState;
 import dev.virtgate.pki.support.TestBus;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoResource;
@@ -61,6 +64,19 @@ class MetricsTest {
 
         TestBus.asHost(victim.host().id(), new HostDecommissioned(victim.host().id(), "cluster-a", "retired", "mallory"),
                 victim.host().key(), victim.certificatePem());
+
+        awaitScrape("refusal counted", s -> s.value("virtgate_events_refused_total", labels).orElse(0.0) == before + 1);
+    }
+
+    @Test
+    void anEnrollmentWithAWrongTokenIsCountedAsRefusedByState() {
+        String token = Fixtures.token();
+        HostRegistered host = Fixtures.registered(Fixtures.hostId("metrics-token"), token);
+        PkiState.register(host);
+        Map<String, String> labels = Map.of("type", "virtgate.host.enrolled.v1", "reason", "state");
+        double before = scrape().value("virtgate_events_refused_total", labels).orElse(0.0);
+
+        EnrollmentEventTest.enroll(host, Fixtures.p256(), Fixtures.token());
 
         awaitScrape("refusal counted", s -> s.value("virtgate_events_refused_total", labels).orElse(0.0) == before + 1);
     }

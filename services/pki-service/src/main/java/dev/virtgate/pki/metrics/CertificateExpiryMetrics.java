@@ -9,19 +9,19 @@ import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code virtgate_pki_certificate_expiry_seconds{host, cluster}}: seconds until the host's current
  * certificate expires (negative once expired), computed at scrape time. "Current" is the
- * latest-expiring certificate of the host that is neither revoked nor superseded by a renewal; read
+ * latest-expiring certificate of the host that is neither revoked nor superseded by a renewal (a
+ * host moved to another cluster would show once per cluster until its old certificate goes); read
  * from the table on a timer ({@code virtgate.metrics.refresh-interval}), so a revoked or replaced
  * certificate, or a host with none left, drops its series at the next read.
  */
@@ -31,6 +31,9 @@ public class CertificateExpiryMetrics {
 
     @Inject
     MeterRegistry meters;
+
+    @Inject
+    EntityManager em;
 
     private MultiGauge expiry;
     /** The rows' values: held here, since gauges only keep weak references. */
@@ -45,16 +48,14 @@ public class CertificateExpiryMetrics {
             concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     @Transactional
     void refresh() {
-        Map<String, IssuedCertificate> latest = new LinkedHashMap<>();
-        List<IssuedCertificate> current = IssuedCertificate.list(
-                "revokedAt is null and supersededBy is null and hostId not like ?1 order by hostId, notAfter",
-                IssuedCertificate.NOT_A_HOST);
-        for (IssuedCertificate cert : current) {
-            latest.put(cert.hostId, cert); // ordered by notAfter: the last one wins
-        }
-        List<MultiGauge.Row<?>> next = new ArrayList<>();
-        for (IssuedCertificate cert : latest.values()) {
-            next.add(MultiGauge.Row.of(Tags.of("host", cert.hostId, "cluster", cert.clusterId), cert.notAfter,
+        // a projection: the certificates' PEM stays in the database
+        List<Object[]> current = em.createQuery("select c.hostId, c.clusterId, max(c.notAfter) from IssuedCertificate c"
+                + " where c.revokedAt is null and c.supersededBy is null and c.hostId not like :notAHost"
+                + " group by c.hostId, c.clusterId", Object[].class)
+                .setParameter("notAHost", IssuedCertificate.NOT_A_HOST).getResultList();
+        List<MultiGauge.Row<?>> next = new ArrayList<>(current.size());
+        for (Object[] row : current) {
+            next.add(MultiGauge.Row.of(Tags.of("host", (String) row[0], "cluster", (String) row[1]), (Instant) row[2],
                     CertificateExpiryMetrics::secondsLeft));
         }
         rows = next;
