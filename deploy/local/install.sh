@@ -5,7 +5,8 @@ APT_PACKAGES=(
   postgresql
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 qemu-utils
   sasl2-bin libsasl2-modules gnutls-bin iproute2
-  shellcheck docker-compose
+  shellcheck docker-compose # the tests check every script and resolve the compose file
+  prometheus # only for promtool (deploy/e2e AlertRulesTest); its daemon is never started, see apt_install
 )
 # command -> Debian package, installed only when the command is missing.
 APT_COMMANDS=(java:openjdk-17-jdk-headless mvn:maven curl:curl python3:python3 flock:util-linux)
@@ -30,9 +31,32 @@ apt_install() {
     APT_UPDATED=1
   fi
   info "  apt-get install $*"
+  # Packages such as prometheus start their daemon from postinst (on every address, without
+  # systemd through /etc/init.d). A policy-rc.d that denies every start keeps invoke-rc.d and
+  # deb-systemd-invoke from it while apt-get runs; one the machine already has is left alone.
+  local policy=/usr/sbin/policy-rc.d own_policy=0
+  if [[ ! -e "$policy" ]]; then
+    printf '#!/bin/sh\n# written by ./virtgate install while apt-get runs\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    own_policy=1
+  fi
+  local rc=0
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" \
-    >>"$LOG_DIR/install-apt.log" 2>&1 ||
-    die "cannot install apt package(s): $* (see $LOG_DIR/install-apt.log)"
+    >>"$LOG_DIR/install-apt.log" 2>&1 || rc=$?
+  ((own_policy == 0)) || rm -f "$policy"
+  ((rc == 0)) || die "cannot install apt package(s): $* (see $LOG_DIR/install-apt.log)"
+  case " $* " in
+    *" prometheus "*) disable_prometheus_daemon ;;
+  esac
+}
+
+# Only promtool is wanted from Debian's prometheus package: its server must not come up at boot.
+disable_prometheus_daemon() {
+  if [[ -d /run/systemd/system ]] && command -v systemctl >/dev/null 2>&1; then
+    systemctl disable --now prometheus.service >>"$LOG_DIR/install-apt.log" 2>&1 || true
+  elif command -v update-rc.d >/dev/null 2>&1; then
+    update-rc.d prometheus disable >>"$LOG_DIR/install-apt.log" 2>&1 || true
+  fi
 }
 
 install_apt_packages() {

@@ -7,6 +7,7 @@ import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.trust.EventRefusedException;
 import dev.virtgate.credential.config.CredentialConfig;
 import dev.virtgate.support.inbox.InboundEvents;
+import dev.virtgate.support.metrics.RefusedEvents;
 import dev.virtgate.support.inbox.ReceivedEvent;
 import dev.virtgate.support.trust.TrustConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -56,6 +57,9 @@ public class BatchVerifier {
 
     @Inject
     MeterRegistry meters;
+
+    @Inject
+    RefusedEvents refusals;
 
     Clock clock = Clock.systemUTC();
 
@@ -150,7 +154,7 @@ public class BatchVerifier {
                 EventRefusedException refused = new EventRefusedException(received.producer().toString(),
                         received.envelope().type().ceType(), received.envelope().subject(), future);
                 LOG.warnf("%s", refused.getMessage());
-                meters.counter("virtgate.events.refused", "type", received.envelope().type().ceType()).increment();
+                refusals.count(received.envelope().type().ceType(), RefusedEvents.STATE);
                 return new Refused(record, refused.getMessage());
             }
             return new Accepted(record, received);

@@ -4,8 +4,8 @@ import dev.virtgate.contracts.EventType;
 import dev.virtgate.credential.service.FollowUpRunner;
 import dev.virtgate.credential.service.HostEventsProcessor;
 import dev.virtgate.support.inbox.InboundEvents;
+import dev.virtgate.support.metrics.RefusedEvents;
 import dev.virtgate.support.inbox.ReceivedEvent;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.smallrye.common.annotation.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -50,7 +50,7 @@ public class HostEventsConsumer {
     DeadLetters deadLetters;
 
     @Inject
-    MeterRegistry meters;
+    RefusedEvents refusals;
 
     @Incoming("hosts-in")
     @Blocking
@@ -64,7 +64,7 @@ public class HostEventsConsumer {
             HostEventsProcessor.Applied applied = apply(accepted);
             applied.refused().forEach((i, reason) -> {
                 ReceivedEvent refused = accepted.get(i).received();
-                meters.counter("virtgate.events.refused", "type", refused.envelope().type().ceType()).increment();
+                refusals.count(refused.envelope().type().ceType(), RefusedEvents.STATE);
                 parked.add(deadLetters.park(accepted.get(i).record(), reason));
             });
             long applyEnded = System.nanoTime();

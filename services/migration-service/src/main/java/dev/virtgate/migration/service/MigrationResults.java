@@ -1,5 +1,6 @@
 package dev.virtgate.migration.service;
 
+import dev.virtgate.migration.metrics.MigrationMetrics;
 import dev.virtgate.contracts.events.MigrationCompleted;
 import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationProgress;
@@ -32,6 +33,9 @@ public class MigrationResults {
 
     @Inject
     Refusals refusals;
+
+    @Inject
+    MigrationMetrics metrics;
 
     public void apply(MigrationProgress event, ReceivedEvent received) {
         MigrationEntity m = fromItsSource(event.migrationId(), event.sourceHostId(), received);
@@ -86,6 +90,7 @@ public class MigrationResults {
         Instant now = Instant.now();
         m.progressAt = now;
         m.finish(MigrationState.COMPLETED, now);
+        metrics.finished(m);
     }
 
     public void apply(MigrationFailed event, ReceivedEvent received) {
@@ -95,6 +100,7 @@ public class MigrationResults {
         }
         m.failureReason = event.libvirtError() == null ? event.reason() : event.reason() + ": " + event.libvirtError();
         m.finish(event.cancelled() ? MigrationState.CANCELLED : MigrationState.FAILED, Instant.now());
+        metrics.finished(m);
     }
 
     /** A command no agent took up before it expired will never run: free the VM for another attempt. */
@@ -107,6 +113,7 @@ public class MigrationResults {
         for (MigrationEntity m : stale) {
             m.failureReason = "no agent took up the command before it expired";
             m.finish(MigrationState.FAILED, now);
+            metrics.finished(m);
             LOG.warnf("migration %s (vm %s) failed: command expired unanswered", m.id, m.vmName);
         }
     }

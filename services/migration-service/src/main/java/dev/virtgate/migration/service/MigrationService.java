@@ -1,5 +1,6 @@
 package dev.virtgate.migration.service;
 
+import dev.virtgate.migration.metrics.MigrationMetrics;
 import dev.virtgate.contracts.events.MigrationCancelRequested;
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationRequested;
@@ -58,6 +59,9 @@ public class MigrationService {
 
     @Inject
     AuditRecorder audit;
+
+    @Inject
+    MigrationMetrics metrics;
 
     /** The outcome of a POST: the migration, and whether it was an idempotent replay. */
     public record Accepted(MigrationView migration, boolean replay) {
@@ -122,6 +126,7 @@ public class MigrationService {
             refuseIfMigrating(winner, request.vmName());
             throw e;
         }
+        metrics.requested(command.mode(), command.clusterId(), pair.policy().windowOpen(now));
         return new Accepted(MigrationView.of(entity), false);
     }
 

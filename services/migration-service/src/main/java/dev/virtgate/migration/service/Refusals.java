@@ -2,7 +2,7 @@ package dev.virtgate.migration.service;
 
 import dev.virtgate.contracts.trust.EventRefusedException;
 import dev.virtgate.support.inbox.ReceivedEvent;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.virtgate.support.metrics.RefusedEvents;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
@@ -18,14 +18,14 @@ public class Refusals {
     private static final Logger LOG = Logger.getLogger(Refusals.class);
 
     @Inject
-    MeterRegistry meters;
+    RefusedEvents counted;
 
     public EventRefusedException refuse(ReceivedEvent received, String reason) {
         String ceType = received.envelope().type().ceType();
         EventRefusedException refused = new EventRefusedException(received.producer().toString(), ceType,
                 received.envelope().subject(), reason);
         LOG.warnf("%s", refused.getMessage());
-        meters.counter("virtgate.events.refused", "type", ceType).increment();
+        counted.count(ceType, RefusedEvents.STATE);
         return refused;
     }
 }

@@ -9,6 +9,7 @@ import dev.virtgate.pki.service.IssuanceService;
 import dev.virtgate.pki.service.RenewalService;
 import dev.virtgate.support.inbox.InboundEvents;
 import dev.virtgate.support.inbox.ReceivedEvent;
+import dev.virtgate.support.metrics.RefusedEvents;
 import dev.virtgate.support.rest.ProblemException;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -27,6 +28,9 @@ import java.util.Set;
 public class AgentReportsConsumer {
     private static final Logger LOG = Logger.getLogger(AgentReportsConsumer.class);
     static final Set<String> HANDLED = Set.of(EventType.HOST_ENROLLED.ceType(), EventType.CSR_SUBMITTED.ceType());
+
+    @Inject
+    RefusedEvents refusals;
 
     @Inject
     InboundEvents inbound;
@@ -71,6 +75,7 @@ public class AgentReportsConsumer {
                 throw new RegistrationPendingException(enrolled.hostId(), refusal);
             }
             LOG.warnf("HostEnrolled for host %s refused, nothing issued: %s", enrolled.hostId(), e.getMessage());
+            refusals.count(received.envelope().type().ceType(), RefusedEvents.STATE);
             throw refusal;
         }
     }

@@ -1,7 +1,9 @@
 package dev.virtgate.pki.messaging;
 
+import dev.virtgate.contracts.EventType;
 import dev.virtgate.pki.config.PkiConfig;
 import dev.virtgate.pki.pki.TransitUnavailableException;
+import dev.virtgate.support.metrics.RefusedEvents;
 import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -28,6 +30,9 @@ public class UntilReady {
     @Inject
     PkiConfig config;
 
+    @Inject
+    RefusedEvents refusals;
+
     public void run(String what, Runnable handling) {
         Instant started = Instant.now();
         Instant giveUp = started.plus(config.eventRetryFor());
@@ -39,6 +44,7 @@ public class UntilReady {
                 return;
             } catch (RegistrationPendingException e) {
                 if (Instant.now().plus(pause).isAfter(registrationGiveUp)) {
+                    refusals.count(EventType.HOST_ENROLLED.ceType(), RefusedEvents.STATE); // only HostEnrolled waits
                     throw e.refusal();
                 }
                 LOG.debugf("%s waits for the registration of host %s", what, e.hostId());

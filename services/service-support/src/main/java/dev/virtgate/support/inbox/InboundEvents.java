@@ -3,6 +3,10 @@ package dev.virtgate.support.inbox;
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.EventEnvelope;
+import dev.virtgate.contracts.InvalidEventException;
+import dev.virtgate.contracts.trust.EventRefusedException;
+import dev.virtgate.contracts.CloudEventHeaders;
+import dev.virtgate.support.metrics.RefusedEvents;
 import dev.virtgate.support.config.ServiceIdentity;
 import dev.virtgate.support.trust.EventTrust;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -42,6 +46,9 @@ public class InboundEvents {
     @Inject
     EventTrust trust;
 
+    @Inject
+    RefusedEvents refusals;
+
     @Transactional(Transactional.TxType.MANDATORY)
     public Optional<ReceivedEvent> firstDelivery(String consumer, ConsumerRecord<String, byte[]> record) {
         return firstDelivery(consumer, decode(record));
@@ -69,8 +76,17 @@ public class InboundEvents {
      */
     public ReceivedEvent decode(ConsumerRecord<String, byte[]> record) {
         Map<String, String> headers = headers(record);
-        EventEnvelope envelope = EventEnvelope.fromHeaders(headers);
-        Event event = codec.decode(envelope.type(), record.value());
+        EventEnvelope envelope;
+        Event event;
+        try {
+            envelope = EventEnvelope.fromHeaders(headers);
+            event = codec.decode(envelope.type(), record.value());
+        } catch (EventRefusedException e) {
+            throw e;
+        } catch (InvalidEventException e) {
+            refusals.count(headers.get(CloudEventHeaders.TYPE), RefusedEvents.INVALID);
+            throw e;
+        }
         return new ReceivedEvent(envelope, event, trust.verify(envelope, headers, record.value(), event));
     }
 

@@ -32,4 +32,8 @@ public interface OutboxConfig {
     /** The delay before the relay's timer first fires (likewise). */
     @WithDefault("3s")
     String pollDelay();
+
+    /** How often the outbox lag gauges are read from the table (likewise). */
+    @WithDefault("10s")
+    String lagInterval();
 }

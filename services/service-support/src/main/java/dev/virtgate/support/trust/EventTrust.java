@@ -5,7 +5,7 @@ import dev.virtgate.contracts.EventEnvelope;
 import dev.virtgate.contracts.trust.EventRefusedException;
 import dev.virtgate.contracts.trust.EventVerifier;
 import dev.virtgate.contracts.trust.Producer;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.virtgate.support.metrics.RefusedEvents;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,7 +17,7 @@ import java.util.Map;
 /**
  * Every consumer's gate: an event is handled only once its signature, its signer's certificate and
  * the authorization table agree ({@link EventVerifier}). A refusal is logged once with producer,
- * type and subject, counted in {@code virtgate_events_refused_total}, and thrown on, which sends
+ * type and subject, counted in {@code virtgate_events_refused_total{reason="untrusted"}}, and thrown on, which sends
  * the event to the consumer's dead-letter topic with the reason.
  */
 @ApplicationScoped
@@ -31,7 +31,7 @@ public class EventTrust {
     TrustConfig config;
 
     @Inject
-    MeterRegistry meters;
+    RefusedEvents refusals;
 
     private EventVerifier verifier;
 
@@ -70,8 +70,7 @@ public class EventTrust {
 
     private EventRefusedException counted(EventRefusedException e, EventEnvelope envelope) {
         LOG.warnf("%s", e.getMessage());
-        // tagged by type only: the claimed producer of a forgery is the attacker's choice
-        meters.counter("virtgate.events.refused", "type", envelope.type().ceType()).increment();
+        refusals.count(envelope.type().ceType(), RefusedEvents.UNTRUSTED);
         return e;
     }
 }

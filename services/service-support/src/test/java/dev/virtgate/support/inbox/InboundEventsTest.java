@@ -2,6 +2,7 @@ package dev.virtgate.support.inbox;
 
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.InvalidEventException;
+import dev.virtgate.support.metrics.RefusedEvents;
 import dev.virtgate.contracts.events.HostDecommissioned;
 import dev.virtgate.contracts.trust.EventAuthorization;
 import dev.virtgate.contracts.trust.EventRefusedException;
@@ -46,6 +47,7 @@ class InboundEventsTest {
     InboundEventsTest() {
         inbound.codec = new EventCodec();
         inbound.trust = trust.eventTrust(meters);
+        inbound.refusals = new RefusedEvents(meters);
         inbound.em = processedLog();
         inbound.identity = new ServiceIdentity() {
             @Override
@@ -110,6 +112,31 @@ class InboundEventsTest {
         var signed = MIGRATION_SERVICE.sign(EVENT).withPayload("{\"hostId\":42}".getBytes(StandardCharsets.UTF_8));
 
         assertThatThrownBy(() -> inbound.decode(record(signed))).isInstanceOf(InvalidEventException.class);
+        assertThat(refusals("invalid")).isEqualTo(1);
+        assertThat(refusals("untrusted")).isZero();
+    }
+
+    @Test
+    void aRefusalIsCountedWithItsTypeAndReason() {
+        TestProducer pki = TestProducer.issuedBy(CA, Producer.service(EventAuthorization.PKI_SERVICE));
+
+        assertThatThrownBy(() -> inbound.decode(record(pki.sign(EVENT)))).isInstanceOf(EventRefusedException.class);
+        var counter = meters.find(RefusedEvents.NAME).tag("reason", "untrusted")
+                .tag("type", "virtgate.host.decommissioned.v1").counter();
+        assertThat(counter).isNotNull();
+        assertThat(counter.count()).isEqualTo(1);
+    }
+
+    @Test
+    void anUnknownTypeIsCountedAsUnknownNotUnderTheNameItClaims() {
+        var signed = MIGRATION_SERVICE.sign(EVENT);
+        ConsumerRecord<String, byte[]> record = record(signed);
+        record.headers().remove("ce_type");
+        record.headers().add("ce_type", "virtgate.made.up.v1".getBytes(StandardCharsets.UTF_8));
+
+        assertThatThrownBy(() -> inbound.decode(record)).isInstanceOf(InvalidEventException.class);
+        assertThat(meters.find(RefusedEvents.NAME).tag("type", "unknown").tag("reason", "invalid").counter())
+                .isNotNull();
     }
 
     @Test
@@ -142,7 +169,11 @@ class InboundEventsTest {
     }
 
     private double refusals() {
-        var counter = meters.find("virtgate.events.refused").counter();
+        return meters.find(RefusedEvents.NAME).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private double refusals(String reason) {
+        var counter = meters.find(RefusedEvents.NAME).tag("reason", reason).counter();
         return counter == null ? 0 : counter.count();
     }
 

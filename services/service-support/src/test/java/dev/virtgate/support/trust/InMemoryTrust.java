@@ -20,7 +20,7 @@ public final class InMemoryTrust extends PublishedTrust {
     public EventTrust eventTrust(MeterRegistry meters) {
         EventTrust eventTrust = new EventTrust();
         eventTrust.trust = this;
-        eventTrust.meters = meters;
+        eventTrust.refusals = new dev.virtgate.support.metrics.RefusedEvents(meters);
         eventTrust.config = new TrustConfig() {
             @Override
             public Duration refresh() {
