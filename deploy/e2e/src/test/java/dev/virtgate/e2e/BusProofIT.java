@@ -3,18 +3,15 @@ package dev.virtgate.e2e;
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.EventEnvelope;
-import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.contracts.trust.EventVerifier;
 import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.contracts.Topics;
-import dev.virtgate.contracts.events.HostCapabilities;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
-import dev.virtgate.testsupport.trust.TestProducer;
 import dev.virtgate.testsupport.trust.TrustFixture;
 import io.restassured.response.Response;
 import io.restassured.http.ContentType;
@@ -24,7 +21,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -90,14 +86,7 @@ class BusProofIT {
         assertCloudEvent(registered, "/virtgate/migration-service", hostId);
         assertFalse(registered.payload().contains(token), "the enrollment token itself never travels");
 
-        KeyPair key = Csr.newKey();
-        String csr = Csr.pem(key, fqdn, List.of(fqdn), List.of("10.99.0.7"));
-        HostEnrolled enrolled = new HostEnrolled(hostId, "bus-proof", fqdn, csr,
-                EnrollmentKey.fromToken(hostId, token).prove(hostId, "bus-proof", fqdn, csr),
-                new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls:16514"),
-                        UUID.randomUUID().toString(), "e2e"));
-        TestProducer.withKey("/virtgate/host-agent/" + hostId, key, null)
-                .publish(KafkaResource.bootstrapServers(), enrolled);
+        SimulatedAgent.enroll(hostId, "bus-proof", fqdn, "10.99.0.7", token);
 
         EventBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> hostId.equals(s.key()),
                 Duration.ofSeconds(60));

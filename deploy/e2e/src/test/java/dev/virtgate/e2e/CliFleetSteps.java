@@ -6,7 +6,6 @@ import dev.virtgate.contracts.events.MigrationCompleted;
 import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationProgress;
-import dev.virtgate.e2e.SimulatedHosts.Agent;
 import org.awaitility.Awaitility;
 
 import java.io.StringWriter;
@@ -95,7 +94,7 @@ final class CliFleetSteps {
         assertEquals("REQUIRE_TLS", cli.operator("policy", "get", cluster, "-o", "json").json().get("mode").asText());
     }
 
-    void migrateAndWait(Agent a, Agent b) throws Exception {
+    void migrateAndWait(SimulatedAgent a, SimulatedAgent b) throws Exception {
         StringWriter out = new StringWriter();
         CompletableFuture<CliRun> waiting = CompletableFuture.supplyAsync(() -> cli.operator(out,
                 "migrate", "vm-cli", a.hostId(), b.hostId(), "--wait", "--poll-interval", "200"));
@@ -122,7 +121,7 @@ final class CliFleetSteps {
         assertEquals(id, listed.get(0).get("id").asText(), listed.toString());
     }
 
-    void migrationThatFails(Agent a, Agent b) throws Exception {
+    void migrationThatFails(SimulatedAgent a, SimulatedAgent b) throws Exception {
         CompletableFuture<CliRun> waiting = CompletableFuture.supplyAsync(() -> cli.operator(new StringWriter(),
                 "migrate", "vm-cli-2", a.hostId(), b.hostId(), "--wait", "--poll-interval", "200"));
         String id = hosts.awaitMigration(a, "vm-cli-2");
@@ -134,7 +133,7 @@ final class CliFleetSteps {
     }
 
     /** migrate without --wait answers at once; cancel asks the agent, whose report ends it as CANCELLED. */
-    void migrationCancelled(Agent a, Agent b) throws Exception {
+    void migrationCancelled(SimulatedAgent a, SimulatedAgent b) throws Exception {
         CliRun started = cli.operator("migrate", "vm-cli-3", a.hostId(), b.hostId());
         assertEquals(0, started.code(), started.toString());
         assertTrue(started.out().matches("migration \\S+ REQUESTED \\(mode TLS_NATIVE\\): vm-cli-3 .*\n"),
@@ -154,7 +153,7 @@ final class CliFleetSteps {
                 again.toString());
     }
 
-    void certificates(Agent b) throws Exception {
+    void certificates(SimulatedAgent b) throws Exception {
         JsonNode certs = cli.operator("certs", "list", "--host", b.hostId(), "-o", "json").json();
         assertEquals(1, certs.size(), certs.toString());
         String serial = certs.get(0).get("serial").asText();

@@ -2,7 +2,6 @@ package dev.virtgate.e2e;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.Topics;
-import dev.virtgate.e2e.SimulatedHosts.Agent;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.Net;
@@ -97,8 +96,8 @@ class CliIT {
 
     @Test
     void anOperatorRunsTheFleetFromTheCli() throws Exception {
-        Agent a = hosts.register("cli-a-" + SUFFIX, "10.96.0.1");
-        Agent b = hosts.register("cli-b-" + SUFFIX, "10.96.0.2");
+        SimulatedAgent a = hosts.register("cli-a-" + SUFFIX, "10.96.0.1");
+        SimulatedAgent b = hosts.register("cli-b-" + SUFFIX, "10.96.0.2");
 
         CliRun list = cli("hosts", "list", "--cluster", CLUSTER, "-o", "json");
         assertEquals(0, list.code(), list.toString());

@@ -1,15 +1,9 @@
 package dev.virtgate.e2e;
 
-import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.Topics;
-import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CheckStatus;
-import dev.virtgate.contracts.events.CredentialPhase;
-import dev.virtgate.contracts.events.HostCapabilities;
 import dev.virtgate.contracts.events.HostConfigured;
-import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.events.PostureCheck;
-import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.PrometheusText;
@@ -24,11 +18,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.KeyPair;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -129,41 +118,14 @@ class DashboardMetricsIT {
                         .post("/v1/hosts"), r -> r.statusCode() != 503);
         assertThat(created.statusCode()).as(created.asString()).isEqualTo(201);
         String token = created.path("enrollmentToken");
-        KeyPair key = Csr.newKey();
-        String csr = Csr.pem(key, fqdn, List.of(fqdn), List.of("10.99.0.8"));
-        HostEnrolled enrolled = new HostEnrolled(hostId, cluster, fqdn, csr,
-                EnrollmentKey.fromToken(hostId, token).prove(hostId, cluster, fqdn, csr),
-                new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls:16514"),
-                        UUID.randomUUID().toString(), "e2e"));
-        TestProducer.withKey("/virtgate/host-agent/" + hostId, key, null)
-                .publish(KafkaResource.bootstrapServers(), enrolled);
-
-        EventBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> hostId.equals(s.key()),
-                Duration.ofSeconds(60));
-        CertIssued cert = new EventCodec().decode(CertIssued.class, issued.payload().getBytes(StandardCharsets.UTF_8));
-        List<X509Certificate> chain = new ArrayList<>();
-        chain.add(certificate(cert.certificatePem()));
-        if (cert.chainPem() != null) {
-            cert.chainPem().stream().filter(pem -> !pem.equals(cert.certificatePem()))
-                    .forEach(pem -> chain.add(certificate(pem)));
-        }
-        TestProducer.withKey("/virtgate/host-agent/" + hostId, key, chain)
-                .publish(KafkaResource.bootstrapServers(), configured(cluster, hostId, cert.serial(), CheckStatus.FAIL));
+        SimulatedAgent.enroll(hostId, cluster, fqdn, "10.99.0.8", token).certified(bus, Duration.ofSeconds(60))
+                .reportPosture(CheckStatus.FAIL);
     }
 
     private static HostConfigured configured(String cluster, String hostId, String serial, CheckStatus check) {
         return new HostConfigured(hostId, cluster, serial, Instant.now().plus(Duration.ofDays(30)), null, null,
                 null, true, false, true, List.of(new PostureCheck("unauthenticated-tcp-refused", check, null)), null,
                 Instant.now());
-    }
-
-    private static X509Certificate certificate(String pem) {
-        try {
-            return (X509Certificate) CertificateFactory.getInstance("X.509")
-                    .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
-        } catch (java.security.cert.CertificateException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static PrometheusText scrape(ServiceProcess service) {

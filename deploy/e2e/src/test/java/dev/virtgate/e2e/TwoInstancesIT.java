@@ -4,17 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.Topics;
 import dev.virtgate.contracts.events.CheckStatus;
-import dev.virtgate.contracts.events.CredentialPhase;
-import dev.virtgate.contracts.events.HostCapabilities;
-import dev.virtgate.contracts.events.HostConfigured;
-import dev.virtgate.contracts.events.PostureCheck;
-import dev.virtgate.contracts.events.HostEnrolled;
-import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
-import dev.virtgate.testsupport.trust.TestProducer;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import org.awaitility.Awaitility;
@@ -26,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 import java.io.IOException;
-import java.security.KeyPair;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -223,19 +215,7 @@ class TwoInstancesIT {
     private static String tlsReadyHost(ServiceProcess migration, String cluster, int i) throws Exception {
         String hostId = cluster + "-h" + i;
         String token = register(migration, hostId, cluster, i);
-        KeyPair key = enroll(hostId, cluster, token, i);
-        EventBus.Seen issued = bus.await("virtgate.pki.cert-issued.v1", s -> hostId.equals(s.key()),
-                Duration.ofSeconds(120));
-        JsonNode cert = new EventCodec().mapper().readTree(issued.payload());
-        var x509 = (java.security.cert.X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
-                .generateCertificate(new java.io.ByteArrayInputStream(cert.get("certificatePem").asText()
-                        .getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-        HostConfigured report = new HostConfigured(hostId, cluster, cert.get("serial").asText(),
-                x509.getNotAfter().toInstant(), "rot-1", 1, CredentialPhase.ACTIVE, true, true, true,
-                List.of(new PostureCheck("unauthenticated-tcp-refused", CheckStatus.PASS, null)), null,
-                java.time.Instant.now());
-        TestProducer.withKey("/virtgate/host-agent/" + hostId, key, List.of(x509))
-                .publish(KafkaResource.bootstrapServers(), report);
+        enroll(hostId, cluster, token, i).certified(bus, Duration.ofSeconds(120)).reportPosture(CheckStatus.PASS);
         for (ServiceProcess m : List.of(migrationA, migrationB)) {
             Awaitility.await(hostId + " TLS-ready on " + m.url("")).atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(500))
@@ -258,17 +238,8 @@ class TwoInstancesIT {
         return created.path("enrollmentToken");
     }
 
-    private static KeyPair enroll(String hostId, String cluster, String token, int i) throws Exception {
-        String fqdn = hostId + ".ha.virtgate.test";
-        KeyPair key = Csr.newKey();
-        String csr = Csr.pem(key, fqdn, List.of(fqdn), List.of(address(i)));
-        HostEnrolled enrolled = new HostEnrolled(hostId, cluster, fqdn, csr,
-                EnrollmentKey.fromToken(hostId, token).prove(hostId, cluster, fqdn, csr),
-                new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls:16514"),
-                        UUID.randomUUID().toString(), "e2e"));
-        TestProducer.withKey("/virtgate/host-agent/" + hostId, key, null)
-                .publish(KafkaResource.bootstrapServers(), enrolled);
-        return key;
+    private static SimulatedAgent enroll(String hostId, String cluster, String token, int i) throws Exception {
+        return SimulatedAgent.enroll(hostId, cluster, hostId + ".ha.virtgate.test", address(i), token);
     }
 
     private static String address(int i) {
