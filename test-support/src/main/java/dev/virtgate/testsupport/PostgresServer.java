@@ -259,6 +259,35 @@ public final class PostgresServer {
      * password in it shows on no command line); psql's output goes to {@code psql.log}, which never
      * holds the script.
      */
+    /** Runs {@code script} in {@code database} as the database's owner role, as its service would. */
+    public synchronized void runAsOwner(String database, String script) {
+        String owner = owners.get(database);
+        if (owner == null) {
+            throw new IllegalArgumentException("no database " + database + " on this server (ensureDatabase first)");
+        }
+        admin(database, "SET ROLE " + owner + ";\n" + script);
+    }
+
+    /** One query's rows, tab-separated, one line each (psql -At). */
+    public synchronized String query(String database, String sql) {
+        ProcessBuilder builder = new ProcessBuilder(command(bin.resolve("psql").toString(), "-X", "-q", "-At", "-h",
+                socketDir.toString(), "-p", String.valueOf(port), "-U", "postgres", "-d", database, "-v",
+                "ON_ERROR_STOP=1", "-c", sql)).directory(dir.toFile()).redirectErrorStream(true);
+        try {
+            Process psql = builder.start();
+            String out = new String(psql.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            if (!psql.waitFor(60, TimeUnit.SECONDS) || psql.exitValue() != 0) {
+                throw new IllegalStateException("psql failed in " + database + ": " + out);
+            }
+            return out.strip();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot run psql: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("psql interrupted", e);
+        }
+    }
+
     synchronized void admin(String database, String script) {
         Path log = psqlLog();
         ProcessBuilder builder = new ProcessBuilder(command(bin.resolve("psql").toString(), "-X", "-q", "-h",

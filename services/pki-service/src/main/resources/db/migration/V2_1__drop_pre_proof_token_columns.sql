@@ -1,0 +1,3 @@
+-- Token hashes of the version before enrollment proofs: NOT NULL, no longer written (they were
+-- dropped at start by the code this migration replaces). Absent from a database created by V1_1.
+alter table registered_host drop column if exists token_sha256;
