@@ -69,7 +69,7 @@ public final class RotationBench {
                 "-Dvirtgate.bus.password=" + KafkaServer.shared().password("credential-service"),
                 "-Dquarkus.vault.url=" + bao.address(),
                 "-Dquarkus.datasource.jdbc.url=" + pg.jdbcUrl(database),
-                "-Dquarkus.hibernate-orm.schema-management.strategy=drop-and-create",
+                "-Dquarkus.flyway.clean-at-start=true", "-Dquarkus.flyway.clean-disabled=false", // an empty schema per run
                 "-Dmp.jwt.verify.publickey.location=file:" + key,
                 "-Dquarkus.log.category.\"dev.virtgate.credential.messaging\".level=" + System.getProperty("bench.log", "INFO"),
                 "-jar", serviceJar.toString());
