@@ -1,12 +1,10 @@
 package dev.virtgate.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.virtgate.cli.config.Service;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 
 import java.time.Duration;
 import java.util.Map;
@@ -16,17 +14,8 @@ import static dev.virtgate.cli.output.Formats.text;
 @Command(name = "migrate", description = {"Starts a live migration (signed command to the source agent).",
         "With --wait: a progress line (percent, rate, remaining) until it ends; exit 0 only if it completed."})
 public class MigrateCommand extends ApiCommand {
-    @Parameters(index = "0", paramLabel = "VM", description = "libvirt domain name")
-    String vm;
-
-    @Parameters(index = "1", paramLabel = "SRC", description = "source host id")
-    String source;
-
-    @Parameters(index = "2", paramLabel = "DST", description = "destination host id")
-    String destination;
-
-    @Option(names = "--bandwidth", paramLabel = "MiB/s", description = "bandwidth limit")
-    Integer bandwidthMiBps;
+    @Mixin
+    MigrationPair pair;
 
     @Option(names = "--wait", description = "follow the migration until it completes, fails or is cancelled")
     boolean await;
@@ -45,7 +34,7 @@ public class MigrateCommand extends ApiCommand {
     @Override
     protected int execute() throws InterruptedException {
         JsonNode accepted = api().post(Service.MIGRATION, "/v1/migrations",
-                body(root().json(), vm, source, destination, bandwidthMiBps),
+                pair.body(root().json()),
                 idempotencyKey == null ? Map.of() : Map.of("Idempotency-Key", idempotencyKey));
         String id = text(accepted, "id");
         if (!await) {
@@ -53,7 +42,7 @@ public class MigrateCommand extends ApiCommand {
                 printJson(accepted);
             } else {
                 out().println("migration " + id + " " + text(accepted, "state") + " (mode " + text(accepted, "mode")
-                        + "): " + vm + " " + source + " -> " + destination);
+                        + "): " + pair.vm + " " + pair.source + " -> " + pair.destination);
                 out().flush();
             }
             return done();
@@ -65,14 +54,5 @@ public class MigrateCommand extends ApiCommand {
         return new MigrationWatch(api(), out(), root().terminal() && !jsonOutput(), !jsonOutput(),
                 Duration.ofMillis(pollMillis), timeoutSeconds > 0 ? Duration.ofSeconds(timeoutSeconds) : null,
                 jsonOutput() ? this::printJson : null).follow(id);
-    }
-
-    static ObjectNode body(ObjectMapper json, String vm, String source, String destination, Integer bandwidth) {
-        ObjectNode body = json.createObjectNode().put("vmName", vm).put("sourceHostId", source)
-                .put("destinationHostId", destination);
-        if (bandwidth != null) {
-            body.put("bandwidthMiBps", bandwidth);
-        }
-        return body;
     }
 }

@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtgate.cli.ExitCodes;
 import dev.virtgate.cli.config.Service;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -15,22 +14,13 @@ import static dev.virtgate.cli.output.Formats.text;
 @Command(name = "plan", description = {"The mode a migration would run in, and why; nothing is stored or sent.",
         "Exit 1 when the pair may not migrate."})
 public class PlanCommand extends ApiCommand {
-    @Parameters(index = "0", paramLabel = "VM", description = "libvirt domain name")
-    String vm;
-
-    @Parameters(index = "1", paramLabel = "SRC", description = "source host id")
-    String source;
-
-    @Parameters(index = "2", paramLabel = "DST", description = "destination host id")
-    String destination;
-
-    @Option(names = "--bandwidth", paramLabel = "MiB/s", description = "bandwidth limit")
-    Integer bandwidthMiBps;
+    @Mixin
+    MigrationPair pair;
 
     @Override
     protected int execute() {
         JsonNode plan = api().post(Service.MIGRATION, "/v1/migrations/plan",
-                MigrateCommand.body(root().json(), vm, source, destination, bandwidthMiBps), Map.of());
+                pair.body(root().json()), Map.of());
         boolean allowed = plan.path("allowed").asBoolean(false);
         if (jsonOutput()) {
             printJson(plan);

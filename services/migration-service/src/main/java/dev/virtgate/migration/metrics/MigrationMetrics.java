@@ -3,6 +3,7 @@ package dev.virtgate.migration.metrics;
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.migration.repository.MigrationEntity;
 import dev.virtgate.migration.repository.MigrationState;
+import dev.virtgate.support.tx.AfterCommit;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -10,9 +11,6 @@ import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
-import jakarta.transaction.TransactionSynchronizationRegistry;
 
 import java.time.Duration;
 import java.util.Locale;
@@ -37,7 +35,7 @@ public class MigrationMetrics {
     MeterRegistry meters;
 
     @Inject
-    TransactionSynchronizationRegistry transactions;
+    AfterCommit afterCommit;
 
     void register(@Observes StartupEvent start) {
         for (MigrationMode mode : MigrationMode.values()) {
@@ -64,19 +62,10 @@ public class MigrationMetrics {
         MigrationMode mode = m.mode;
         String result = result(m.state);
         Long wallMs = m.state == MigrationState.COMPLETED ? m.elapsedMs : null;
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {
-            }
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    counter(mode, result).increment();
-                    if (wallMs != null) {
-                        timer(mode).record(Duration.ofMillis(wallMs));
-                    }
-                }
+        afterCommit.run(() -> {
+            counter(mode, result).increment();
+            if (wallMs != null) {
+                timer(mode).record(Duration.ofMillis(wallMs));
             }
         });
     }

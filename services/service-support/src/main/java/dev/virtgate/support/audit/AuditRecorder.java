@@ -3,6 +3,7 @@ package dev.virtgate.support.audit;
 import dev.virtgate.contracts.LogFields;
 import dev.virtgate.support.config.ServiceIdentity;
 import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.tx.AfterCommit;
 import io.quarkus.arc.Arc;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.security.identity.CurrentIdentityAssociation;
@@ -14,10 +15,7 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import jakarta.transaction.Status;
-import jakarta.transaction.Synchronization;
 import jakarta.transaction.Transactional;
-import jakarta.transaction.TransactionSynchronizationRegistry;
 import org.jboss.logging.Logger;
 import org.jboss.logging.MDC;
 
@@ -45,25 +43,14 @@ public class AuditRecorder {
     CurrentVertxRequest requests;
 
     @Inject
-    TransactionSynchronizationRegistry transactions;
+    AfterCommit afterCommit;
 
     /** An accepted action, in its own transaction: the row commits or rolls back with it; logged once committed. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void accepted(AuditEntry entry) {
         AuditRecord row = row(entry, AuditOutcome.ACCEPTED, entry.detail());
         row.persist();
-        transactions.registerInterposedSynchronization(new Synchronization() {
-            @Override
-            public void beforeCompletion() {
-            }
-
-            @Override
-            public void afterCompletion(int status) {
-                if (status == Status.STATUS_COMMITTED) {
-                    log(row, entry.warn());
-                }
-            }
-        });
+        afterCommit.run(() -> log(row, entry.warn()));
     }
 
     /** A refused action (4xx): {@code reason} is the problem's detail, written to be shown. */
