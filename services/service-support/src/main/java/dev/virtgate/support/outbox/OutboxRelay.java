@@ -6,6 +6,7 @@ import dev.virtgate.support.config.ServiceIdentity;
 import dev.virtgate.support.trust.SignatureHeaders;
 import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import io.quarkus.scheduler.ScheduledExecution;
@@ -80,7 +81,7 @@ public class OutboxRelay {
     }
 
     @Scheduled(every = "${virtgate.outbox.poll-interval:1s}", delayed = "${virtgate.outbox.poll-delay:3s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = UntilStarted.class)
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP, skipExecutionIf = WhileRunning.class)
     void poll() {
         pump.tick();
     }
@@ -88,19 +89,24 @@ public class OutboxRelay {
     /**
      * The timer may fire before reactive messaging has wired the {@code outbox} channel (a slow start):
      * calling {@link #poll()} would then create this bean and fail to inject the emitter. So the timer
-     * is skipped, without touching this bean, until the application has started.
+     * is skipped, without touching this bean, until the application has started, and again once it
+     * stops: the database goes away during shutdown, and every tick would log a failed sweep.
      */
     @Singleton
-    public static class UntilStarted implements Scheduled.SkipPredicate {
-        private volatile boolean started;
+    public static class WhileRunning implements Scheduled.SkipPredicate {
+        private volatile boolean running;
 
         void onStart(@Observes StartupEvent event) {
-            started = true;
+            running = true;
+        }
+
+        void onStop(@Observes ShutdownEvent event) {
+            running = false;
         }
 
         @Override
         public boolean test(ScheduledExecution execution) {
-            return !started;
+            return !running;
         }
     }
 
