@@ -89,12 +89,8 @@ public class AuditCommand extends ApiCommand {
             shown.forEach(array::add);
             printJson(merged);
         } else if (!shown.isEmpty() || unavailable.isEmpty()) {
-            Table table = new Table("at", "service", "actor", "action", "target", "host", "outcome", "mode", "detail");
-            for (JsonNode i : shown) {
-                table.row(text(i, "at"), text(i, "service"), text(i, "actor"), text(i, "action"), text(i, "target"),
-                        text(i, "host"), text(i, "outcome"), text(i, "mode"), text(i, "detail"));
-            }
-            print(table);
+            print(new Table("at", "service", "actor", "action", "target", "host", "outcome", "mode", "detail")
+                    .rowsOf(shown, "at", "service", "actor", "action", "target", "host", "outcome", "mode", "detail"));
         }
         unavailable.forEach(line -> err().println("virtgate: " + line));
         err().flush();

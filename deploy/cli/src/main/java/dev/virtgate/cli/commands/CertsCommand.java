@@ -35,12 +35,8 @@ public class CertsCommand extends CommandGroup {
                 printJson(certs);
                 return done();
             }
-            Table table = new Table("serial", "host", "cluster", "status", "not after", "reason", "revoked at");
-            for (JsonNode c : certs) {
-                table.row(text(c, "serial"), text(c, "hostId"), text(c, "clusterId"), text(c, "status"),
-                        text(c, "notAfter"), text(c, "reason"), text(c, "revokedAt"));
-            }
-            print(table);
+            print(new Table("serial", "host", "cluster", "status", "not after", "reason", "revoked at")
+                    .rowsOf(certs, "serial", "hostId", "clusterId", "status", "notAfter", "reason", "revokedAt"));
             return done();
         }
     }

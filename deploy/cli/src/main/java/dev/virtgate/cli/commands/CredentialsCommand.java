@@ -3,10 +3,10 @@ package dev.virtgate.cli.commands;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtgate.cli.config.Service;
 import dev.virtgate.cli.output.Table;
+import dev.virtgate.cli.output.Formats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 import static dev.virtgate.cli.output.Formats.text;
@@ -27,18 +27,12 @@ public class CredentialsCommand extends CommandGroup {
                 printJson(s);
                 return done();
             }
-            Map<String, String> fields = new LinkedHashMap<>();
-            for (String f : new String[] {"clusterId", "version", "username", "phase", "rotationInProgress", "rotationId",
-                    "rotationStartedAt", "rotationRequestedBy", "phaseEnteredAt", "members", "acknowledgedHosts",
-                    "rotationOwed"}) {
-                fields.put(f, text(s, f));
-            }
+            Map<String, String> fields = Formats.fields(s, "clusterId", "version", "username", "phase", "rotationInProgress", "rotationId", "rotationStartedAt", "rotationRequestedBy", "phaseEnteredAt", "members", "acknowledgedHosts", "rotationOwed");
             printFields(fields);
             JsonNode laggards = s.get("laggards");
             if (laggards != null && laggards.isArray() && laggards.size() > 0) {
-                Table table = new Table("lagging host", "acked version", "acked phase");
-                laggards.forEach(l -> table.row(text(l, "hostId"), text(l, "ackedVersion"), text(l, "ackedPhase")));
-                print(table);
+                print(new Table("lagging host", "acked version", "acked phase")
+                        .rowsOf(laggards, "hostId", "ackedVersion", "ackedPhase"));
             }
             return done();
         }

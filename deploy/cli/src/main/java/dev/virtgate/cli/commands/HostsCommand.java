@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.virtgate.cli.CliException;
 import dev.virtgate.cli.config.Service;
 import dev.virtgate.cli.output.Table;
+import dev.virtgate.cli.output.Formats;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -14,12 +15,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import static dev.virtgate.cli.output.Formats.text;
 
 @Command(name = "hosts", description = "The host registry (migration-service).",
         subcommands = {HostsCommand.ListHosts.class, HostsCommand.Show.class, HostsCommand.Register.class,
@@ -38,12 +37,9 @@ public class HostsCommand extends CommandGroup {
                 printJson(hosts);
                 return done();
             }
-            Table table = new Table("id", "cluster", "fqdn", "status", "tls-ready", "cert serial", "cert expires");
-            for (JsonNode h : hosts) {
-                table.row(text(h, "id"), text(h, "clusterId"), text(h, "fqdn"), text(h, "status"),
-                        text(h, "tlsReady"), text(h, "certificate.serial"), text(h, "certificate.notAfter"));
-            }
-            print(table);
+            print(new Table("id", "cluster", "fqdn", "status", "tls-ready", "cert serial", "cert expires")
+                    .rowsOf(hosts, "id", "clusterId", "fqdn", "status", "tlsReady", "certificate.serial",
+                            "certificate.notAfter"));
             return done();
         }
     }
@@ -60,13 +56,7 @@ public class HostsCommand extends CommandGroup {
                 printJson(h);
                 return done();
             }
-            Map<String, String> fields = new LinkedHashMap<>();
-            for (String f : new String[] {"id", "clusterId", "fqdn", "status", "dnsNames", "managementAddresses",
-                    "migrationAddresses", "registeredAt", "registeredBy", "enrolledAt", "decommissionedAt",
-                    "tlsReady", "tlsProblems", "certificate.serial", "certificate.notAfter", "certificate.revoked",
-                    "credential.version", "credential.phase", "posture.probedAt", "posture.allPass"}) {
-                fields.put(f, text(h, f));
-            }
+            Map<String, String> fields = Formats.fields(h, "id", "clusterId", "fqdn", "status", "dnsNames", "managementAddresses", "migrationAddresses", "registeredAt", "registeredBy", "enrolledAt", "decommissionedAt", "tlsReady", "tlsProblems", "certificate.serial", "certificate.notAfter", "certificate.revoked", "credential.version", "credential.phase", "posture.probedAt", "posture.allPass");
             printFields(fields);
             return done();
         }
@@ -126,11 +116,7 @@ public class HostsCommand extends CommandGroup {
                 printJson(bundle);
                 return done();
             }
-            Map<String, String> fields = new LinkedHashMap<>();
-            for (String f : new String[] {"hostId", "clusterId", "fqdn", "enrollmentToken", "enrollmentTokenExpiresAt",
-                    "caCertSha256"}) {
-                fields.put(f, text(bundle, f));
-            }
+            Map<String, String> fields = Formats.fields(bundle, "hostId", "clusterId", "fqdn", "enrollmentToken", "enrollmentTokenExpiresAt", "caCertSha256");
             printFields(fields);
             return done();
         }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtgate.cli.output.Formats;
 import dev.virtgate.cli.output.Table;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
@@ -17,22 +16,14 @@ final class MigrationViews {
     private MigrationViews() {
     }
 
-    static Table table() {
-        return new Table("id", "vm", "source", "destination", "state", "mode", "requested at", "requested by");
-    }
-
-    static void row(Table table, JsonNode m) {
-        table.row(text(m, "id"), text(m, "vmName"), text(m, "sourceHostId"), text(m, "destinationHostId"),
-                text(m, "state"), text(m, "mode"), text(m, "requestedAt"), text(m, "requestedBy"));
+    static Table table(JsonNode migrations) {
+        return new Table("id", "vm", "source", "destination", "state", "mode", "requested at", "requested by")
+                .rowsOf(migrations, "id", "vmName", "sourceHostId", "destinationHostId", "state", "mode", "requestedAt",
+                        "requestedBy");
     }
 
     static Map<String, String> fields(JsonNode m) {
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (String f : new String[] {"id", "vmName", "clusterId", "sourceHostId", "destinationHostId", "state", "mode",
-                "destinationUri", "reasons", "requestedBy", "requestedAt", "cancelRequestedAt", "failureReason",
-                "finishedAt"}) {
-            fields.put(f, text(m, f));
-        }
+        Map<String, String> fields = Formats.fields(m, "id", "vmName", "clusterId", "sourceHostId", "destinationHostId", "state", "mode", "destinationUri", "reasons", "requestedBy", "requestedAt", "cancelRequestedAt", "failureReason", "finishedAt");
         JsonNode p = m.get("progress");
         if (p != null && !p.isNull()) {
             fields.put("progress", text(p, "percent") == null ? null : text(p, "percent") + "%");

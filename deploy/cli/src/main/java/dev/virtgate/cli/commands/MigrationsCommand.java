@@ -2,7 +2,6 @@ package dev.virtgate.cli.commands;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtgate.cli.config.Service;
-import dev.virtgate.cli.output.Table;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -36,9 +35,7 @@ public class MigrationsCommand extends CommandGroup {
                 printJson(list);
                 return done();
             }
-            Table table = MigrationViews.table();
-            list.forEach(m -> MigrationViews.row(table, m));
-            print(table);
+            print(MigrationViews.table(list));
             return done();
         }
     }

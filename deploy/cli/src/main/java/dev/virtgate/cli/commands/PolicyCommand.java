@@ -3,6 +3,7 @@ package dev.virtgate.cli.commands;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.virtgate.cli.config.Service;
+import dev.virtgate.cli.output.Formats;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,10 +12,8 @@ import picocli.CommandLine.Parameters;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
 import java.util.Map;
 
-import static dev.virtgate.cli.output.Formats.text;
 
 @Command(name = "policy", description = "A cluster's migration policy (migration-service).",
         subcommands = {PolicyCommand.Get.class, PolicyCommand.Set.class})
@@ -83,11 +82,7 @@ public class PolicyCommand extends CommandGroup {
             command.printJson(policy);
             return;
         }
-        Map<String, String> fields = new LinkedHashMap<>();
-        for (String f : new String[] {"clusterId", "mode", "windowExpiresAt", "windowOpen", "saslOnTls", "revision",
-                "updatedBy", "updatedAt"}) {
-            fields.put(f, text(policy, f));
-        }
+        Map<String, String> fields = Formats.fields(policy, "clusterId", "mode", "windowExpiresAt", "windowOpen", "saslOnTls", "revision", "updatedBy", "updatedAt");
         command.printFields(fields);
     }
 }

@@ -3,6 +3,8 @@ package dev.virtgate.cli.output;
 import com.fasterxml.jackson.databind.JsonNode;
 
 import java.util.Locale;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /** Human figures: 1.5 GiB, 120.0 MiB/s, 1m05s. */
 public final class Formats {
@@ -37,6 +39,15 @@ public final class Formats {
     }
 
     /** A field's text, or null when it is absent or null; dotted paths walk into objects. */
+    /** {@code paths} of {@code node} (see {@link #text}) by name, in order: the lines of a "key: value" view. */
+    public static Map<String, String> fields(JsonNode node, String... paths) {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String path : paths) {
+            fields.put(path, text(node, path));
+        }
+        return fields;
+    }
+
     public static String text(JsonNode node, String path) {
         JsonNode current = node;
         for (String part : path.split("\\.")) {

@@ -1,5 +1,7 @@
 package dev.virtgate.cli.output;
 
+import com.fasterxml.jackson.databind.JsonNode;
+
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,6 +20,14 @@ public final class Table {
             throw new IllegalArgumentException(cells.length + " cells for " + headers.size() + " columns");
         }
         rows.add(Arrays.stream(cells).map(Table::cell).toList());
+        return this;
+    }
+
+    /** One row per item: the item's {@code fields} (dotted paths, see {@link Formats#text}), in column order. */
+    public Table rowsOf(Iterable<JsonNode> items, String... fields) {
+        for (JsonNode item : items) {
+            row(Arrays.stream(fields).map(f -> Formats.text(item, f)).toArray());
+        }
         return this;
     }
 
