@@ -4,6 +4,7 @@ import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRenewalRequested;
 import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.contracts.events.ClusterPolicyChanged;
+import dev.virtgate.contracts.events.ClusterTlsReadinessChanged;
 import dev.virtgate.contracts.events.CredentialRotated;
 import dev.virtgate.contracts.events.CrlPublished;
 import dev.virtgate.contracts.events.CsrSubmitted;
@@ -29,6 +30,8 @@ public enum EventType {
     HOST_ACCESS_GRANTED("virtgate.host.access-granted.v1", Topics.HOSTS, HostAccessGranted.class),
     HOST_CONFIGURED("virtgate.host.configured.v1", Topics.AGENT_REPORTS, HostConfigured.class),
     CLUSTER_POLICY_CHANGED("virtgate.cluster.policy-changed.v1", Topics.HOSTS, ClusterPolicyChanged.class),
+    CLUSTER_TLS_READINESS_CHANGED("virtgate.cluster.tls-readiness-changed.v1", Topics.HOSTS,
+            ClusterTlsReadinessChanged.class),
     CSR_SUBMITTED("virtgate.pki.csr-submitted.v1", Topics.AGENT_REPORTS, CsrSubmitted.class),
     CERT_ISSUED("virtgate.pki.cert-issued.v1", Topics.PKI, CertIssued.class),
     CERT_REVOKED("virtgate.pki.cert-revoked.v1", Topics.PKI, CertRevoked.class),

@@ -47,7 +47,8 @@ final class SampleEvents {
                         200_000_000L),
                 new MigrationFailed("m-1", "guest1", "h1", "h2", "libvirt refused", "authentication failed", 45, false),
                 new CrlPublished("sha256:" + "c".repeat(64), "CN=virtgate root CA,O=virtgate", "42", T, T.plusSeconds(86400), CRL),
-                new ClusterPolicyChanged("cluster-a", PolicyMode.UPGRADE_WINDOW, T.plusSeconds(3600), true, 3, T));
+                new ClusterPolicyChanged("cluster-a", PolicyMode.UPGRADE_WINDOW, T.plusSeconds(3600), true, 3, T),
+                new ClusterTlsReadinessChanged("cluster-a", false, 3, 2, 4, T));
     }
 
     private SampleEvents() {

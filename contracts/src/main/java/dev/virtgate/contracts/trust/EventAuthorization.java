@@ -58,6 +58,7 @@ public final class EventAuthorization {
         TABLE.put(EventType.MIGRATION_REQUESTED, Rule.service(MIGRATION_SERVICE));
         TABLE.put(EventType.MIGRATION_CANCEL_REQUESTED, Rule.service(MIGRATION_SERVICE));
         TABLE.put(EventType.CLUSTER_POLICY_CHANGED, Rule.service(MIGRATION_SERVICE));
+        TABLE.put(EventType.CLUSTER_TLS_READINESS_CHANGED, Rule.service(MIGRATION_SERVICE));
         TABLE.put(EventType.CERT_ISSUED, Rule.service(PKI_SERVICE));
         TABLE.put(EventType.CERT_REVOKED, Rule.service(PKI_SERVICE));
         TABLE.put(EventType.CERT_RENEWAL_REQUESTED, Rule.service(PKI_SERVICE));

@@ -39,6 +39,9 @@ public class HostRegistry {
     private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
 
     @Inject
+    ClusterTlsReadiness readiness;
+
+    @Inject
     OutboxWriter outbox;
 
     @Inject
@@ -87,6 +90,7 @@ public class HostRegistry {
         outbox.write(new HostRegistered(host.id, host.clusterId, host.fqdn, dnsNames, management, migration,
                 host.enrollmentKey, host.enrollmentTokenExpiresAt));
         policies.republish(host.clusterId);
+        readiness.recompute(host.clusterId);
         audit.accepted(AuditEntry.of(AuditActions.HOST_REGISTER, host.id).host(host.id).cluster(host.clusterId)
                 .detail("fqdn=" + fqdn));
         return new HostRegistration(host.id, host.clusterId, host.fqdn, token, host.enrollmentTokenExpiresAt,
@@ -105,6 +109,7 @@ public class HostRegistry {
         }
         host.decommissionedAt = Instant.now();
         outbox.write(new HostDecommissioned(host.id, host.clusterId, "decommissioned through the API", requestedBy));
+        readiness.recompute(host.clusterId);
         audit.accepted(AuditEntry.of(AuditActions.HOST_DECOMMISSION, host.id).host(host.id).cluster(host.clusterId));
         return true;
     }

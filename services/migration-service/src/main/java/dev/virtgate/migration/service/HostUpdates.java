@@ -37,6 +37,9 @@ public class HostUpdates {
     @Inject
     TrustConfig trust;
 
+    @Inject
+    ClusterTlsReadiness readiness;
+
     /**
      * The proof must verify with the enrollment key registered for this host, before the token expires;
      * the first CSR key that proves it binds the token, and a second key presenting it is refused.
@@ -75,6 +78,7 @@ public class HostUpdates {
         if (host.probedAt == null && event.capabilities() != null) {
             host.nativeTlsMigration = event.capabilities().nativeTlsMigration();
         }
+        readiness.recompute(host.clusterId);
     }
 
     public void apply(CertIssued event) {
@@ -95,6 +99,7 @@ public class HostUpdates {
         host.certNotBefore = event.notBefore();
         host.certNotAfter = event.notAfter();
         host.certRevokedAt = null;
+        readiness.recompute(host.clusterId);
     }
 
     public void apply(CertRevoked event) {
@@ -103,6 +108,9 @@ public class HostUpdates {
             host.certRevokedAt = event.revokedAt();
         } else if (host != null && event.serial().equals(host.previousCertSerial)) {
             host.previousCertRevokedAt = event.revokedAt();
+        }
+        if (host != null) {
+            readiness.recompute(host.clusterId);
         }
     }
 
@@ -136,6 +144,7 @@ public class HostUpdates {
         host.failedCheck = event.posture().stream().filter(c -> c.status() == CheckStatus.FAIL)
                 .map(PostureCheck::name).findFirst().orElse(null);
         host.probedAt = event.probedAt();
+        readiness.recompute(host.clusterId);
     }
 
     private static HostEntity known(String hostId, String clusterId, String what) {
