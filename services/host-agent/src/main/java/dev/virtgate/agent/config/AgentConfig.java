@@ -80,6 +80,34 @@ public interface AgentConfig {
 
     Libvirtd libvirtd();
 
+    /** The cloud whose own migration settings the agent also manages; none by default. */
+    @WithDefault("none")
+    Integration integration();
+
+    Nova nova();
+
+    enum Integration {
+        NONE, NOVA;
+    }
+
+    /** OpenStack Nova: a drop-in for nova-compute's [libvirt] section (virtgate.agent.integration=nova). */
+    interface Nova {
+        /** The drop-in nova-compute reads (a logical path, under {@link Paths#root()}). */
+        @WithDefault("/etc/nova/nova.conf.d/virtgate.conf")
+        String dropIn();
+
+        /**
+         * Written when the drop-in changed, for deployment tooling that restarts nova-compute on a
+         * file (a systemd path unit, Kolla or OpenStack-Ansible handlers); nova-compute reads its
+         * configuration only at start.
+         */
+        @WithDefault("/var/lib/virtgate-agent/nova-restart-required")
+        String restartMarker();
+
+        /** Group that may read the drop-in (nova-compute's); default: nova, else root. */
+        Optional<String> group();
+    }
+
     OpenBao openbao();
 
     interface Paths {

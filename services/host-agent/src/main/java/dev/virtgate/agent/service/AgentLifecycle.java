@@ -26,6 +26,7 @@ public class AgentLifecycle {
     AgentService agent;
 
     void onStart(@Observes StartupEvent ev) {
+        agent.applyIntegration();
         agent.config().enrollmentToken().ifPresent(token -> {
             if (!agent.state().enrolled) {
                 enrollRetry.execute(() -> enroll(token, 0));

@@ -10,6 +10,7 @@ import dev.virtgate.agent.files.SecureFiles;
 import dev.virtgate.agent.identity.HostIdentity;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.libvirt.MigrationRunner;
+import dev.virtgate.agent.nova.NovaIntegration;
 import dev.virtgate.agent.pki.HostKey;
 import dev.virtgate.agent.policy.ClusterPolicy;
 import dev.virtgate.agent.reconcile.ConfigReconciler;
@@ -28,6 +29,7 @@ import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertRenewalRequested;
 import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.contracts.events.ClusterPolicyChanged;
+import dev.virtgate.contracts.events.ClusterTlsReadinessChanged;
 import dev.virtgate.contracts.events.CredentialRotated;
 import dev.virtgate.contracts.events.CrlPublished;
 import dev.virtgate.contracts.events.CsrSubmitted;
@@ -61,6 +63,7 @@ public class AgentService {
     private static final Logger LOG = Logger.getLogger(AgentService.class);
     public static final String AGENT_VERSION = "0.1.0";
     private static final Set<EventType> HANDLED = Set.of(EventType.CLUSTER_POLICY_CHANGED,
+            EventType.CLUSTER_TLS_READINESS_CHANGED,
             EventType.HOST_ACCESS_GRANTED, EventType.CERT_ISSUED,
             EventType.CERT_REVOKED, EventType.CRL_PUBLISHED, EventType.CERT_RENEWAL_REQUESTED,
             EventType.CREDENTIAL_ROTATED, EventType.MIGRATION_REQUESTED, EventType.MIGRATION_CANCEL_REQUESTED);
@@ -80,6 +83,7 @@ public class AgentService {
     private final MigrationRunner migrations;
     private final CommandGate commands;
     private final UntilPinned untilPinned;
+    private final NovaIntegration nova;
 
     public AgentService(AgentConfig config, SignedEventSink out, CredentialSource credentials,
             CommandVerifier commandVerifier, AccessGrants accessGrants, LibvirtdControl libvirtd) {
@@ -106,6 +110,7 @@ public class AgentService {
                 sink, libvirtd, migrationLock), this::applyAndReport);
         this.migrations = new MigrationRunner(config.libvirtUri(), config.hostId(), sink, migrationLock);
         this.commands = new CommandGate(config, commandVerifier, migrations, sink, clock, this::firstDelivery);
+        this.nova = new NovaIntegration(config, paths);
     }
 
     public AgentConfig config() {
@@ -194,6 +199,8 @@ public class AgentService {
             return onAccessGranted(e);
         } else if (event instanceof ClusterPolicyChanged e) {
             return onPolicyChanged(e);
+        } else if (event instanceof ClusterTlsReadinessChanged e) {
+            onTlsReadinessChanged(e);
         } else if (event instanceof CertRenewalRequested e) {
             return onRenewalRequested(e).map(Event.class::cast);
         } else if (event instanceof MigrationRequested e) {
@@ -238,6 +245,15 @@ public class AgentService {
         }
         state.save();
         return state.certPem == null ? Optional.empty() : Optional.of(reconciler.applyAndReport());
+    }
+
+    private synchronized void onTlsReadinessChanged(ClusterTlsReadinessChanged e) {
+        nova.follow(state, e);
+    }
+
+    /** Brings the cloud integration's files in line with what the agent last learnt (at start). */
+    public synchronized NovaIntegration.Outcome applyIntegration() {
+        return nova.apply(state.tlsReadiness);
     }
 
     private Optional<Event> onAccessGranted(HostAccessGranted e) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.agent.files.SecureFiles;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.events.ClusterPolicyChanged;
+import dev.virtgate.contracts.events.ClusterTlsReadinessChanged;
 import dev.virtgate.contracts.events.CredentialPhase;
 
 import java.io.IOException;
@@ -48,6 +49,8 @@ public final class AgentState {
     public Credential credential;
     /** The cluster's policy with the highest revision seen (null: none yet, see ClusterPolicy.DEFAULT). */
     public ClusterPolicyChanged policy;
+    /** The cluster's latest native-TLS readiness (highest revision), for the cloud integration. */
+    public ClusterTlsReadinessChanged tlsReadiness;
     /** user -> kv version whose password is in the SASL db. */
     public Map<String, Integer> saslUsers = new TreeMap<>();
     /** logical path -> sha256 of the content last applied. */
