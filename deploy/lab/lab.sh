@@ -71,6 +71,8 @@ setup_bridge() {
   ip -n "$LAB_BRIDGE_NS" link set lo up
   ip -n "$LAB_BRIDGE_NS" link add "$LAB_BRIDGE" type bridge
   ip -n "$LAB_BRIDGE_NS" link set "$LAB_BRIDGE" up
+  ip -n "$LAB_BRIDGE_NS" link add "$LAB_MIG_BRIDGE" type bridge
+  ip -n "$LAB_BRIDGE_NS" link set "$LAB_MIG_BRIDGE" up
 }
 
 attach_member() {   # attach_member HOST : netns + veth to the bridge + address
@@ -82,6 +84,12 @@ attach_member() {   # attach_member HOST : netns + veth to the bridge + address
   ip -n "$LAB_BRIDGE_NS" link set "v-$h" master "$LAB_BRIDGE" up
   ip -n "$ns" addr add "$addr/24" dev eth0
   ip -n "$ns" link set eth0 up
+  [[ $h == "$LAB_ATTACKER" ]] && return 0
+  # the dedicated migration network: eth1 on its own bridge, where QEMU's memory stream goes
+  ip -n "$LAB_BRIDGE_NS" link add "m-$h" type veth peer name eth1 netns "$ns"
+  ip -n "$LAB_BRIDGE_NS" link set "m-$h" master "$LAB_MIG_BRIDGE" up
+  ip -n "$ns" addr add "$(host_mig_addr "$h")/24" dev eth1
+  ip -n "$ns" link set eth1 up
 }
 
 write_hosts_file() {   # write_hosts_file FILE
@@ -229,7 +237,7 @@ cmd_create() {
   for ((i = 1; i <= n; i++)); do echo "vg-h$i"; done > "$LAB_STATE/hosts.list"
   if [[ $attacker == 1 ]]; then touch "$LAB_STATE/attacker.enabled"; fi
   ensure_mountpoints
-  log "network: bridge in netns $LAB_BRIDGE_NS, $LAB_NET.0/24"
+  log "network: bridges in netns $LAB_BRIDGE_NS, management $LAB_NET.0/24, migration $LAB_MIG_NET.0/24"
   setup_bridge
   for h in $(lab_hosts); do attach_member "$h"; prepare_host_dir "$h" hypervisor; done
   if [[ $attacker == 1 ]]; then attach_member "$LAB_ATTACKER"; prepare_host_dir "$LAB_ATTACKER" client; fi
@@ -266,6 +274,7 @@ print_member_env() {
   pid=$(holder_pid "$h" 2>/dev/null || echo "")
   kv "${k}_FQDN" "$(host_fqdn "$h")" "${k}_ADDR" "$(host_addr "$h")" \
     "${k}_NETNS" "$(host_ns "$h")" "${k}_PID" "$pid" "${k}_DIR" "$(host_dir "$h")"
+  if [[ $h != "$LAB_ATTACKER" ]]; then kv "${k}_MIGRATION_ADDR" "$(host_mig_addr "$h")"; fi
   if [[ -f $(host_dir "$h")/host_uuid ]]; then
     # SASL realm = the canonical FQDN (what saslpasswd2 -u needs; measured, see README)
     kv "${k}_HOST_UUID" "$(cat "$(host_dir "$h")/host_uuid")" "${k}_SASL_REALM" "$(host_fqdn "$h")"
@@ -278,6 +287,7 @@ print_env() {
     VIRTGATE_LAB_HOSTS "$(lab_hosts | paste -sd, -)" \
     VIRTGATE_LAB_DOMAIN "$LAB_DOMAIN" \
     VIRTGATE_LAB_SUBNET "$LAB_NET.0/24" \
+    VIRTGATE_LAB_MIGRATION_SUBNET "$LAB_MIG_NET.0/24" \
     VIRTGATE_LAB_BRIDGE_NETNS "$LAB_BRIDGE_NS" \
     VIRTGATE_LAB_VIRT_TYPE "$(lab_virt_type)" \
     VIRTGATE_LAB_LIBVIRTD_CTL "$LAB_DIR/lib/libvirtd-ctl.sh" \
@@ -395,6 +405,7 @@ cmd_destroy() {
   for ns in $(lab_namespaces); do
     [[ $ns == "$LAB_BRIDGE_NS" ]] && continue
     ip -n "$LAB_BRIDGE_NS" link del "v-$ns" 2>/dev/null || true
+    ip -n "$LAB_BRIDGE_NS" link del "m-$ns" 2>/dev/null || true
   done
   for ns in $(lab_namespaces); do ip netns del "$ns" && log "deleted netns $ns"; done
   ip -n "$LAB_BRIDGE_NS" link del "v-$LAB_ATTACKER" 2>/dev/null || true

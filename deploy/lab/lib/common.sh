@@ -7,6 +7,8 @@ LAB_NET="${VIRTGATE_LAB_NET:-198.18.42}"           # first three octets of the l
 LAB_DOMAIN="${VIRTGATE_LAB_DOMAIN:-lab.virtgate.test}"
 LAB_BRIDGE_NS="vg-lab"                                # namespace holding the bridge
 LAB_BRIDGE="br-lab"
+LAB_MIG_NET="${VIRTGATE_LAB_MIG_NET:-198.18.43}"   # the dedicated migration network's /24 (hypervisors only)
+LAB_MIG_BRIDGE="br-mig"
 LAB_ATTACKER="attacker"
 LAB_ATTACKER_NS="vg-attacker"
 LAB_ATTACKER_OCTET=66
@@ -49,6 +51,13 @@ host_addr() {
   if [[ $h == "$LAB_ATTACKER" ]]; then echo "$LAB_NET.$LAB_ATTACKER_OCTET"; return; fi
   [[ $h =~ ^vg-h([0-9]+)$ ]] || die "not a lab host: $1"
   echo "$LAB_NET.$((10 + BASH_REMATCH[1]))"
+}
+
+# A hypervisor's address on the migration network (eth1): host N = .1N, like the management one.
+host_mig_addr() {
+  local h; h=$(canon_host "$1")
+  [[ $h =~ ^vg-h([0-9]+)$ ]] || die "not a lab hypervisor: $1"
+  echo "$LAB_MIG_NET.$((10 + BASH_REMATCH[1]))"
 }
 
 # Hosts of the running lab (from the state dir), hypervisors only.

@@ -154,7 +154,7 @@ class EndToEndIT {
                             .contentType(ContentType.JSON)
                             .body(Map.of("hostId", h, "clusterId", CLUSTER, "fqdn", lab.fqdn(h),
                                     "dnsNames", List.of(lab.fqdn(h)), "managementAddresses", List.of(lab.address(h)),
-                                    "migrationAddresses", List.of()))
+                                    "migrationAddresses", List.of(lab.migrationAddress(h))))
                             .post("/v1/hosts"), resp -> resp.statusCode() != 503);
             assertEquals(201, r.statusCode(), "POST /v1/hosts " + h + " -> " + r.asString());
             String token = r.path("enrollmentToken");
@@ -162,6 +162,7 @@ class EndToEndIT {
             Map<String, String> env = new HashMap<>(AgentProcess.env(lab, h, CLUSTER, token,
                     r.path("caCertSha256"), KafkaResource.bootstrapServers(), OpenBaoServer.shared().address()));
             // Nova's drop-in inside the host's private /var/lib/libvirt: the lab hosts share the machine's /etc
+            env.put("VIRTGATE_AGENT_MIGRATION_ADDRESS", lab.migrationAddress(h)); // QEMU listens on eth1 only
             env.put("VIRTGATE_AGENT_INTEGRATION", "nova");
             env.put("VIRTGATE_AGENT_NOVA_DROP_IN", NOVA_DROP_IN);
             env.put("VIRTGATE_AGENT_NOVA_RESTART_MARKER", "/var/lib/libvirt/virtgate-agent/nova-restart-required");
@@ -199,9 +200,21 @@ class EndToEndIT {
         JsonNode plan = plan(H1, H2);
         assertTrue(plan.path("allowed").asBoolean(), "plan h1->h2: " + plan);
         assertEquals("TLS_NATIVE", plan.path("mode").asText(), "plan h1->h2: " + plan);
+        Map<String, Long> rxBefore = lab.rxBytes(H2);
         Outcome o = migrate(H1, H2, "initial");
+        Map<String, Long> rxAfter = lab.rxBytes(H2);
         assertEquals("COMPLETED", o.state, o.toString());
         assertEquals("TLS_NATIVE", o.mode, o.toString());
+        // Where the memory went: the dedicated migration link (eth1) carried the stream, the management
+        // link (eth0) only libvirt's control connection. The control plane reaches the host over lo.
+        long memory = o.progress.get(o.progress.size() - 1).path("progress").path("bytesProcessed").asLong();
+        long viaMigration = rxAfter.get("eth1") - rxBefore.get("eth1");
+        long viaManagement = rxAfter.get("eth0") - rxBefore.get("eth0");
+        assertTrue(viaMigration >= memory, "eth1 received " + viaMigration + " B for " + memory + " B of memory");
+        assertTrue(viaManagement < memory / 2, "eth0 received " + viaManagement + " B: the stream went there too ("
+                + memory + " B of memory, eth1 " + viaMigration + " B)");
+        checkRows.add("| migration network | bytes received by " + H2 + " during the native-TLS migration | eth1 (migration) "
+                + viaMigration + " B, eth0 (management) " + viaManagement + " B, memory sent " + memory + " B | | | |");
         // Progress you can watch: GET /v1/migrations/{id} shows the job statistics. The lab guest is so
         // small (under 1 MB to send) that its job often ends before the agent's first one-second report,
         // so updates seen while RUNNING are checked when there are any; the completed view always counts.
@@ -240,7 +253,7 @@ class EndToEndIT {
                             && Files.readString(dropIn).contains("live_migration_with_native_tls = true\n"));
             String text = Files.readString(dropIn);
             assertTrue(text.contains("live_migration_scheme = tls\n") && text.contains("live_migration_tunnelled = false\n")
-                    && text.contains("live_migration_inbound_addr = " + lab.address(h) + "\n"), h + ": " + text);
+                    && text.contains("live_migration_inbound_addr = " + lab.migrationAddress(h) + "\n"), h + ": " + text);
             assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
                     Files.getPosixFilePermissions(dropIn)), "mode of the drop-in on " + h);
         }
@@ -249,7 +262,7 @@ class EndToEndIT {
         Path xml = lab.hostDir(src).resolve("var/lib/libvirt/nova-destination.xml");
         Files.writeString(xml, lab.virsh(src, "dumpxml", "--migratable", VM).check().out());
         List<String> nova = List.of("migrate", "--live", "--p2p", "--undefinesource", "--persistent",
-                "--migrateuri", "tcp://" + lab.address(dst), "--xml", "/var/lib/libvirt/nova-destination.xml",
+                "--migrateuri", "tcp://" + lab.migrationAddress(dst), "--xml", "/var/lib/libvirt/nova-destination.xml",
                 "--bandwidth", "1000", VM, "qemu+tls://" + lab.fqdn(dst) + "/system");
         long before = lab.counter(src, VM);
 

@@ -88,6 +88,21 @@ public final class LabHosts {
         return env(key(host) + "_ADDR");
     }
 
+    /** The hypervisor's address on the dedicated migration network (its eth1). */
+    public String migrationAddress(String host) {
+        return env(key(host) + "_MIGRATION_ADDR");
+    }
+
+    /** Bytes received so far on each interface of a host, from its own /proc/net/dev. */
+    public Map<String, Long> rxBytes(String host) {
+        Map<String, Long> rx = new java.util.TreeMap<>();
+        for (String line : exec(host, "cat", "/proc/net/dev").check().out().lines().skip(2).toList()) {
+            String[] parts = line.trim().split("[:\\s]+");
+            rx.put(parts[0], Long.parseLong(parts[1]));
+        }
+        return rx;
+    }
+
     public long holderPid(String host) {
         return Long.parseLong(env(key(host) + "_PID"));
     }
