@@ -15,8 +15,10 @@ import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
 import dev.virtgate.support.audit.AuditRecorder;
 import dev.virtgate.support.audit.AuditedAction;
-import dev.virtgate.support.rest.Problem;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.ConflictException;
+import dev.virtgate.support.error.InvalidField;
+import dev.virtgate.support.error.NotFoundException;
+import dev.virtgate.support.error.UnavailableException;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -65,7 +67,7 @@ public class CredentialResource {
     @Transactional
     public CredentialStatus status(@PathParam("clusterId") @Pattern(regexp = CLUSTER_ID) String clusterId) {
         ClusterCredential cluster = clusters.findByIdOptional(clusterId)
-                .orElseThrow(() -> ProblemException.notFound("unknown cluster " + clusterId));
+                .orElseThrow(() -> new NotFoundException("unknown cluster " + clusterId));
         RotationState state = cluster.state();
         List<String> acknowledged = new ArrayList<>();
         List<CredentialStatus.Laggard> laggards = new ArrayList<>();
@@ -109,12 +111,12 @@ public class CredentialResource {
         try {
             return credentials.rotateForOperator(clusterId, caller.getName());
         } catch (UnknownClusterException e) {
-            throw ProblemException.notFound("unknown cluster " + clusterId);
+            throw new NotFoundException("unknown cluster " + clusterId);
         } catch (RotationInProgressException e) {
-            throw ProblemException.conflict("a rotation is in progress, current phase " + e.phase(),
-                    List.of(new Problem.InvalidParam("phase", e.phase().name())));
+            throw new ConflictException("a rotation is in progress, current phase " + e.phase(),
+                    List.of(new InvalidField("phase", e.phase().name())));
         } catch (OpenBaoUnavailableException e) {
-            throw ProblemException.unavailable("credential store (OpenBao) unavailable; nothing was changed",
+            throw UnavailableException.retryAfterSeconds("credential store (OpenBao) unavailable; nothing was changed",
                     config.openbao().retryAfterSeconds());
         }
     }

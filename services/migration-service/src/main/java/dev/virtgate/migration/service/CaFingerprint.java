@@ -1,7 +1,7 @@
 package dev.virtgate.migration.service;
 
 import dev.virtgate.contracts.trust.EventSignatures;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.UnavailableException;
 import dev.virtgate.support.trust.PublishedTrust;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -24,7 +24,7 @@ public class CaFingerprint {
     public String current() {
         List<X509Certificate> cas = trust.certificateAuthorities();
         if (cas.isEmpty()) {
-            throw ProblemException.unavailable(
+            throw UnavailableException.retryAfterSeconds(
                     "no CA is published yet (pki-service has not started): nothing was registered", 5);
         }
         return EventSignatures.fingerprint(cas.get(0));

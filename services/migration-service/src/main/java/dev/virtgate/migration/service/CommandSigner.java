@@ -1,7 +1,7 @@
 package dev.virtgate.migration.service;
 
 import dev.virtgate.migration.config.MigrationConfig;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.UnavailableException;
 import io.quarkus.runtime.StartupEvent;
 import io.quarkus.vault.VaultTransitSecretEngine;
 import io.quarkus.vault.transit.KeyCreationRequestDetail;
@@ -50,7 +50,8 @@ public class CommandSigner {
         } catch (RuntimeException e) {
             keyReady = false;
             LOG.warnf("signing with Transit key %s failed: %s", keyName(), e.getClass().getSimpleName());
-            throw ProblemException.unavailable("the command signing service is unavailable; nothing was submitted", 5);
+            throw UnavailableException.retryAfterSeconds("the command signing service is unavailable; nothing was submitted",
+                    5);
         }
     }
 

@@ -15,9 +15,11 @@ import dev.virtgate.migration.rest.RegisterHostRequest;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
 import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.error.ConflictException;
+import dev.virtgate.support.error.InvalidField;
+import dev.virtgate.support.error.InvalidInputException;
+import dev.virtgate.support.error.NotFoundException;
 import dev.virtgate.support.outbox.OutboxWriter;
-import dev.virtgate.support.rest.Problem;
-import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -60,7 +62,8 @@ public class HostRegistry {
     public HostRegistration register(RegisterHostRequest request, String requestedBy) {
         String fqdn = request.fqdn().toLowerCase(Locale.ROOT);
         if (!NetworkNames.isFqdn(fqdn)) {
-            throw ProblemException.badRequest("fqdn", "must be a fully qualified DNS name (RFC 1123 labels, not an IP)");
+            throw InvalidInputException.malformed("fqdn",
+                    "must be a fully qualified DNS name (RFC 1123 labels, not an IP)");
         }
         List<String> dnsNames = names("dnsNames", request.dnsNames(), fqdn);
         List<String> management = addresses("managementAddresses", request.managementAddresses());
@@ -102,7 +105,7 @@ public class HostRegistry {
     public boolean decommission(String hostId, String requestedBy) {
         HostEntity host = HostEntity.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
         if (host == null) {
-            throw ProblemException.notFound("no host " + hostId);
+            throw new NotFoundException("no host " + hostId);
         }
         if (host.decommissionedAt != null) {
             return false;
@@ -117,7 +120,7 @@ public class HostRegistry {
     public HostEntity require(String hostId) {
         HostEntity host = HostEntity.findById(hostId);
         if (host == null) {
-            throw ProblemException.notFound("no host " + hostId);
+            throw new NotFoundException("no host " + hostId);
         }
         return host;
     }
@@ -181,7 +184,8 @@ public class HostRegistry {
             for (int i = 0; i < names.size(); i++) {
                 String name = names.get(i);
                 if (!NetworkNames.isHostname(name)) {
-                    throw ProblemException.badRequest(field + "[" + i + "]", "must be a DNS name (RFC 1123 labels)");
+                    throw InvalidInputException.malformed(field + "[" + i + "]",
+                            "must be a DNS name (RFC 1123 labels)");
                 }
                 result.add(name.toLowerCase(Locale.ROOT));
             }
@@ -195,7 +199,8 @@ public class HostRegistry {
             for (int i = 0; i < addresses.size(); i++) {
                 String address = addresses.get(i);
                 if (!NetworkNames.isIp(address)) {
-                    throw ProblemException.badRequest(field + "[" + i + "]", "must be an IPv4 or IPv6 address literal");
+                    throw InvalidInputException.malformed(field + "[" + i + "]",
+                            "must be an IPv4 or IPv6 address literal");
                 }
                 if (!result.contains(address)) {
                     result.add(address);
@@ -210,7 +215,7 @@ public class HostRegistry {
         return label.length() > 63 ? label.substring(0, 63) : label;
     }
 
-    private static ProblemException conflict(String field, String why) {
-        return ProblemException.conflict(why, List.of(new Problem.InvalidParam(field, why)));
+    private static ConflictException conflict(String field, String why) {
+        return new ConflictException(why, List.of(new InvalidField(field, why)));
     }
 }

@@ -17,9 +17,12 @@ import dev.virtgate.migration.rest.PlanView;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
 import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.error.ConflictException;
+import dev.virtgate.support.error.InvalidField;
+import dev.virtgate.support.error.InvalidInputException;
+import dev.virtgate.support.error.NotFoundException;
+import dev.virtgate.support.error.RefusedException;
 import dev.virtgate.support.outbox.OutboxWriter;
-import dev.virtgate.support.rest.Problem;
-import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -79,7 +82,7 @@ public class MigrationService {
         String fingerprint = null;
         if (idempotencyKey != null) {
             if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
-                throw ProblemException.badRequest("Idempotency-Key", "1 to 200 printable ASCII characters");
+                throw InvalidInputException.malformed("Idempotency-Key", "1 to 200 printable ASCII characters");
             }
             fingerprint = EnrollmentTokens.sha256Hex(requestedBy + "\n" + request.vmName() + "\n"
                     + request.sourceHostId() + "\n" + request.destinationHostId() + "\n" + request.bandwidthMiBps());
@@ -96,7 +99,7 @@ public class MigrationService {
         refuseIfMigrating(related, request.vmName());
         MigrationPlan plan = pair.plan();
         if (!plan.allowed()) {
-            throw ProblemException.conflict("the cluster policy forbids every migration mode for this pair: "
+            throw new RefusedException("the cluster policy forbids every migration mode for this pair: "
                     + String.join("; ", plan.reasons()), fields(plan.reasons()));
         }
         MigrationRequested unsigned = new MigrationRequested("m-" + UUID.randomUUID(), request.vmName(),
@@ -140,7 +143,8 @@ public class MigrationService {
             try {
                 wanted = MigrationState.valueOf(state);
             } catch (IllegalArgumentException e) {
-                throw ProblemException.badRequest("state", "one of REQUESTED, RUNNING, COMPLETED, FAILED, CANCELLED");
+                throw InvalidInputException.malformed("state",
+                        "one of REQUESTED, RUNNING, COMPLETED, FAILED, CANCELLED");
             }
         }
         StringBuilder query = new StringBuilder("1 = 1");
@@ -162,8 +166,8 @@ public class MigrationService {
     public MigrationView cancel(String id, String requestedBy) {
         MigrationEntity current = require(id);
         if (current.state.terminal()) {
-            throw ProblemException.conflict("migration " + id + " is already " + current.state,
-                    List.of(new Problem.InvalidParam("state", current.state.name())));
+            throw new ConflictException("migration " + id + " is already " + current.state,
+                    List.of(new InvalidField("state", current.state.name())));
         }
         if (current.cancelRequestedAt != null) {
             return MigrationView.of(current);
@@ -201,11 +205,11 @@ public class MigrationService {
 
     private Pair negotiate(MigrationRequest request, Instant now) {
         if (!VM_NAME.matcher(request.vmName()).matches()) {
-            throw ProblemException.unprocessable("vmName",
+            throw InvalidInputException.unprocessable("vmName",
                     "not a libvirt domain name: letters, digits, '.', '_', '-', at most 64, starting alphanumeric");
         }
         if (request.sourceHostId().equals(request.destinationHostId())) {
-            throw ProblemException.unprocessable("destinationHostId", "must differ from sourceHostId");
+            throw InvalidInputException.unprocessable("destinationHostId", "must differ from sourceHostId");
         }
         // one round trip; "id in ?1" would be translated to SQL anew on every call (its length varies)
         Map<String, HostEntity> hosts = HostEntity.<HostEntity>list("id = ?1 or id = ?2",
@@ -222,10 +226,10 @@ public class MigrationService {
     private static HostEntity activeHost(String field, String hostId, Map<String, HostEntity> hosts) {
         HostEntity host = hosts.get(hostId);
         if (host == null) {
-            throw ProblemException.unprocessable(field, "unknown host " + hostId);
+            throw InvalidInputException.unprocessable(field, "unknown host " + hostId);
         }
         if (host.decommissionedAt != null) {
-            throw ProblemException.unprocessable(field, "host " + hostId + " is decommissioned");
+            throw InvalidInputException.unprocessable(field, "host " + hostId + " is decommissioned");
         }
         return host;
     }
@@ -242,8 +246,8 @@ public class MigrationService {
     private static void refuseIfMigrating(List<MigrationEntity> related, String vmName) {
         MigrationEntity active = related.stream().filter(m -> vmName.equals(m.activeVm)).findFirst().orElse(null);
         if (active != null) {
-            throw ProblemException.conflict("vm " + vmName + " is already migrating (" + active.id + ", "
-                    + active.state + ")", List.of(new Problem.InvalidParam("vmName", "already migrating: " + active.id)));
+            throw new ConflictException("vm " + vmName + " is already migrating (" + active.id + ", "
+                    + active.state + ")", List.of(new InvalidField("vmName", "already migrating: " + active.id)));
         }
     }
 
@@ -253,13 +257,13 @@ public class MigrationService {
             return Optional.empty();
         }
         if (!existing.requestFingerprint.equals(fingerprint)) {
-            throw ProblemException.unprocessable("Idempotency-Key", "already used for a different request");
+            throw InvalidInputException.unprocessable("Idempotency-Key", "already used for a different request");
         }
         return Optional.of(new Accepted(MigrationView.of(existing), true));
     }
 
-    private static List<Problem.InvalidParam> fields(List<String> reasons) {
-        return reasons.stream().map(r -> new Problem.InvalidParam(
+    private static List<InvalidField> fields(List<String> reasons) {
+        return reasons.stream().map(r -> new InvalidField(
                 r.startsWith("source") ? "sourceHostId" : r.startsWith("destination") ? "destinationHostId" : "policy",
                 r)).toList();
     }
@@ -267,7 +271,7 @@ public class MigrationService {
     private MigrationEntity require(String id) {
         MigrationEntity m = MigrationEntity.findById(id);
         if (m == null) {
-            throw ProblemException.notFound("no migration " + id);
+            throw new NotFoundException("no migration " + id);
         }
         return m;
     }

@@ -8,8 +8,8 @@ import dev.virtgate.migration.rest.PolicyView;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
 import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.error.InvalidInputException;
 import dev.virtgate.support.outbox.OutboxWriter;
-import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -54,13 +54,13 @@ public class PolicyService {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         if (request.mode() == PolicyMode.UPGRADE_WINDOW) {
             if (request.windowExpiresAt() == null) {
-                throw ProblemException.unprocessable("windowExpiresAt", "an UPGRADE_WINDOW needs an expiry");
+                throw InvalidInputException.unprocessable("windowExpiresAt", "an UPGRADE_WINDOW needs an expiry");
             }
             if (!request.windowExpiresAt().isAfter(now)) {
-                throw ProblemException.unprocessable("windowExpiresAt", "must be in the future");
+                throw InvalidInputException.unprocessable("windowExpiresAt", "must be in the future");
             }
         } else if (request.windowExpiresAt() != null) {
-            throw ProblemException.unprocessable("windowExpiresAt", "only an UPGRADE_WINDOW has an expiry");
+            throw InvalidInputException.unprocessable("windowExpiresAt", "only an UPGRADE_WINDOW has an expiry");
         }
         ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId, LockModeType.PESSIMISTIC_WRITE);
         if (entity == null) {
@@ -108,7 +108,8 @@ public class PolicyService {
 
     private static void checkId(String clusterId) {
         if (clusterId == null || !clusterId.matches(CLUSTER_ID)) {
-            throw ProblemException.badRequest("clusterId", "must be lower-case letters, digits and '-', at most 63");
+            throw InvalidInputException.malformed("clusterId",
+                    "must be lower-case letters, digits and '-', at most 63");
         }
     }
 }

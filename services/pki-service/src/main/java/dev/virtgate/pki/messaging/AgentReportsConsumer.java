@@ -7,10 +7,12 @@ import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.trust.EventRefusedException;
 import dev.virtgate.pki.service.IssuanceService;
 import dev.virtgate.pki.service.RenewalService;
+import dev.virtgate.support.error.DomainException;
+import dev.virtgate.support.error.NotFoundException;
+import dev.virtgate.support.error.UnavailableException;
 import dev.virtgate.support.inbox.InboundEvents;
 import dev.virtgate.support.inbox.ReceivedEvent;
 import dev.virtgate.support.metrics.RefusedEvents;
-import dev.virtgate.support.rest.ProblemException;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -65,13 +67,12 @@ public class AgentReportsConsumer {
     private void enroll(ReceivedEvent received, HostEnrolled enrolled) {
         try {
             issuance.enroll(enrolled);
-        } catch (ProblemException e) {
-            if (e.status() == 503) {
-                throw e; // the CA is not ready: retried, not refused
-            }
+        } catch (UnavailableException e) {
+            throw e; // the CA is not ready: retried, not refused
+        } catch (DomainException e) {
             EventRefusedException refusal = new EventRefusedException(received.producer().toString(),
                     received.envelope().type().ceType(), enrolled.hostId(), e.getMessage());
-            if (e.status() == 404) {
+            if (e instanceof NotFoundException) {
                 throw new RegistrationPendingException(enrolled.hostId(), refusal);
             }
             LOG.warnf("HostEnrolled for host %s refused, nothing issued: %s", enrolled.hostId(), e.getMessage());

@@ -3,8 +3,8 @@ package dev.virtgate.pki.messaging;
 import dev.virtgate.contracts.EventType;
 import dev.virtgate.pki.config.PkiConfig;
 import dev.virtgate.pki.pki.TransitUnavailableException;
+import dev.virtgate.support.error.UnavailableException;
 import dev.virtgate.support.metrics.RefusedEvents;
-import dev.virtgate.support.rest.ProblemException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -64,7 +64,7 @@ public class UntilReady {
     /** Transit unreachable, or the CA not ready (its key unreachable or missing): worth another try. */
     private static boolean causedByTransit(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof TransitUnavailableException || t instanceof ProblemException p && p.status() == 503) {
+            if (t instanceof TransitUnavailableException || t instanceof UnavailableException) {
                 return true;
             }
         }

@@ -1,6 +1,6 @@
 package dev.virtgate.pki.pki;
 
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.InvalidInputException;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
 import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
@@ -44,11 +44,11 @@ public final class CsrInspector {
 
     public static CsrFacts inspect(String csrPem) {
         if (csrPem == null || csrPem.isBlank()) {
-            throw ProblemException.badRequest("csrPem", "missing");
+            throw InvalidInputException.malformed("csrPem", "missing");
         }
         PKCS10CertificationRequest csr = Pem.csr(csrPem);
         if (csr == null) {
-            throw ProblemException.badRequest("csrPem", "not a PEM PKCS#10 certificate request");
+            throw InvalidInputException.malformed("csrPem", "not a PEM PKCS#10 certificate request");
         }
         SubjectPublicKeyInfo info = csr.getSubjectPublicKeyInfo();
         checkKeyStrength(info);
@@ -57,13 +57,14 @@ public final class CsrInspector {
             publicKey = Pem.publicKey(info);
             boolean valid = csr.isSignatureValid(dev.virtgate.pki.pki.Verifiers.builder().build(info));
             if (!valid) {
-                throw ProblemException.unprocessable("csrPem", "CSR signature does not verify with its public key");
+                throw InvalidInputException.unprocessable("csrPem",
+                        "CSR signature does not verify with its public key");
             }
         } catch (PKCSException | OperatorCreationException | IllegalArgumentException e) {
-            throw ProblemException.unprocessable("csrPem", "CSR signature cannot be verified");
+            throw InvalidInputException.unprocessable("csrPem", "CSR signature cannot be verified");
         }
         if (publicKey instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() < 2048) {
-            throw ProblemException.unprocessable("csrPem.publicKey", "RSA key shorter than 2048 bits");
+            throw InvalidInputException.unprocessable("csrPem.publicKey", "RSA key shorter than 2048 bits");
         }
         String cn = null;
         for (RDN rdn : csr.getSubject().getRDNs(BCStyle.CN)) {
@@ -81,7 +82,7 @@ public final class CsrInspector {
                 switch (name.getTagNo()) {
                     case GeneralName.dNSName -> dns.add(name.getName().toString().toLowerCase(Locale.ROOT));
                     case GeneralName.iPAddress -> ips.add(ip(DEROctetString.getInstance(name.getName()).getOctets()));
-                    default -> throw ProblemException.unprocessable("csrPem.subjectAltName",
+                    default -> throw InvalidInputException.unprocessable("csrPem.subjectAltName",
                             "only DNS and IP subject alternative names are allowed");
                 }
             }
@@ -94,10 +95,12 @@ public final class CsrInspector {
         if (X9ObjectIdentifiers.id_ecPublicKey.equals(algorithm)) {
             Object parameters = info.getAlgorithm().getParameters();
             if (!(parameters instanceof ASN1ObjectIdentifier curve) || !CURVES.contains(curve)) {
-                throw ProblemException.unprocessable("csrPem.publicKey", "EC curve not allowed (P-256 or P-384 only)");
+                throw InvalidInputException.unprocessable("csrPem.publicKey",
+                        "EC curve not allowed (P-256 or P-384 only)");
             }
         } else if (!PKCSObjectIdentifiers.rsaEncryption.equals(algorithm)) {
-            throw ProblemException.unprocessable("csrPem.publicKey", "key algorithm not allowed (EC P-256/P-384 or RSA >= 2048)");
+            throw InvalidInputException.unprocessable("csrPem.publicKey",
+                    "key algorithm not allowed (EC P-256/P-384 or RSA >= 2048)");
         }
     }
 
@@ -106,7 +109,7 @@ public final class CsrInspector {
         try {
             return InetAddress.getByAddress(octets).getHostAddress();
         } catch (UnknownHostException e) {
-            throw ProblemException.unprocessable("csrPem.subjectAltName", "malformed IP address");
+            throw InvalidInputException.unprocessable("csrPem.subjectAltName", "malformed IP address");
         }
     }
 

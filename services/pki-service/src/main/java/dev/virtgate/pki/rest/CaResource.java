@@ -6,7 +6,7 @@ import dev.virtgate.pki.repository.CrlRecord;
 import dev.virtgate.pki.service.CaService;
 import dev.virtgate.pki.service.CrlService;
 import dev.virtgate.pki.service.RenewalService;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.NotFoundException;
 import jakarta.annotation.security.PermitAll;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
@@ -51,7 +51,7 @@ public class CaResource {
     @APIResponse(responseCode = "404", description = "No CA certificate yet")
     public Response current() {
         CaCertificate current = CaCertificate.current()
-                .orElseThrow(() -> ProblemException.notFound("no CA certificate yet"));
+                .orElseThrow(() -> new NotFoundException("no CA certificate yet"));
         String pem = current.certificatePem + (current.chainPem == null ? "" : current.chainPem);
         return Response.ok(pem, PEM).build();
     }
@@ -80,7 +80,7 @@ public class CaResource {
     @APIResponse(responseCode = "404", description = "No intermediate CSR pending")
     public Response csr() {
         CaCertificate pending = CaCertificate.pending()
-                .orElseThrow(() -> ProblemException.notFound("no intermediate CSR pending"));
+                .orElseThrow(() -> new NotFoundException("no intermediate CSR pending"));
         return Response.ok(pending.csrPem, PEM).build();
     }
 
@@ -117,9 +117,9 @@ public class CaResource {
     @APIResponse(responseCode = "404", description = "No CA certificate yet, or no CA caId")
     public Response crl(@HeaderParam("Accept") String accept, @QueryParam("caId") Long caId) {
         CaCertificate issuer = caId == null
-                ? CaCertificate.current().orElseThrow(() -> ProblemException.notFound("no CA certificate yet"))
+                ? CaCertificate.current().orElseThrow(() -> new NotFoundException("no CA certificate yet"))
                 : CaCertificate.<CaCertificate>findByIdOptional(caId)
-                        .orElseThrow(() -> ProblemException.notFound("CA " + caId + " not found"));
+                        .orElseThrow(() -> new NotFoundException("CA " + caId + " not found"));
         CrlRecord record = crls.crl(issuer);
         if (accept != null && accept.contains(PKIX_CRL)) {
             try {

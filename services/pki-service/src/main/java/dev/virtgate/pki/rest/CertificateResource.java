@@ -8,7 +8,8 @@ import dev.virtgate.pki.service.RevocationService;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditRecorder;
 import dev.virtgate.support.audit.AuditedAction;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.InvalidInputException;
+import dev.virtgate.support.error.NotFoundException;
 import io.quarkus.panache.common.Parameters;
 import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.annotation.security.RolesAllowed;
@@ -87,10 +88,10 @@ public class CertificateResource {
             try {
                 window = Duration.parse(expiringWithin.replaceFirst("^P(\\d+)D$", "P$1DT0S"));
             } catch (DateTimeParseException e) {
-                throw ProblemException.badRequest("expiringWithin", "not an ISO-8601 duration such as P7D");
+                throw InvalidInputException.malformed("expiringWithin", "not an ISO-8601 duration such as P7D");
             }
             if (window.isNegative()) {
-                throw ProblemException.badRequest("expiringWithin", "must not be negative");
+                throw InvalidInputException.malformed("expiringWithin", "must not be negative");
             }
             Instant now = Instant.now();
             query.append(" and revokedAt is null and notAfter > :now and notAfter <= :until");
@@ -109,7 +110,7 @@ public class CertificateResource {
     public CertificateView get(@PathParam("serial") String serial) {
         IssuedCertificate cert = IssuedCertificate.findById(serial.toLowerCase(Locale.ROOT));
         if (cert == null) {
-            throw ProblemException.notFound("certificate " + serial + " not found");
+            throw new NotFoundException("certificate " + serial + " not found");
         }
         return view(cert);
     }

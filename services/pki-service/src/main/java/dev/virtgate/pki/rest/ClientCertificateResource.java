@@ -4,7 +4,7 @@ import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.pki.service.CaService;
 import dev.virtgate.pki.service.ClientCertificateService;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.InvalidInputException;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.POST;
@@ -35,7 +35,7 @@ public class ClientCertificateResource {
     @APIResponse(responseCode = "503", description = "OpenBao Transit or the CA unavailable; nothing was issued")
     public Response issue(ClientCertificateRequest request) {
         if (request == null) {
-            throw ProblemException.badRequest("body", "missing");
+            throw InvalidInputException.malformed("body", "missing");
         }
         IssuedCertificate issued = clients.issue(request.name(), request.role(), request.csrPem(), request.validity());
         CaCertificate issuer = CaCertificate.findById(issued.caId);

@@ -2,7 +2,7 @@ package dev.virtgate.pki.rest;
 
 import dev.virtgate.pki.config.PkiConfig;
 import dev.virtgate.pki.pki.TransitUnavailableException;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.UnavailableException;
 import dev.virtgate.support.rest.ProblemMappers;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.core.Response;
@@ -17,7 +17,7 @@ public class TransitUnavailableMapper {
 
     @ServerExceptionMapper
     public Response unavailable(TransitUnavailableException e, UriInfo uri) {
-        return new ProblemMappers().problem(ProblemException.unavailable("OpenBao Transit unavailable; nothing was "
-                + "issued or revoked", config.retryAfterSeconds()), uri, null);
+        return new ProblemMappers().problem(UnavailableException.retryAfterSeconds(
+                "OpenBao Transit unavailable; nothing was issued or revoked", config.retryAfterSeconds()), uri, null);
     }
 }

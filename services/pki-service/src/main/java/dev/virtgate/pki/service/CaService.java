@@ -7,7 +7,9 @@ import dev.virtgate.pki.pki.TransitUnavailableException;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CaLock;
 import dev.virtgate.pki.trust.TrustChanged;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.ConflictException;
+import dev.virtgate.support.error.InvalidInputException;
+import dev.virtgate.support.error.UnavailableException;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.vault.client.api.secrets.transit.VaultSecretsTransitKeyInfo;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -184,7 +186,8 @@ public class CaService {
     public void requireReady() {
         String reason = notReady;
         if (reason != null) {
-            throw ProblemException.unavailable("certificate authority not ready: " + reason, config.retryAfterSeconds());
+            throw UnavailableException.retryAfterSeconds("certificate authority not ready: " + reason,
+                    config.retryAfterSeconds());
         }
     }
 
@@ -236,32 +239,33 @@ public class CaService {
     @Transactional
     public CaCertificate importIntermediate(String certificatePem, List<String> chainPem) {
         CaCertificate pending = CaCertificate.pending()
-                .orElseThrow(() -> ProblemException.conflict("no intermediate CSR is waiting for a certificate"));
+                .orElseThrow(() -> new ConflictException("no intermediate CSR is waiting for a certificate"));
         X509CertificateHolder cert = Pem.read(certificatePem, X509CertificateHolder.class);
         if (cert == null) {
-            throw ProblemException.badRequest("certificatePem", "not a PEM certificate");
+            throw InvalidInputException.malformed("certificatePem", "not a PEM certificate");
         }
         SubjectPublicKeyInfo requested = Pem.csr(pending.csrPem).getSubjectPublicKeyInfo();
         if (!requested.equals(cert.getSubjectPublicKeyInfo())) {
-            throw ProblemException.unprocessable("certificatePem", "public key is not the Transit CA key");
+            throw InvalidInputException.unprocessable("certificatePem", "public key is not the Transit CA key");
         }
         BasicConstraints constraints = BasicConstraints.fromExtensions(cert.getExtensions());
         if (constraints == null || !constraints.isCA()) {
-            throw ProblemException.unprocessable("certificatePem", "not a CA certificate (basicConstraints cA=false)");
+            throw InvalidInputException.unprocessable("certificatePem",
+                    "not a CA certificate (basicConstraints cA=false)");
         }
         List<X509CertificateHolder> chain = new ArrayList<>();
         for (String pem : chainPem == null ? List.<String>of() : chainPem) {
             X509CertificateHolder issuer = Pem.read(pem, X509CertificateHolder.class);
             if (issuer == null) {
-                throw ProblemException.badRequest("chainPem", "not a PEM certificate");
+                throw InvalidInputException.malformed("chainPem", "not a PEM certificate");
             }
             chain.add(issuer);
         }
         if (chain.isEmpty()) {
-            throw ProblemException.badRequest("chainPem", "the issuer's certificate is required");
+            throw InvalidInputException.malformed("chainPem", "the issuer's certificate is required");
         }
         if (!signedBy(cert, chain.get(0))) {
-            throw ProblemException.unprocessable("chainPem", "certificate is not signed by the first chain entry");
+            throw InvalidInputException.unprocessable("chainPem", "certificate is not signed by the first chain entry");
         }
         pending.certificatePem = Pem.write(cert);
         pending.chainPem = String.join("", chainPem);
@@ -286,7 +290,7 @@ public class CaService {
     public CaCertificate rotate() {
         requireReady();
         if (config.mode() != PkiConfig.CaMode.ROOT) {
-            throw ProblemException.conflict("intermediate mode: rotate by importing a new intermediate");
+            throw new ConflictException("intermediate mode: rotate by importing a new intermediate");
         }
         caLock.holdUntilCommit();
         int version = transit.keys().rotate();

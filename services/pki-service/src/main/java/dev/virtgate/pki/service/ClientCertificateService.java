@@ -4,7 +4,7 @@ import dev.virtgate.pki.config.PkiConfig;
 import dev.virtgate.pki.pki.ClientIdentity;
 import dev.virtgate.pki.pki.CsrInspector;
 import dev.virtgate.pki.repository.IssuedCertificate;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.InvalidInputException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
@@ -52,21 +52,21 @@ public class ClientCertificateService {
 
     static String checkName(String name) {
         if (name == null || name.isBlank()) {
-            throw ProblemException.badRequest("name", "missing");
+            throw InvalidInputException.malformed("name", "missing");
         }
         if (!ClientIdentity.NAME.matcher(name).matches()) {
-            throw ProblemException.badRequest("name", "must match " + ClientIdentity.NAME.pattern());
+            throw InvalidInputException.malformed("name", "must match " + ClientIdentity.NAME.pattern());
         }
         return name;
     }
 
     static ClientIdentity.Role checkRole(String role) {
         if (role == null || role.isBlank()) {
-            throw ProblemException.badRequest("role", "missing");
+            throw InvalidInputException.malformed("role", "missing");
         }
         ClientIdentity.Role parsed = ClientIdentity.Role.parse(role);
         if (parsed == null) {
-            throw ProblemException.badRequest("role", "must be operator or viewer");
+            throw InvalidInputException.malformed("role", "must be operator or viewer");
         }
         return parsed;
     }
@@ -79,17 +79,18 @@ public class ClientCertificateService {
         try {
             life = Duration.parse(validity);
         } catch (DateTimeParseException e) {
-            throw ProblemException.badRequest("validity", "not an ISO-8601 duration such as P7D");
+            throw InvalidInputException.malformed("validity", "not an ISO-8601 duration such as P7D");
         }
         if (life.isNegative() || life.isZero()) {
-            throw ProblemException.badRequest("validity", "must be positive");
+            throw InvalidInputException.malformed("validity", "must be positive");
         }
         return within(life);
     }
 
     private Duration within(Duration life) {
         if (life.compareTo(config.clientCertMaxValidity()) > 0) {
-            throw ProblemException.unprocessable("validity", "longer than the maximum " + config.clientCertMaxValidity());
+            throw InvalidInputException.unprocessable("validity",
+                    "longer than the maximum " + config.clientCertMaxValidity());
         }
         return life;
     }
@@ -97,10 +98,10 @@ public class ClientCertificateService {
     /** The CA decides the names; a CSR asking for others is refused rather than silently rewritten. */
     static void checkCsrNames(ClientIdentity client, CsrInspector.CsrFacts csr) {
         if (csr.commonName() != null && !csr.commonName().equals(client.name())) {
-            throw ProblemException.unprocessable("csrPem.subject.CN", "must be absent or equal to name");
+            throw InvalidInputException.unprocessable("csrPem.subject.CN", "must be absent or equal to name");
         }
         if (!csr.dnsNames().isEmpty() || !csr.ipAddresses().isEmpty()) {
-            throw ProblemException.unprocessable("csrPem.subjectAltName",
+            throw InvalidInputException.unprocessable("csrPem.subjectAltName",
                     "client certificates carry no DNS or IP names");
         }
     }

@@ -3,8 +3,8 @@ package dev.virtgate.pki.service;
 import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.pki.pki.CsrInspector;
 import dev.virtgate.pki.repository.RegisteredHost;
-import dev.virtgate.support.rest.ProblemException;
 
+import dev.virtgate.support.error.ForbiddenException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -28,23 +28,23 @@ final class EnrollmentGate {
     static Outcome check(RegisteredHost host, String proof, String clusterId, String fqdn, String csrPem,
             CsrInspector.CsrFacts csr) {
         if (proof == null || proof.isBlank()) {
-            throw ProblemException.forbidden("enrollment proof missing");
+            throw new ForbiddenException("enrollment proof missing");
         }
         if (!EnrollmentKey.verify(host.enrollmentKey, proof, host.hostId, clusterId, fqdn, csrPem)) {
-            throw ProblemException.forbidden("enrollment proof is not valid for host " + host.hostId);
+            throw new ForbiddenException("enrollment proof is not valid for host " + host.hostId);
         }
         if (host.enrolledKeySha256 != null) {
             if (host.enrolledKeySha256.equals(keyId(csr))) {
                 return Outcome.SAME_KEY_AGAIN;
             }
-            throw ProblemException.forbidden("enrollment token of host " + host.hostId
+            throw new ForbiddenException("enrollment token of host " + host.hostId
                     + " is already bound to another key");
         }
         if (host.tokenUsedAt != null) {
-            throw ProblemException.forbidden("enrollment token already used");
+            throw new ForbiddenException("enrollment token already used");
         }
         if (!host.tokenExpiresAt.isAfter(Instant.now())) {
-            throw ProblemException.forbidden("enrollment token expired");
+            throw new ForbiddenException("enrollment token expired");
         }
         return Outcome.FIRST_USE;
     }

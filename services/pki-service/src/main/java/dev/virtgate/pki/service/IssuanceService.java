@@ -7,8 +7,10 @@ import dev.virtgate.pki.pki.CsrInspector;
 import dev.virtgate.pki.pki.HostIdentity;
 import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.pki.repository.RegisteredHost;
+import dev.virtgate.support.error.ForbiddenException;
+import dev.virtgate.support.error.InvalidInputException;
+import dev.virtgate.support.error.NotFoundException;
 import dev.virtgate.support.outbox.OutboxWriter;
-import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -49,7 +51,7 @@ public class IssuanceService {
         checkNames(identity(host), csr);
         if (EnrollmentGate.check(host, enrollmentProof, host.clusterId, host.fqdn, csrPem, csr)
                 == EnrollmentGate.Outcome.SAME_KEY_AGAIN) {
-            throw ProblemException.forbidden("enrollment token already used");
+            throw new ForbiddenException("enrollment token already used");
         }
         EnrollmentGate.bind(host, csr);
         return issue(host, csr, "REQUEST");
@@ -58,7 +60,8 @@ public class IssuanceService {
     /**
      * HostEnrolled: same checks as REST, and the token binds to the first CSR key that proves it.
      * Returns the certificate, or empty when the bound key enrolls again (nothing to issue). A
-     * refusal throws {@link ProblemException}: the caller dead-letters the event with the reason.
+     * refusal throws a {@link dev.virtgate.support.error.DomainException}: the caller dead-letters the
+     * event with the reason.
      */
     @Transactional(Transactional.TxType.MANDATORY)
     public Optional<IssuedCertificate> enroll(HostEnrolled event) {
@@ -66,7 +69,7 @@ public class IssuanceService {
         CsrInspector.CsrFacts csr = CsrInspector.inspect(event.csrPem());
         RegisteredHost host = lockHost(event.hostId());
         if (!host.clusterId.equals(event.clusterId()) || !host.fqdn.equalsIgnoreCase(event.fqdn())) {
-            throw ProblemException.forbidden("enrollment does not match the host's registration");
+            throw new ForbiddenException("enrollment does not match the host's registration");
         }
         checkNames(identity(host), csr);
         if (EnrollmentGate.check(host, event.enrollmentProof(), event.clusterId(), event.fqdn(), event.csrPem(), csr)
@@ -83,10 +86,10 @@ public class IssuanceService {
     RegisteredHost lockHost(String hostId) {
         RegisteredHost host = RegisteredHost.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
         if (host == null) {
-            throw ProblemException.notFound("host " + hostId + " is not registered");
+            throw new NotFoundException("host " + hostId + " is not registered");
         }
         if (host.decommissionedAt != null) {
-            throw ProblemException.forbidden("host " + hostId + " is decommissioned");
+            throw new ForbiddenException("host " + hostId + " is decommissioned");
         }
         return host;
     }
@@ -117,17 +120,18 @@ public class IssuanceService {
         Set<String> dns = new HashSet<>(host.allDnsNames());
         Set<String> ips = new HashSet<>(host.ipAddresses());
         if (csr.commonName() != null && !dns.contains(csr.commonName())) {
-            throw ProblemException.unprocessable("csrPem.subject.CN", "name is not registered for host " + host.hostId());
+            throw InvalidInputException.unprocessable("csrPem.subject.CN",
+                    "name is not registered for host " + host.hostId());
         }
         for (String name : csr.dnsNames()) {
             if (!dns.contains(name)) {
-                throw ProblemException.unprocessable("csrPem.subjectAltName.dNSName",
+                throw InvalidInputException.unprocessable("csrPem.subjectAltName.dNSName",
                         "name is not registered for host " + host.hostId());
             }
         }
         for (String ip : csr.ipAddresses()) {
             if (!ips.contains(ip)) {
-                throw ProblemException.unprocessable("csrPem.subjectAltName.iPAddress",
+                throw InvalidInputException.unprocessable("csrPem.subjectAltName.iPAddress",
                         "address is not registered for host " + host.hostId());
             }
         }

@@ -4,7 +4,7 @@ import dev.virtgate.pki.pki.CertificateFactory;
 import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.IssuedCertificate;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.UnavailableException;
 import org.bouncycastle.cert.X509CertificateHolder;
 
 import java.math.BigInteger;
@@ -22,7 +22,7 @@ record LeafTerms(CaCertificate ca, BigInteger serial, Instant issuedAt, Instant 
 
     static LeafTerms startingNow(Duration validity, int retryAfterSeconds) {
         CaCertificate issuingCa = CaCertificate.current()
-                .orElseThrow(() -> ProblemException.unavailable("no active CA", retryAfterSeconds));
+                .orElseThrow(() -> UnavailableException.retryAfterSeconds("no active CA", retryAfterSeconds));
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         return new LeafTerms(issuingCa, CertificateFactory.newSerial(), now, now.minus(BACKDATE), now.plus(validity));
     }

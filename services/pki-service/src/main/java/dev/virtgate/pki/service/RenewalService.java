@@ -7,8 +7,10 @@ import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.pki.repository.RegisteredHost;
+import dev.virtgate.support.error.DomainException;
+import dev.virtgate.support.error.ForbiddenException;
+import dev.virtgate.support.error.UnavailableException;
 import dev.virtgate.support.outbox.OutboxWriter;
-import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -83,10 +85,10 @@ public class RenewalService {
             ca.requireReady();
             IssuedCertificate current = IssuedCertificate.findById(event.currentSerial(), LockModeType.PESSIMISTIC_WRITE);
             if (current == null || !current.hostId.equals(event.hostId())) {
-                throw ProblemException.forbidden("current certificate unknown for this host");
+                throw new ForbiddenException("current certificate unknown for this host");
             }
             if (!current.isLive(Instant.now())) {
-                throw ProblemException.forbidden("current certificate is revoked, expired or already renewed");
+                throw new ForbiddenException("current certificate is revoked, expired or already renewed");
             }
             CsrInspector.CsrFacts csr = CsrInspector.inspect(event.csrPem());
             verifyPossession(current, csr, event.possessionSignature());
@@ -95,10 +97,9 @@ public class RenewalService {
             IssuedCertificate renewed = issuance.issue(host, csr, reason);
             current.supersededBy = renewed.serial;
             LOG.infof("host %s renewed %s -> %s (%s)", host.hostId, current.serial, renewed.serial, reason);
-        } catch (ProblemException e) {
-            if (e.status() == 503) {
-                throw e;
-            }
+        } catch (UnavailableException e) {
+            throw e; // the CA is not ready: retried, not refused
+        } catch (DomainException e) {
             LOG.warnf("CsrSubmitted for host %s refused, nothing issued: %s", event.hostId(), e.getMessage());
         }
     }
@@ -110,12 +111,12 @@ public class RenewalService {
             verifier.initVerify(key);
             verifier.update(csr.csr().getEncoded());
             if (!verifier.verify(Base64.getDecoder().decode(signatureB64))) {
-                throw ProblemException.forbidden("possession signature does not verify with the current certificate");
+                throw new ForbiddenException("possession signature does not verify with the current certificate");
             }
-        } catch (ProblemException e) {
+        } catch (ForbiddenException e) {
             throw e;
         } catch (IOException | java.security.GeneralSecurityException | IllegalArgumentException e) {
-            throw ProblemException.forbidden("possession signature is malformed");
+            throw new ForbiddenException("possession signature is malformed");
         }
     }
 }

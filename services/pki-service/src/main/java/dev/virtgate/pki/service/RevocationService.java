@@ -7,8 +7,9 @@ import dev.virtgate.pki.repository.IssuedCertificate;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
 import dev.virtgate.support.audit.AuditRecorder;
+import dev.virtgate.support.error.ConflictException;
+import dev.virtgate.support.error.NotFoundException;
 import dev.virtgate.support.outbox.OutboxWriter;
-import dev.virtgate.support.rest.ProblemException;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -40,10 +41,10 @@ public class RevocationService {
         ca.requireReady();
         IssuedCertificate cert = IssuedCertificate.findById(serial, LockModeType.PESSIMISTIC_WRITE);
         if (cert == null) {
-            throw ProblemException.notFound("certificate " + serial + " not found");
+            throw new NotFoundException("certificate " + serial + " not found");
         }
         if (cert.isRevoked()) {
-            throw ProblemException.conflict("certificate " + serial + " is already revoked");
+            throw new ConflictException("certificate " + serial + " is already revoked");
         }
         IssuedCertificate revoked = revoke(cert, reason);
         revoked.revokedBy = revokedBy;

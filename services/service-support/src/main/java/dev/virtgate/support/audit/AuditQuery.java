@@ -1,6 +1,6 @@
 package dev.virtgate.support.audit;
 
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.InvalidInputException;
 
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -21,13 +21,13 @@ public record AuditQuery(String actor, String action, String host, Instant since
         String actorFilter = text("actor", actor, AuditRecord.ACTOR_LENGTH);
         String actionFilter = text("action", action, 64);
         if (actionFilter != null && !AuditActions.ALL.contains(actionFilter)) {
-            throw ProblemException.badRequest("action", "one of " + String.join(", ", AuditActions.ALL));
+            throw InvalidInputException.malformed("action", "one of " + String.join(", ", AuditActions.ALL));
         }
         String hostFilter = text("host", host, 128);
         Instant from = instant("since", since);
         Instant to = instant("until", until);
         if (from != null && to != null && !to.isAfter(from)) {
-            throw ProblemException.badRequest("until", "must be after since");
+            throw InvalidInputException.malformed("until", "must be after since");
         }
         int pageNumber = number("page", page, 0, 0, MAX_PAGE);
         int pageSize = number("size", size, DEFAULT_SIZE, 1, MAX_SIZE);
@@ -39,7 +39,7 @@ public record AuditQuery(String actor, String action, String host, Instant since
             return null;
         }
         if (value.length() > max) {
-            throw ProblemException.badRequest(field, "at most " + max + " characters");
+            throw InvalidInputException.malformed(field, "at most " + max + " characters");
         }
         return value;
     }
@@ -51,7 +51,7 @@ public record AuditQuery(String actor, String action, String host, Instant since
         try {
             return Instant.parse(value);
         } catch (DateTimeParseException e) {
-            throw ProblemException.badRequest(field, "not an ISO-8601 instant such as 2026-11-29T12:00:00Z");
+            throw InvalidInputException.malformed(field, "not an ISO-8601 instant such as 2026-11-29T12:00:00Z");
         }
     }
 
@@ -67,6 +67,6 @@ public record AuditQuery(String actor, String action, String host, Instant since
         } catch (NumberFormatException e) {
             // answered below, like a number out of range
         }
-        throw ProblemException.badRequest(field, "an integer from " + min + " to " + max);
+        throw InvalidInputException.malformed(field, "an integer from " + min + " to " + max);
     }
 }

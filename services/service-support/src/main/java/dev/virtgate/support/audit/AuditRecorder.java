@@ -2,7 +2,7 @@ package dev.virtgate.support.audit;
 
 import dev.virtgate.contracts.LogFields;
 import dev.virtgate.support.config.ServiceIdentity;
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.DomainException;
 import dev.virtgate.support.tx.AfterCommit;
 import io.quarkus.arc.Arc;
 import io.quarkus.narayana.jta.QuarkusTransaction;
@@ -64,15 +64,15 @@ public class AuditRecorder {
     }
 
     /**
-     * Runs the action; if it throws, records it as refused (a 4xx ProblemException) or failed and
+     * Runs the action; if it throws, records it as refused (a refusing DomainException) or failed and
      * rethrows. The action records itself as accepted inside its transaction.
      */
     public <T> T attempt(AuditEntry entry, Supplier<T> action) {
         try {
             return action.get();
-        } catch (ProblemException e) {
+        } catch (DomainException e) {
             e.markAudited();
-            if (e.status() < 500) {
+            if (e.refusal()) {
                 refused(entry, e.getMessage());
             } else {
                 failed(entry, e.getMessage());

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import dev.virtgate.support.audit.RefusedRequests;
+import dev.virtgate.support.error.DomainException;
+import dev.virtgate.support.error.UnavailableException;
 import io.quarkus.security.ForbiddenException;
 import io.quarkus.security.UnauthorizedException;
 import jakarta.inject.Inject;
@@ -18,6 +20,7 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 import org.jboss.resteasy.reactive.server.SimpleResourceInfo;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
@@ -33,14 +36,17 @@ public class ProblemMappers {
     @Inject
     RefusedRequests refusals;
 
+    /** The one translation of the services' domain exceptions into HTTP (statuses: see DomainProblem). */
     @ServerExceptionMapper
-    public Response problem(ProblemException e, UriInfo uri, SimpleResourceInfo resource) {
-        if (e.status() < 500 && !e.audited()) {
-            refusals.record(resource, uri, e.status(), e.getMessage());
+    public Response problem(DomainException e, UriInfo uri, SimpleResourceInfo resource) {
+        DomainProblem problem = DomainProblem.of(e);
+        if (e.refusal() && !e.audited()) {
+            refusals.record(resource, uri, problem.status(), e.getMessage());
         }
-        Response.ResponseBuilder response = respond(e.status(), e.title(), e.getMessage(), uri, e.invalidParams());
-        if (e.retryAfterSeconds() != null) {
-            response.header("Retry-After", e.retryAfterSeconds());
+        Response.ResponseBuilder response = respond(problem.status(), problem.title(), e.getMessage(), uri,
+                problem.invalidParams());
+        if (e instanceof UnavailableException unavailable) {
+            response.header("Retry-After", retryAfterSeconds(unavailable.retryAfter()));
         }
         return response.build();
     }
@@ -122,6 +128,11 @@ public class ProblemMappers {
         Problem problem = new Problem("about:blank", title, status, detail, uri == null ? null : uri.getPath(),
                 params.isEmpty() ? null : params);
         return Response.status(status).type(Problem.MEDIA_TYPE).entity(problem);
+    }
+
+    /** Whole seconds (RFC 9110 delay-seconds), rounded up so that a retry never comes early. */
+    private static long retryAfterSeconds(Duration retryAfter) {
+        return Math.max(0, (retryAfter.toMillis() + 999) / 1000);
     }
 
     private static String fieldOf(JsonMappingException e) {

@@ -1,5 +1,6 @@
 package dev.virtgate.support.rest;
 
+import dev.virtgate.support.error.InvalidInputException;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.MultivaluedMap;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
@@ -19,7 +20,7 @@ public class UnstorableTextFilter {
         check(request.getUriInfo().getQueryParameters(), "query parameter");
         for (Map.Entry<String, List<String>> header : request.getHeaders().entrySet()) {
             if (!StorableText.storable(header.getKey()) || !header.getValue().stream().allMatch(StorableText::storable)) {
-                throw ProblemException.badRequest(printable(header.getKey()), "header " + StorableText.REASON);
+                throw InvalidInputException.malformed(printable(header.getKey()), "header " + StorableText.REASON);
             }
         }
     }
@@ -27,10 +28,10 @@ public class UnstorableTextFilter {
     private static void check(MultivaluedMap<String, String> params, String kind) {
         for (Map.Entry<String, List<String>> param : params.entrySet()) {
             if (!StorableText.storable(param.getKey())) {
-                throw ProblemException.badRequest(printable(param.getKey()), kind + " name " + StorableText.REASON);
+                throw InvalidInputException.malformed(printable(param.getKey()), kind + " name " + StorableText.REASON);
             }
             if (!param.getValue().stream().allMatch(StorableText::storable)) {
-                throw ProblemException.badRequest(param.getKey(), kind + " " + StorableText.REASON);
+                throw InvalidInputException.malformed(param.getKey(), kind + " " + StorableText.REASON);
             }
         }
     }

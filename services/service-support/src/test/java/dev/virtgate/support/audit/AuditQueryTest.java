@@ -1,6 +1,6 @@
 package dev.virtgate.support.audit;
 
-import dev.virtgate.support.rest.ProblemException;
+import dev.virtgate.support.error.InvalidInputException;
 import org.junit.jupiter.api.Test;
 
 import java.time.Instant;
@@ -40,9 +40,9 @@ class AuditQueryTest {
     }
 
     private static void refused(String field, Runnable parse) {
-        assertThatThrownBy(parse::run).isInstanceOfSatisfying(ProblemException.class, e -> {
-            assertThat(e.status()).isEqualTo(400);
-            assertThat(e.invalidParams()).extracting(p -> p.name()).containsExactly(field);
+        assertThatThrownBy(parse::run).isInstanceOfSatisfying(InvalidInputException.class, e -> {
+            assertThat(e.kind()).isEqualTo(InvalidInputException.Kind.MALFORMED);
+            assertThat(e.fields()).extracting(f -> f.field()).containsExactly(field);
         });
     }
 }
