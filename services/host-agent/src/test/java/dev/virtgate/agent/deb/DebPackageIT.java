@@ -37,6 +37,7 @@ class DebPackageIT {
     static final String ENV = "/etc/virtgate/agent.env";
     static final String STATE_KEY = "/var/lib/virtgate-agent/host-key.pem";
     static final String APPLIED = "/etc/libvirt/libvirtd.conf";
+    static final String ARCHIVE = "/var/cache/virtgate-agent/host-agent.jsa";
     static final String TOKEN = "vgt_deb_enrollment_token_0123456789ABCDEF";
     static final List<String> INSTALLED = List.of("/usr/bin/virtgate-agent", "/usr/lib/virtgate-agent", ENV,
             "/lib/systemd/system/virtgate-agent.service");
@@ -82,6 +83,8 @@ class DebPackageIT {
         assertThat(sandbox.stat("/lib/systemd/system/virtgate-agent.service")).isEqualTo("644 root:root");
         assertThat(sandbox.stat("/usr/lib/virtgate-agent/quarkus-run.jar")).isEqualTo("644 root:root");
         assertThat(sandbox.stat("/var/lib/virtgate-agent")).as("state: host key, OpenBao token").isEqualTo("700 root:root");
+        assertThat(sandbox.stat(ARCHIVE)).as("the CDS archive postinst trained").endsWith("root:root");
+        assertThat(sandbox.stat("/usr/lib/virtgate-agent/host-agent.jsa")).as("the build's archive is not shipped").isEqualTo("missing");
         // every directory the unit's ReadWritePaths names exists, or the unit could not start
         for (String dir : List.of("/etc/libvirt", "/etc/pki/CA", "/etc/pki/libvirt", "/etc/pki/qemu", "/etc/sasl2")) {
             assertThat(sandbox.stat(dir)).as(dir).endsWith("root:root");
@@ -142,6 +145,7 @@ class DebPackageIT {
             ProcessBuilder pb = new ProcessBuilder(sandbox.command(cmd.toArray(String[]::new)))
                     .redirectErrorStream(true).redirectOutput(log.toFile()).redirectInput(new File("/dev/null"));
             pb.environment().remove("VIRTGATE_AGENT_APP_DIR");
+            pb.environment().put("VIRTGATE_AGENT_CDS_ARCHIVE", ARCHIVE); // as the unit sets it
             pb.environment().remove("JAVA_OPTS");
             Process agent = pb.start(); // unshare and the sandbox exec: this is the agent's JVM
             try {
@@ -150,10 +154,11 @@ class DebPackageIT {
                             assertThat(agent.isAlive()).as(() -> read(log)).isTrue();
                             return read(log).contains("enrolled host vgdeb-h1");
                         });
-                assertThat(read(log)).contains("start-up lock-down: closed unauthenticated TCP").doesNotContain(TOKEN);
+                assertThat(read(log)).contains("start-up lock-down: closed unauthenticated TCP").doesNotContain(TOKEN)
+                        .as("the JVM maps the archive made on this host").doesNotContain("Unable to use shared archive");
                 String cmdline = Files.readString(Path.of("/proc/" + agent.pid() + "/cmdline")).replace('\0', ' ');
                 assertThat(cmdline).contains("-jar /usr/lib/virtgate-agent/quarkus-run.jar",
-                        "-XX:SharedArchiveFile=/usr/lib/virtgate-agent/host-agent.jsa");
+                        "-XX:SharedArchiveFile=" + ARCHIVE);
                 assertThat(Files.readString(libvirtd.root().resolve("etc/libvirt/libvirtd.conf"))).contains("listen_tcp = 0");
             } finally {
                 agent.destroy();
@@ -187,7 +192,8 @@ class DebPackageIT {
         Result remove = sandbox.run("dpkg", "-r", "virtgate-agent");
         assertThat(remove.exit()).as(remove.both()).isZero();
 
-        for (String gone : List.of("/usr/bin/virtgate-agent", "/usr/lib/virtgate-agent", "/lib/systemd/system/virtgate-agent.service")) {
+        for (String gone : List.of("/usr/bin/virtgate-agent", "/usr/lib/virtgate-agent", "/lib/systemd/system/virtgate-agent.service",
+                "/var/cache/virtgate-agent")) {
             assertThat(sandbox.stat(gone)).as(gone).isEqualTo("missing");
         }
         assertThat(sandbox.read(APPLIED)).isEqualTo("# as the agent last applied it\nlisten_tls = 1\n");
