@@ -5,6 +5,7 @@ import dev.virtgate.agent.enroll.CaServer;
 import dev.virtgate.agent.it.PrivateLibvirtd;
 import dev.virtgate.agent.it.TestAgents;
 import dev.virtgate.testsupport.Net;
+import dev.virtgate.testsupport.Workspace;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -132,7 +133,8 @@ class DebPackageIT {
     @Order(5)
     void theInstalledAgentStartsFromItsInstalledPathsLocksLibvirtdDownAndEnrolls() throws Exception {
         Assumptions.assumeTrue(PrivateLibvirtd.available(), "needs libvirtd");
-        try (PrivateLibvirtd libvirtd = new PrivateLibvirtd(Files.createTempDirectory(Path.of("target"), "deb-host-"), "vgdeb-h1")) {
+        Path host = Files.createTempDirectory(Path.of("target"), "deb-host-");
+        try (PrivateLibvirtd libvirtd = new PrivateLibvirtd(host, "vgdeb-h1")) {
             libvirtd.start();
             Path log = libvirtd.root().resolve("agent.log");
             Map<String, String> settings = TestAgents.forHost(libvirtd, "vgdeb-h1", "vgdeb-h1.lab.virtgate.test");
@@ -166,6 +168,8 @@ class DebPackageIT {
                     agent.destroyForcibly();
                 }
             }
+        } finally {
+            Workspace.deleteTree(host);
         }
     }
 
