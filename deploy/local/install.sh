@@ -9,7 +9,9 @@ APT_PACKAGES=(
   prometheus # only for promtool (deploy/e2e AlertRulesTest); its daemon is never started, see apt_install
 )
 # command -> Debian package, installed only when the command is missing.
-APT_COMMANDS=(java:openjdk-17-jdk-headless mvn:maven curl:curl python3:python3 flock:util-linux)
+APT_COMMANDS=(java:openjdk-17-jdk-headless mvn:maven curl:curl python3:python3 flock:util-linux
+  # host-agent's DebPackageIT: dpkg's systemd helpers in the maintainer scripts, systemd-analyze verify
+  deb-systemd-helper:init-system-helpers systemd-analyze:systemd)
 
 PG_BIN=/usr/lib/postgresql/15/bin
 KAFKA_POM="$REPO_ROOT/deploy/kafka/pom.xml"
@@ -75,7 +77,7 @@ install_apt_packages() {
   apt_install "${missing[@]}"
   for pkg in "${missing[@]}"; do
     case "$pkg" in
-      openjdk-17-jdk-headless | maven | curl | python3 | util-linux) ;;
+      openjdk-17-jdk-headless | maven | curl | python3 | util-linux | init-system-helpers | systemd) ;;
       *) pkg_installed "$pkg" || die "apt package not installed after apt-get: $pkg" ;;
     esac
   done

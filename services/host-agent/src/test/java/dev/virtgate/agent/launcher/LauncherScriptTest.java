@@ -69,6 +69,41 @@ class LauncherScriptTest {
     }
 
     @Test
+    void anArchiveWithTheApplicationsTimeStampIsUsed() throws Exception {
+        // dpkg gives every file of the package the time stamp jdeb gave it: the same second
+        Files.writeString(archive, "archive");
+        FileTime packaged = FileTime.from(Instant.now().minusSeconds(3600));
+        Files.setLastModifiedTime(jar, packaged);
+        Files.setLastModifiedTime(archive, packaged);
+        assertThat(launch(Map.of())).contains("-XX:SharedArchiveFile=" + archive);
+    }
+
+    @Test
+    void installedAsTheDebInstallsItTheLauncherFindsTheApplication() throws Exception {
+        // /usr/bin/virtgate-agent and /usr/lib/virtgate-agent/quarkus-run.jar
+        Path usr = Files.createDirectories(dir.resolve("usr"));
+        Path bin = Files.createDirectories(usr.resolve("bin"));
+        Files.createDirectories(usr.resolve("lib"));
+        Files.move(app, usr.resolve("lib/virtgate-agent"));
+        Files.copy(LAUNCHER, bin.resolve("virtgate-agent"));
+        ProcessBuilder pb = new ProcessBuilder("bash", bin.resolve("virtgate-agent").toString());
+        pb.environment().remove("VIRTGATE_AGENT_APP_DIR");
+        pb.environment().put("JAVA", fakeJava.toString());
+        Process p = pb.redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(Files.readAllLines(recorded)).contains(usr.resolve("lib/virtgate-agent/quarkus-run.jar").toString());
+    }
+
+    @Test
+    void enrollRunsTheEnrollMainOnTheApplicationsClassPathWithoutQuarkus() throws Exception {
+        List<String> args = launch(Map.of(), "enroll", "--help");
+        assertThat(args).contains("-cp", app + "/app/*:" + app + "/lib/main/*", "dev.virtgate.agent.enroll.EnrollCommand")
+                .doesNotContain("-jar");
+        assertThat(args.subList(args.size() - 2, args.size())).containsExactly("dev.virtgate.agent.enroll.EnrollCommand", "--help");
+    }
+
+    @Test
     void anEmptyArchiveSettingTurnsCdsOff() throws Exception {
         Files.writeString(archive, "archive");
         age(jar, 60);
