@@ -46,12 +46,28 @@ class UnitFileTest {
     }
 
     @Test
+    void novasDropInDirectoryIsWritableWhereItExists() throws IOException {
+        String dropIn = TestAgents.config(Map.of("host-id", "h1", "cluster-id", "c", "fqdn", "h1.example.org",
+                "management-address", "192.0.2.1")).nova().dropIn();
+        assertThat(optionalReadWritePaths()).containsExactly("-" + dropIn.substring(0, dropIn.lastIndexOf('/')));
+    }
+
+    @Test
     void theUnitIsHardenedAndRestartsOnFailure() throws IOException {
         assertThat(Files.readAllLines(UNIT)).contains("ProtectSystem=strict", "NoNewPrivileges=yes",
                 "Restart=on-failure", "PrivateTmp=yes", "ProtectHome=yes", "EnvironmentFile=/etc/virtgate/agent.env");
     }
 
     private static List<String> readWritePaths() throws IOException {
+        return allReadWritePaths().stream().filter(p -> !p.startsWith("-")).toList();
+    }
+
+    /** Paths with systemd's "-" prefix: writable where they exist, no error where they do not. */
+    private static List<String> optionalReadWritePaths() throws IOException {
+        return allReadWritePaths().stream().filter(p -> p.startsWith("-")).toList();
+    }
+
+    private static List<String> allReadWritePaths() throws IOException {
         return Files.readAllLines(UNIT).stream().filter(l -> l.startsWith("ReadWritePaths="))
                 .flatMap(l -> Arrays.stream(l.substring("ReadWritePaths=".length()).trim().split("\\s+"))).toList();
     }
