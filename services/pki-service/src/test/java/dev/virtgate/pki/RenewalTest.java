@@ -16,15 +16,21 @@ import dev.virtgate.pki.support.Certs;
 import dev.virtgate.pki.support.Fixtures;
 import dev.virtgate.pki.support.PkiState;
 import dev.virtgate.pki.support.TestBus;
+import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.inject.Inject;
+import jakarta.persistence.LockModeType;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 @QuarkusTest
 @QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
@@ -34,6 +40,47 @@ class RenewalTest {
 
     @Inject
     RenewalService renewal;
+
+    /**
+     * A sweep running while another holds a due certificate mid-transaction (the 1-second timer and
+     * a caller, or two instances) skips it instead of asking a second time; the row's next sweep asks once.
+     */
+    @Test
+    void aCertificateAnotherSweepHoldsIsSkippedNotAskedForTwice() throws Exception {
+        var host = IssuanceRestTest.newHost("race");
+        String serial = IssuanceRestTest.post(host).statusCode(201).extract().path("serial");
+        PkiState.run(() -> {
+            IssuedCertificate c = IssuedCertificate.findById(serial);
+            c.renewAfter = Instant.now().minusSeconds(1);
+        });
+        CountDownLatch locked = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> other = CompletableFuture.runAsync(() -> QuarkusTransaction.requiringNew().run(() -> {
+            IssuedCertificate.findById(serial, LockModeType.PESSIMISTIC_WRITE); // another sweep, mid-transaction
+            locked.countDown();
+            try {
+                release.await(60, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }));
+        assertThat(locked.await(30, TimeUnit.SECONDS)).isTrue();
+        try {
+            // (the 2-second timer may have asked before the row was held: then there is nothing left to ask)
+            int before = PkiState.outbox(CertRenewalRequested.class, host.id()).size();
+            assertTimeoutPreemptively(Duration.ofSeconds(20), () -> renewal.requestDue(), "the sweep waited for the held row");
+            assertThat(PkiState.outbox(CertRenewalRequested.class, host.id())).as("held by the other sweep")
+                    .hasSize(before);
+        } finally {
+            release.countDown();
+            other.join();
+        }
+        Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+            renewal.requestDue(); // the timer may have asked already: either way, once
+            return PkiState.outbox(CertRenewalRequested.class, host.id()).size() == 1;
+        });
+        assertThat(PkiState.outbox(CertRenewalRequested.class, host.id())).hasSize(1);
+    }
 
     @Test
     void pastTwoThirdsOfLifeARenewalIsRequestedAndAPossessionSignedCsrRenewsWithOverlap() throws Exception {

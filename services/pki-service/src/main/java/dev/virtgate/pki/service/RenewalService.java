@@ -13,7 +13,9 @@ import dev.virtgate.support.error.UnavailableException;
 import dev.virtgate.support.outbox.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import io.quarkus.hibernate.orm.panache.PanacheQuery;
 import jakarta.persistence.LockModeType;
+import org.hibernate.Timeouts;
 import jakarta.transaction.Transactional;
 import org.jboss.logging.Logger;
 
@@ -54,9 +56,9 @@ public class RenewalService {
     @Transactional
     public int requestDue() {
         Instant now = Instant.now();
-        List<IssuedCertificate> due = IssuedCertificate.list("renewAfter <= ?1 and renewalRequestedAt is null "
+        List<IssuedCertificate> due = lockedOrSkipped(IssuedCertificate.find("renewAfter <= ?1 and renewalRequestedAt is null "
                 + "and revokedAt is null and supersededBy is null and notAfter > ?1 and hostId not like ?2", now,
-                NOT_A_HOST);
+                NOT_A_HOST));
         due.forEach(cert -> request(cert, LIFETIME, now));
         return due.size();
     }
@@ -65,11 +67,21 @@ public class RenewalService {
     @Transactional
     public int requestReissueUnder(CaCertificate current) {
         Instant now = Instant.now();
-        List<IssuedCertificate> old = IssuedCertificate.list("caId <> ?1 and revokedAt is null and supersededBy is null "
-                + "and notAfter > ?2 and (renewalReason is null or renewalReason <> ?3) and hostId not like ?4",
-                current.id, now, CA_ROTATION, NOT_A_HOST);
+        List<IssuedCertificate> old = lockedOrSkipped(IssuedCertificate.find("caId <> ?1 and revokedAt is null "
+                + "and supersededBy is null and notAfter > ?2 and (renewalReason is null or renewalReason <> ?3) "
+                + "and hostId not like ?4", current.id, now, CA_ROTATION, NOT_A_HOST));
         old.forEach(cert -> request(cert, CA_ROTATION, now));
         return old.size();
+    }
+
+    /**
+     * Rows another transaction is asking about right now are skipped, not waited for: two sweeps at
+     * once (the timer and a caller, or two instances) each ask for a certificate once, never twice.
+     * Once that transaction commits, the marks it set exclude the rows from the next sweep.
+     */
+    private static List<IssuedCertificate> lockedOrSkipped(PanacheQuery<IssuedCertificate> query) {
+        return query.withLock(LockModeType.PESSIMISTIC_WRITE)
+                .withHint("jakarta.persistence.lock.timeout", Timeouts.SKIP_LOCKED_MILLI).list();
     }
 
     private void request(IssuedCertificate cert, String reason, Instant now) {
