@@ -21,6 +21,9 @@
 #      VIRTGATE_BENCH_MODES   the modes, in order (default: all above with _P2 and _P4 for TLS_NATIVE,
 #                             _P2 for PLAIN_TCP); PLAIN_TCP is always measured (the ratios' base)
 #      VIRTGATE_LAB_VIRT_TYPE qemu (TCG, default) | kvm | auto
+#      VIRTGATE_BENCH_PROFILE 1 = also a CPU profile of each mode's last migration: CPU seconds per
+#                             thread (QEMU names them: live_migration, multifdsend_N, CPU 0/TCG, ...)
+#                             of the QEMU and libvirtd processes of both lab hosts, source and destination
 set -euo pipefail
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -67,13 +70,16 @@ migrate_once() {   # migrate_once MODE : prints "wall_s job_ms transfer_s mibps 
   dst=$([[ $src == "$H1" ]] && echo $H2 || echo $H1)
   read -r scheme flags <<< "$(mode_args "$mode")"
   c0=$("$GUEST" counter "$src" "$DOM" 2>/dev/null)
+  profile_start "$src"
   t0=$(now)
   # shellcheck disable=SC2086
   if ! in_host "$src" virsh -q -c qemu:///system migrate --live --p2p --persistent --undefinesource $flags \
         "$DOM" "$scheme://$(fqdn "$dst")/system" >&2; then
+    profile_stop "$mode"
     printf '   FAIL: %s %s->%s: migration failed\n' "$mode" "$src" "$dst" >&2; return 1
   fi
   wall=$(elapsed "$t0")
+  profile_stop "$mode ($src->$dst, ${wall} s)"
   WHERE=$dst
   c1=$("$GUEST" counter "$dst" "$DOM" 2>/dev/null || echo 0)
   if (( c1 <= c0 )); then printf '   FAIL: %s: counter %s -> %s (memory not carried)\n' "$mode" "$c0" "$c1" >&2; return 1; fi
@@ -84,6 +90,40 @@ migrate_once() {   # migrate_once MODE : prints "wall_s job_ms transfer_s mibps 
       -v d="$(field 'Total downtime' "$info" | awk '{ print $1 }')" \
       'BEGIN { printf "%s %s %.3f %.1f %s %.1f\n", w, j, (b > 0 ? m / b : 0), b, d, m }'
   printf '   %-14s %s->%s wall %s s, counter %s -> %s, %.1f MiB at %s MiB/s\n' "$mode" "$src" "$dst" "$wall" "$c0" "$c1" "$mem" "$bw" >&2
+}
+
+# ---- optional CPU profile: /proc per-thread utime+stime of the lab hosts' qemu and libvirtd ----
+PROFILES=()
+lab_threads() {   # lab_threads SRC_HOST : "side pid tid ticks comm" for every thread of the two lab hosts
+  local src_ns p ns comm
+  src_ns=$(readlink "/proc/$(holder_pid "$1")/ns/net")
+  for p in $(pgrep -f '^/usr/bin/qemu-system|^libvirtd '); do
+    ns=$(readlink "/proc/$p/ns/net" 2>/dev/null) || continue
+    [[ " ${LAB_NETNS[*]} " == *" $ns "* ]] || continue
+    comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
+    # fields after the ")" of stat: 14th/15th of the line are utime/stime
+    awk -v side="$([[ $ns == "$src_ns" ]] && echo src || echo dst)" -v pid="$p" -v proc="${comm%%-*}" '
+      { sub(/^.*\) /, ""); split($0, f, " "); tid = FILENAME; sub(/^.*task\//, "", tid); sub(/\/stat$/, "", tid)
+        c = FILENAME; sub(/stat$/, "comm", c); getline name < c; close(c); gsub(/ /, "_", name)
+        print side, pid, tid, f[12] + f[13], proc ":" name }' /proc/"$p"/task/*/stat 2>/dev/null
+  done
+}
+profile_start() {   # profile_start SRC_HOST : samples every 0.2 s into $LAB_STATE/profile until profile_stop
+  [[ ${VIRTGATE_BENCH_PROFILE:-0} == 1 ]] || return 0
+  lab_threads "$1" | sed 's/^/0 /' > "$LAB_STATE/profile"
+  ( while :; do lab_threads "$1" | sed 's/^/1 /' >> "$LAB_STATE/profile"; sleep 0.2; done ) &
+  PROFILER=$!
+}
+profile_stop() {   # profile_stop MODE : CPU seconds per process:thread and side, largest first
+  [[ ${VIRTGATE_BENCH_PROFILE:-0} == 1 ]] || return 0
+  kill "$PROFILER" 2>/dev/null || true; wait "$PROFILER" 2>/dev/null || true
+  local hz; hz=$(getconf CLK_TCK)
+  PROFILES+=("$1: $(awk -v hz="$hz" '
+      $1 == 0 { base[$3 " " $4] = $5; next }
+      { k = $3 " " $4; last[k] = $5; name[k] = $2 " " $6 }
+      END { for (k in last) { d = last[k] - base[k]; if (d > 0) sum[name[k]] += d }
+            for (n in sum) printf "%s %.2f\n", n, sum[n] / hz }' "$LAB_STATE/profile" \
+    | sort -k3 -g -r | head -8 | awk '{ printf "%s%s %s %ss", (NR > 1 ? ", " : ""), $1, $2, $3 }')")
 }
 
 ROWS=()
@@ -137,6 +177,7 @@ main() {
   setup_sasl
   lockdown_conf $H1; lockdown_conf $H2
   "$LAB" libvirtd $H1 restart; "$LAB" libvirtd $H2 restart
+  LAB_NETNS=("$(readlink "/proc/$(holder_pid $H1)/ns/net")" "$(readlink "/proc/$(holder_pid $H2)/ns/net")")
   ok "TLS (lab CA, ECDSA P-256) + SASL digest-md5 on both hosts"
   for spec in $GUESTS; do
     [[ $spec =~ ^([0-9]+):([01])$ ]] || die "VIRTGATE_BENCH_GUESTS entries are MiB:fill (got $spec)"
@@ -152,6 +193,11 @@ main() {
     echo
     echo "wall = virsh migrate; job = libvirt Time elapsed (incl. QEMU start on the destination); transfer = Memory processed / Memory bandwidth;"
     echo "MiB/s = QEMU Memory bandwidth; a zero guest sends almost only zero-page markers, so its MiB/s says little. PLAIN_TCP sends memory in clear: lab only."
+    if (( ${#PROFILES[@]} > 0 )); then
+      echo
+      echo "CPU seconds per process:thread during each migration (source and destination host), largest first:"
+      printf -- '- %s\n' "${PROFILES[@]}"
+    fi
   )
   echo "$table"
   [[ -z ${VIRTGATE_BENCH_OUT:-} ]] || echo "$table" > "$VIRTGATE_BENCH_OUT"
