@@ -130,8 +130,8 @@ class MigrationApiTest {
         Fleet.viewer().body(Fleet.migration("vm-par", a, b)).post("/v1/migrations/plan").then().statusCode(200)
                 .body("mode", is("TLS_NATIVE"))
                 .body("flags", contains("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE", "TLS", "PARALLEL"))
-                .body("parameters.'parallel.connections'", is("2"))
-                .body("reasons", hasItem("2 parallel TLS connections carry the memory (multifd), both hosts run it;"
+                .body("parameters.'parallel.connections'", is("8"))
+                .body("reasons", hasItem("8 parallel TLS connections carry the memory (multifd), both hosts run it;"
                         + " default, no parallelConnections in the cluster policy"));
         Fleet.viewer().body(Fleet.migration("vm-par", a, old)).post("/v1/migrations/plan").then().statusCode(200)
                 .body("mode", is("TLS_NATIVE")).body("flags", not(hasItem("PARALLEL")))

@@ -25,11 +25,12 @@ import java.util.Map;
 public final class Negotiator {
     static final List<String> BASE_FLAGS = List.of("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE");
     /**
-     * Memory connections of a parallel TLS_NATIVE migration when the cluster policy names none. Two:
-     * on the 2-core lab pair every connection's TLS costs a QEMU thread, and more connections than
-     * cores added nothing (deploy/lab/bench-modes.sh, docs in migration-service's README).
+     * Memory connections of a parallel TLS_NATIVE migration when the cluster policy names none. Eight:
+     * on the lab pair (QEMU 7.2, 2 cores) encrypted throughput rose with connections up to 8 and no
+     * further (2: 0.18-0.46 of clear text, 4: 0.36-0.44, 8: 0.44-0.61, 16: 0.60), because QEMU 7.2's
+     * migration thread spins looking for a free channel when there are few (deploy/lab/README.md).
      */
-    public static final int DEFAULT_PARALLEL_CONNECTIONS = 2;
+    public static final int DEFAULT_PARALLEL_CONNECTIONS = 8;
     static final String NOT_IN_TUNNEL = "one connection: libvirt runs no parallel migration inside its tunnel";
 
     private final Duration postureMaxAge;

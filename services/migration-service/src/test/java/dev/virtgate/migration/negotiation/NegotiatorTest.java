@@ -160,17 +160,17 @@ class NegotiatorTest {
         assertThat(plan.parameters()).containsEntry("parallel.connections",
                 Integer.toString(Negotiator.DEFAULT_PARALLEL_CONNECTIONS)).containsEntry("migrate_uri", "tcp://10.78.0.2")
                 .containsEntry("tls.destination", "b.lab.test").containsEntry("bandwidth", "500");
-        assertThat(plan.reasons()).contains("2 parallel TLS connections carry the memory (multifd), both hosts run it;"
-                + " default, no parallelConnections in the cluster policy");
+        assertThat(plan.reasons()).contains(Negotiator.DEFAULT_PARALLEL_CONNECTIONS + " parallel TLS connections carry"
+                + " the memory (multifd), both hosts run it; default, no parallelConnections in the cluster policy");
     }
 
     @Test
     void theClusterPolicyNamesTheConnectionsAndOneMeansASingleStream() {
-        MigrationPlan eight = negotiator.negotiate(ready("a", true, true, null), ready("b", true, true, null),
-                new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, 8), NOW, null);
-        assertThat(eight.flags()).contains("TLS", "PARALLEL");
-        assertThat(eight.parameters()).containsEntry("parallel.connections", "8");
-        assertThat(eight.reasons()).contains("8 parallel TLS connections carry the memory (multifd), both hosts run"
+        MigrationPlan three = negotiator.negotiate(ready("a", true, true, null), ready("b", true, true, null),
+                new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, 3), NOW, null);
+        assertThat(three.flags()).contains("TLS", "PARALLEL");
+        assertThat(three.parameters()).containsEntry("parallel.connections", "3");
+        assertThat(three.reasons()).contains("3 parallel TLS connections carry the memory (multifd), both hosts run"
                 + " it; cluster policy sets parallelConnections");
 
         MigrationPlan one = negotiator.negotiate(ready("a", true, true, null), ready("b", true, true, null),
