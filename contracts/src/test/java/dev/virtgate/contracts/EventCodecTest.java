@@ -41,6 +41,20 @@ class EventCodecTest {
         assertEquals(event, CODEC.decode(type.ceType(), json));
     }
 
+    /** An agent from before {@code multifdTls} leaves it out: still valid, and read as false. */
+    @Test
+    void capabilitiesWithoutMultifdTlsAreValidAndMeanNoParallelTls() throws Exception {
+        HostEnrolled enrolled = (HostEnrolled) SampleEvents.all().stream().filter(HostEnrolled.class::isInstance)
+                .findFirst().orElseThrow();
+        assertTrue(enrolled.capabilities().multifdTls());
+        ObjectNode tree = (ObjectNode) CODEC.mapper().readTree(CODEC.encode(enrolled));
+        ((ObjectNode) tree.get("capabilities")).remove("multifdTls");
+        HostEnrolled old = (HostEnrolled) CODEC.decode(EventType.HOST_ENROLLED.ceType(),
+                CODEC.mapper().writeValueAsBytes(tree));
+        assertFalse(old.capabilities().multifdTls());
+        assertEquals(enrolled.capabilities().hostUuid(), old.capabilities().hostUuid());
+    }
+
     @Test
     void aMissingRequiredFieldIsRejectedNamingTheField() throws Exception {
         ObjectNode tree = (ObjectNode) CODEC.mapper().readTree(CODEC.encode(SampleEvents.all().get(0)));

@@ -17,7 +17,7 @@ final class SampleEvents {
 
     static List<Event> all() {
         HostCapabilities caps = new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256", "digest-md5"),
-                List.of("tcp:16509", "tls:16514"), "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11", "0.1.0");
+                List.of("tcp:16509", "tls:16514"), "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11", "0.1.0", true);
         return List.of(
                 new HostRegistered("h1", "cluster-a", "h1.lab.virtgate.test", List.of("h1.lab.virtgate.test", "h1"),
                         List.of("10.77.0.1"), List.of("10.78.0.1", "fd00::1"), "MCowBQYDK2VwAyEA" + "a".repeat(43), T),
@@ -35,8 +35,9 @@ final class SampleEvents {
                 new CredentialRotated("cluster-a", "rot-1", "virtgate-v8", 8, "virtgate/clusters/cluster-a/libvirt-sasl", 8,
                         CredentialPhase.STAGED, "virtgate-v7", 7, List.of("virtgate-v7", "virtgate-v8")),
                 new MigrationRequested("m-1", "guest1", "cluster-a", "h1", "h2", "qemu+tls://h2.lab.virtgate.test/system",
-                        List.of("LIVE", "PEER2PEER", "TLS"), MigrationParameters.none()
+                        List.of("LIVE", "PEER2PEER", "TLS", "PARALLEL"), MigrationParameters.none()
                                 .with(MigrationParameter.MIGRATE_URI, "tcp://10.78.0.2")
+                                .with(MigrationParameter.PARALLEL_CONNECTIONS, 2)
                                 .with(MigrationParameter.TLS_DESTINATION, "h2.lab.virtgate.test")
                                 .with(MigrationParameter.BANDWIDTH, 500).toWire(),
                         MigrationMode.TLS_NATIVE, List.of("both hosts TLS-ready"), "alice", T, T.plusSeconds(300),

@@ -2,7 +2,12 @@ package dev.virtgate.contracts.events;
 
 import java.util.List;
 
-/** What the agent discovered from its running libvirtd. */
+/**
+ * What the agent discovered from its running libvirtd.
+ *
+ * @param multifdTls libvirt and QEMU can run a parallel (multifd) migration with QEMU native TLS on
+ *                   every connection; absent (agents older than the field) reads as false
+ */
 public record HostCapabilities(
         String libvirtVersion,
         String qemuVersion,
@@ -11,5 +16,14 @@ public record HostCapabilities(
         List<String> saslMechanisms,
         List<String> listeners,
         String hostUuid,
-        String agentVersion) {
+        String agentVersion,
+        boolean multifdTls) {
+
+    /** As an agent that does not report {@code multifdTls} (older agents) describes its host. */
+    public HostCapabilities(String libvirtVersion, String qemuVersion, boolean nativeTlsMigration,
+            boolean tlsReloadSupported, List<String> saslMechanisms, List<String> listeners, String hostUuid,
+            String agentVersion) {
+        this(libvirtVersion, qemuVersion, nativeTlsMigration, tlsReloadSupported, saslMechanisms, listeners, hostUuid,
+                agentVersion, false);
+    }
 }

@@ -64,7 +64,12 @@ public final class Fleet {
 
     /** Enrolment, certificate and a passing posture report, each signed by its producer: the host becomes TLS-ready. */
     public static void makeTlsReady(Host host, boolean nativeTls) {
-        Bus.publish(host.agent().enrolled(host.token(), caps(nativeTls)));
+        makeTlsReady(host, nativeTls, false);
+    }
+
+    /** Like {@link #makeTlsReady(Host, boolean)}; {@code multifdTls}: the agent reports parallel migration with TLS. */
+    public static void makeTlsReady(Host host, boolean nativeTls, boolean multifdTls) {
+        Bus.publish(host.agent().enrolled(host.token(), caps(nativeTls, multifdTls)));
         Bus.publish(TestTrust.pki(), host.agent().certIssued("ENROLLMENT"));
         configured(host, host.agent().serial(), true, true, nativeTls, CheckStatus.PASS);
         awaitTlsReady(host, true);
@@ -109,9 +114,14 @@ public final class Fleet {
                         .<Boolean>path("tlsReady") == ready);
     }
 
+    /** An agent from before multifdTls (it reports none). */
     static HostCapabilities caps(boolean nativeTls) {
+        return caps(nativeTls, false);
+    }
+
+    static HostCapabilities caps(boolean nativeTls, boolean multifdTls) {
         return new HostCapabilities("9.0.0", "7.2.0", nativeTls, true, List.of("scram-sha-256", "digest-md5"),
-                List.of("tcp:16509", "tls:16514"), "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11", "0.1.0");
+                List.of("tcp:16509", "tls:16514"), "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11", "0.1.0", multifdTls);
     }
 
     public static Map<String, Object> migration(String vm, Host source, Host destination) {

@@ -118,6 +118,41 @@ class MigrationApiTest {
         Fleet.operator().body(Fleet.migration("vm-track", b, a)).post("/v1/migrations").then().statusCode(202);
     }
 
+    /** Both agents report multifd with TLS: the signed command asks for PARALLEL with the policy's connections. */
+    @Test
+    void nativeTlsBetweenMultifdHostsIsParallel() throws Exception {
+        Fleet.Host a = Fleet.register("par-c");
+        Fleet.Host b = Fleet.register("par-c");
+        Fleet.Host old = Fleet.register("par-c");
+        Fleet.makeTlsReady(a, true, true);
+        Fleet.makeTlsReady(b, true, true);
+        Fleet.makeTlsReady(old, true, false);
+        Fleet.viewer().body(Fleet.migration("vm-par", a, b)).post("/v1/migrations/plan").then().statusCode(200)
+                .body("mode", is("TLS_NATIVE"))
+                .body("flags", contains("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE", "TLS", "PARALLEL"))
+                .body("parameters.'parallel.connections'", is("8"))
+                .body("reasons", hasItem("8 parallel TLS connections carry the memory (multifd), both hosts run it;"
+                        + " default, no parallelConnections in the cluster policy"));
+        Fleet.viewer().body(Fleet.migration("vm-par", a, old)).post("/v1/migrations/plan").then().statusCode(200)
+                .body("mode", is("TLS_NATIVE")).body("flags", not(hasItem("PARALLEL")))
+                .body("parameters", not(org.hamcrest.Matchers.hasKey("parallel.connections")))
+                .body("reasons", hasItem("one TLS connection: destination does not run parallel (multifd) migration"
+                        + " with TLS (libvirt and QEMU 5.2 or later)"));
+
+        Fleet.operator().body(Map.of("mode", "REQUIRE_TLS", "parallelConnections", 4)).put("/v1/clusters/par-c/policy")
+                .then().statusCode(200);
+        String id = Fleet.operator().body(Fleet.migration("vm-par", a, b)).post("/v1/migrations").then()
+                .statusCode(202).body("mode", is("TLS_NATIVE")).extract().path("id");
+        MigrationRequested command = Bus.decode(awaitCommand(id, "virtgate.migration.requested.v1"),
+                MigrationRequested.class);
+        assertThat(command.flags()).containsExactly("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE", "TLS",
+                "PARALLEL");
+        assertThat(command.parameters()).containsEntry("parallel.connections", "4");
+        assertThat(command.reasons()).contains("4 parallel TLS connections carry the memory (multifd), both hosts run"
+                + " it; cluster policy sets parallelConnections");
+        assertThat(Signatures.verify(KEY, command.signingPayload(), command.signature())).isTrue();
+    }
+
     /** The command an agent gets for a host registered with a migration address carries libvirt's names. */
     @Test
     void nativeTlsOverTheMigrationNetworkSendsLibvirtsParameterNames() throws Exception {

@@ -46,7 +46,23 @@ class PolicyApiTest {
         Fleet.operator().body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/Bad_Id/policy").then().statusCode(400)
                 .body("invalidParams.name", hasItem("clusterId"));
         bad(Map.of("mode", "REQUIRE_TLS", "saslOnTls", "maybe"), 400, "saslOnTls");
+        bad(Map.of("mode", "REQUIRE_TLS", "parallelConnections", 0), 422, "parallelConnections");
+        bad(Map.of("mode", "REQUIRE_TLS", "parallelConnections", 17), 422, "parallelConnections");
+        bad(Map.of("mode", "REQUIRE_TLS", "parallelConnections", -3), 422, "parallelConnections");
         Fleet.viewer().get("/v1/clusters/pol-b/policy").then().body("mode", is("REQUIRE_TLS")).body("revision", is(0));
+    }
+
+    @Test
+    void parallelConnectionsAreKeptAndOptional() {
+        Fleet.viewer().get("/v1/clusters/pol-p/policy").then().body("parallelConnections", nullValue());
+        Fleet.operator().body(Map.of("mode", "REQUIRE_TLS", "parallelConnections", 4)).put("/v1/clusters/pol-p/policy")
+                .then().statusCode(200).body("parallelConnections", is(4));
+        Fleet.viewer().get("/v1/clusters/pol-p/policy").then().body("parallelConnections", is(4));
+        Fleet.operator().body(Map.of("mode", "REQUIRE_TLS", "parallelConnections", 17)).put("/v1/clusters/pol-p/policy")
+                .then().statusCode(422).body("detail", is("parallelConnections: must be from 1 to 16"));
+        Fleet.viewer().get("/v1/clusters/pol-p/policy").then().body("parallelConnections", is(4)).body("revision", is(1));
+        Fleet.operator().body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/pol-p/policy").then().statusCode(200)
+                .body("parallelConnections", nullValue());
     }
 
     static void bad(Map<String, Object> body, int status, String field) {

@@ -26,6 +26,14 @@ public final class CapabilityDiscovery {
     static final long NATIVE_TLS_LIBVIRT = 4_004_000L;
     static final long NATIVE_TLS_QEMU = 2_011_000L;
     static final long TLS_RELOAD_LIBVIRT = 6_002_000L;
+    /** libvirt 5.2.0 added VIR_MIGRATE_PARALLEL and VIR_MIGRATE_PARAM_PARALLEL_CONNECTIONS (multifd). */
+    static final long MULTIFD_LIBVIRT = 5_002_000L;
+    /**
+     * QEMU 5.2.0 is the first whose multifd channels speak TLS: "migration/tls: add tls support for
+     * multifd" (Chuan Zheng), merged with the migration pull of 2020-09-25; before it multifd ignored
+     * the tls-creds and libvirt's TLS + PARALLEL migration failed.
+     */
+    static final long MULTIFD_TLS_QEMU = 5_002_000L;
     private static final Map<String, List<String>> PLUGINS = Map.of(
             "digestmd5", List.of("DIGEST-MD5"),
             "scram", List.of("SCRAM-SHA-1", "SCRAM-SHA-256"),
@@ -58,7 +66,7 @@ public final class CapabilityDiscovery {
             }
             return new HostCapabilities(LibvirtClient.version(lib), LibvirtClient.version(qemu),
                     nativeTls(lib, qemu), lib >= TLS_RELOAD_LIBVIRT, saslMechanisms(paths.saslPluginDir),
-                    listeners(), uuid, agentVersion);
+                    listeners(), uuid, agentVersion, multifdTls(lib, qemu));
         } finally {
             c.close();
         }
@@ -66,6 +74,11 @@ public final class CapabilityDiscovery {
 
     public static boolean nativeTls(long libvirt, long qemu) {
         return libvirt >= NATIVE_TLS_LIBVIRT && qemu >= NATIVE_TLS_QEMU;
+    }
+
+    /** Parallel (multifd) migration with QEMU native TLS on every connection; needs native TLS too. */
+    public static boolean multifdTls(long libvirt, long qemu) {
+        return nativeTls(libvirt, qemu) && libvirt >= MULTIFD_LIBVIRT && qemu >= MULTIFD_TLS_QEMU;
     }
 
     public static List<String> saslMechanisms(Path pluginDir) {

@@ -92,6 +92,22 @@ public class MigrationRunner {
         return out.toArray(TypedParameter[]::new);
     }
 
+    /**
+     * Refuses, before libvirt is called, the combinations libvirt would refuse: PARALLEL (multifd runs
+     * over QEMU's own connections) with TUNNELLED (the memory inside libvirtd's connection), and a
+     * {@code parallel.connections} without PARALLEL.
+     */
+    public static void checkCombination(int flags, Map<String, String> params) {
+        boolean parallel = (flags & Domain.MigrateFlags.PARALLEL) != 0;
+        if (parallel && (flags & Domain.MigrateFlags.TUNNELED) != 0) {
+            throw new IllegalArgumentException("migration flag PARALLEL cannot be combined with TUNNELLED");
+        }
+        if (!parallel && params.containsKey(MigrationParameter.PARALLEL_CONNECTIONS.libvirtName())) {
+            throw new IllegalArgumentException("migration parameter "
+                    + MigrationParameter.PARALLEL_CONNECTIONS.libvirtName() + " needs the PARALLEL flag");
+        }
+    }
+
     private static TypedParameter typed(MigrationParameter p, String value) {
         return switch (p.type()) {
             case STRING -> new TypedStringParameter(p.libvirtName(), value);
@@ -115,6 +131,7 @@ public class MigrationRunner {
         try {
             flags = flags(r.flags());
             params = params(r.parameters());
+            checkCombination(flags, r.parameters());
         } catch (IllegalArgumentException e) {
             sink.publish(failed(r, e.getMessage(), null, null, false));
             return;

@@ -153,7 +153,7 @@ public class AgentService {
         reconciler.ensureHostUuid(found.hostUuid()); // the stable host_uuid the agent will keep writing
         HostEnrolled e = identity.enrollment(token, new HostCapabilities(found.libvirtVersion(), found.qemuVersion(),
                 found.nativeTlsMigration(), found.tlsReloadSupported(), found.saslMechanisms(), found.listeners(),
-                state.hostUuid, found.agentVersion()));
+                state.hostUuid, found.agentVersion(), found.multifdTls()));
         sink.publish(e);
         state.enrolled = true;
         state.caFingerprint = pin;

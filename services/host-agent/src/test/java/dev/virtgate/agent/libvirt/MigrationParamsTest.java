@@ -7,6 +7,7 @@ import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationRequested;
 import dev.virtgate.contracts.migration.MigrationParameter;
 import org.junit.jupiter.api.Test;
+import org.libvirt.Domain;
 import org.libvirt.TypedParameter;
 
 import java.nio.file.Path;
@@ -101,6 +102,36 @@ class MigrationParamsTest {
     }
 
     @Test
+    void parallelReachesLibvirtAsVirMigrateParallelWithItsConnectionCount() {
+        assertThat(MigrationRunner.flags(List.of("LIVE", "PEER2PEER", "TLS", "PARALLEL")))
+                .isEqualTo(Domain.MigrateFlags.LIVE | Domain.MigrateFlags.PEER2PEER | Domain.MigrateFlags.TLS
+                        | Domain.MigrateFlags.PARALLEL);
+        TypedParameter[] params = MigrationRunner.params(Map.of("parallel.connections", "4"));
+        assertThat(params).singleElement().satisfies(p -> {
+            assertThat(p.field).isEqualTo("parallel.connections");
+            assertThat(p.getTypeAsString()).isEqualTo("VIR_TYPED_PARAM_INT");
+            assertThat(p.getValueAsString()).isEqualTo("4");
+        });
+        MigrationRunner.checkCombination(MigrationRunner.flags(List.of("LIVE", "TLS", "PARALLEL")),
+                Map.of("parallel.connections", "4"));
+    }
+
+    /** libvirt forbids multifd inside its tunnel; the agent refuses the command without calling it. */
+    @Test
+    void parallelWithTunnelledIsRefusedBeforeLibvirtIsCalled() {
+        List<Event> published = new ArrayList<>();
+        MigrationRunner runner = new MigrationRunner("qemu+tcp://127.0.0.1:1/system", "h1", published::add,
+                new ReentrantReadWriteLock());
+        runner.start(command(List.of("LIVE", "PEER2PEER", "TUNNELLED", "PARALLEL"), Map.of("parallel.connections", "2")));
+        runner.start(command(List.of("LIVE", "PEER2PEER", "TLS"), Map.of("parallel.connections", "2")));
+
+        assertThat(published).extracting(e -> ((MigrationFailed) e).reason()).containsExactly(
+                "migration flag PARALLEL cannot be combined with TUNNELLED",
+                "migration parameter parallel.connections needs the PARALLEL flag");
+        assertThat(runner.runningCount()).isZero();
+    }
+
+    @Test
     void probesNameTheirOwnAuthFile() {
         assertThat(LibvirtClient.withAuthFile("qemu+tcp://h:16509/system", Path.of("/s/p/a.conf")))
                 .isEqualTo("qemu+tcp://h:16509/system?authfile=/s/p/a.conf");
@@ -109,9 +140,13 @@ class MigrationParamsTest {
     }
 
     private static MigrationRequested command(Map<String, String> parameters) {
+        return command(List.of("LIVE", "PEER2PEER", "TLS"), parameters);
+    }
+
+    private static MigrationRequested command(List<String> flags, Map<String, String> parameters) {
         Instant now = Instant.now();
         return new MigrationRequested("m-params", "vg-guest", "c1", "h1", "h2", "qemu+tls://h2.lab.virtgate.test/system",
-                List.of("LIVE", "PEER2PEER", "TLS"), parameters, MigrationMode.TLS_NATIVE, List.of("test"), "alice",
+                flags, parameters, MigrationMode.TLS_NATIVE, List.of("test"), "alice",
                 now, now.plusSeconds(300), "virtgate-migration-commands", "vault:v1:MEUCIQ==");
     }
 }

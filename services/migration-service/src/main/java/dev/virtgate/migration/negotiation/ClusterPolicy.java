@@ -3,10 +3,19 @@ package dev.virtgate.migration.negotiation;
 import dev.virtgate.contracts.events.PolicyMode;
 import java.time.Instant;
 
-/** A cluster's migration policy; {@code windowExpiresAt} is set only for {@link PolicyMode#UPGRADE_WINDOW}. */
-public record ClusterPolicy(PolicyMode mode, Instant windowExpiresAt) {
+/**
+ * A cluster's migration policy; {@code windowExpiresAt} is set only for {@link PolicyMode#UPGRADE_WINDOW}.
+ *
+ * @param parallelConnections memory connections of a TLS_NATIVE migration between hosts that both run
+ *                            multifd with TLS (1 to 16; 1 = a single stream); null: the negotiator's default
+ */
+public record ClusterPolicy(PolicyMode mode, Instant windowExpiresAt, Integer parallelConnections) {
 
     public static final ClusterPolicy DEFAULT = new ClusterPolicy(PolicyMode.REQUIRE_TLS, null);
+
+    public ClusterPolicy(PolicyMode mode, Instant windowExpiresAt) {
+        this(mode, windowExpiresAt, null);
+    }
 
     public boolean windowOpen(Instant now) {
         return mode.windowOpen(windowExpiresAt, now);

@@ -10,6 +10,7 @@ import java.time.Instant;
  * @param appliedCertSerial  serial the agent says libvirtd runs with (HostConfigured)
  * @param postureAllPass     every self-probe of the latest report passed
  * @param nativeTlsMigration QEMU can encrypt the migration stream itself
+ * @param multifdTls         libvirt and QEMU run parallel (multifd) migration with TLS (HostEnrolled)
  * @param previousCert       the certificate the current one replaced, while libvirtd may still run it
  */
 public record HostState(
@@ -25,6 +26,7 @@ public record HostState(
         boolean tlsListening,
         boolean saslListening,
         boolean nativeTlsMigration,
+        boolean multifdTls,
         Integer credentialVersion,
         Boolean postureAllPass,
         String failedCheck,

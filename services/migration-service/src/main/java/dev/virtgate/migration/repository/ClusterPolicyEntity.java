@@ -38,6 +38,9 @@ public class ClusterPolicyEntity extends PanacheEntityBase {
     /** Bumped by every change, carried by ClusterPolicyChanged; null: 0 (never published). */
     public Long revision;
 
+    /** Memory connections of a parallel TLS_NATIVE migration (1 to 16); null: the negotiator's default. */
+    public Integer parallelConnections;
+
     @Column(nullable = false, length = 256)
     public String updatedBy;
 
@@ -45,7 +48,7 @@ public class ClusterPolicyEntity extends PanacheEntityBase {
     public Instant updatedAt;
 
     public ClusterPolicy toPolicy() {
-        return new ClusterPolicy(mode, windowExpiresAt);
+        return new ClusterPolicy(mode, windowExpiresAt, parallelConnections);
     }
 
     public boolean saslOnTlsOrDefault() {

@@ -87,6 +87,8 @@ public class HostEntity extends PanacheEntityBase {
     public boolean tlsListening;
     public boolean saslListening;
     public boolean nativeTlsMigration;
+    /** HostCapabilities.multifdTls of the latest HostEnrolled: parallel migration with TLS. */
+    public boolean multifdTls;
 
     /** PostureCheck list of the latest HostConfigured, as JSON. */
     @Column(columnDefinition = "text")

@@ -51,8 +51,8 @@ public class ClusterPolicyResource {
                     + "open or close libvirtd's TCP port and layer SASL (SCRAM-SHA-256) on TLS as it says. "
                     + "saslOnTls defaults to true.")
     @APIResponse(responseCode = "200", description = "The policy now in force")
-    @APIResponse(responseCode = "422", description = "windowExpiresAt missing, past, or given for another mode; "
-            + "nothing stored or sent", content = @Content(mediaType = "application/problem+json"))
+    @APIResponse(responseCode = "422", description = "windowExpiresAt missing, past, or given for another mode, "
+            + "or parallelConnections outside 1 to 16; nothing stored or sent", content = @Content(mediaType = "application/problem+json"))
     public PolicyView put(@PathParam("clusterId") @Pattern(regexp = RegisterHostRequest.ID,
             message = RegisterHostRequest.ID_RULE) String clusterId, @Valid @NotNull PolicyRequest request) {
         AuditEntry entry = AuditEntry.of(AuditActions.POLICY_SET, clusterId).cluster(clusterId)

@@ -16,6 +16,9 @@ public record PolicyView(
         boolean saslOnTls,
         @Schema(description = "Revision of the last ClusterPolicyChanged sent to the agents; 0 before the first")
         long revision,
+        @Schema(description = "Memory connections of a parallel TLS_NATIVE migration; absent: the negotiator's "
+                + "default")
+        Integer parallelConnections,
         String updatedBy,
         Instant updatedAt) {
 }

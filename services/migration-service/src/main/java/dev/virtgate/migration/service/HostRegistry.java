@@ -141,7 +141,7 @@ public class HostRegistry {
     public static HostState state(HostEntity h) {
         return new HostState(h.id, h.clusterId, h.fqdn, h.migrationAddress(), h.certSerial, h.certNotBefore,
                 h.certNotAfter, h.certRevokedAt, h.appliedCertSerial, h.tlsListening, h.saslListening,
-                h.nativeTlsMigration, h.credentialVersion, h.postureAllPass, h.failedCheck, h.probedAt,
+                h.nativeTlsMigration, h.multifdTls, h.credentialVersion, h.postureAllPass, h.failedCheck, h.probedAt,
                 h.previousCertSerial == null ? null : new HostState.PreviousCertificate(h.previousCertSerial,
                         h.previousCertNotAfter, h.previousCertRevokedAt));
     }

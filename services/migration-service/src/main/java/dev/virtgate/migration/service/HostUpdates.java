@@ -75,6 +75,7 @@ public class HostUpdates {
             host.enrolledAt = Instant.now();
         }
         host.capabilitiesJson = JSON.valueToTree(event.capabilities()).toString();
+        host.multifdTls = event.capabilities() != null && event.capabilities().multifdTls();
         if (host.probedAt == null && event.capabilities() != null) {
             host.nativeTlsMigration = event.capabilities().nativeTlsMigration();
         }

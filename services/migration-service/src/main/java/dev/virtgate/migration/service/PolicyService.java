@@ -42,7 +42,7 @@ public class PolicyService {
         ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId);
         Instant now = Instant.now();
         if (entity == null) {
-            return new PolicyView(clusterId, PolicyMode.REQUIRE_TLS, null, false, true, 0, null, null);
+            return new PolicyView(clusterId, PolicyMode.REQUIRE_TLS, null, false, true, 0, null, null, null);
         }
         return view(entity, now);
     }
@@ -62,6 +62,12 @@ public class PolicyService {
         } else if (request.windowExpiresAt() != null) {
             throw InvalidInputException.unprocessable("windowExpiresAt", "only an UPGRADE_WINDOW has an expiry");
         }
+        Integer connections = request.parallelConnections();
+        if (connections != null && (connections < PolicyRequest.MIN_PARALLEL_CONNECTIONS
+                || connections > PolicyRequest.MAX_PARALLEL_CONNECTIONS)) {
+            throw InvalidInputException.unprocessable("parallelConnections", "must be from "
+                    + PolicyRequest.MIN_PARALLEL_CONNECTIONS + " to " + PolicyRequest.MAX_PARALLEL_CONNECTIONS);
+        }
         ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId, LockModeType.PESSIMISTIC_WRITE);
         if (entity == null) {
             entity = new ClusterPolicyEntity();
@@ -71,6 +77,7 @@ public class PolicyService {
         entity.windowExpiresAt = request.windowExpiresAt() == null ? null
                 : request.windowExpiresAt().truncatedTo(ChronoUnit.MICROS);
         entity.saslOnTls = request.saslOnTlsOrDefault();
+        entity.parallelConnections = connections;
         entity.revision = entity.revisionOrZero() + 1;
         entity.updatedBy = requestedBy;
         entity.updatedAt = now;
@@ -78,7 +85,8 @@ public class PolicyService {
         outbox.write(entity.toEvent());
         String what = "policy=" + request.mode()
                 + (request.windowExpiresAt() == null ? "" : " until=" + request.windowExpiresAt())
-                + " saslOnTls=" + entity.saslOnTls + " revision=" + entity.revision;
+                + " saslOnTls=" + entity.saslOnTls
+                + (connections == null ? "" : " parallelConnections=" + connections) + " revision=" + entity.revision;
         audit.accepted(AuditEntry.of(AuditActions.POLICY_SET, clusterId).cluster(clusterId).detail(what)
                 .warn(request.mode() == PolicyMode.UPGRADE_WINDOW));
         return view(entity, now);
@@ -103,7 +111,8 @@ public class PolicyService {
 
     private static PolicyView view(ClusterPolicyEntity entity, Instant now) {
         return new PolicyView(entity.clusterId, entity.mode, entity.windowExpiresAt, entity.toPolicy().windowOpen(now),
-                entity.saslOnTlsOrDefault(), entity.revisionOrZero(), entity.updatedBy, entity.updatedAt);
+                entity.saslOnTlsOrDefault(), entity.revisionOrZero(), entity.parallelConnections, entity.updatedBy,
+                entity.updatedAt);
     }
 
     private static void checkId(String clusterId) {

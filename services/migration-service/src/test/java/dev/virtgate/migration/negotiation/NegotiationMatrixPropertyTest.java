@@ -50,6 +50,11 @@ class NegotiationMatrixPropertyTest {
         // every parameter is one libvirt knows under that name, with a value of its type: the agent accepts it
         assertThat(MigrationParameters.fromWire(plan.parameters()).toWire()).isEqualTo(plan.parameters());
         assertThat(MigrationParameter.libvirtNames()).containsAll(plan.parameters().keySet());
+        // libvirt refuses PARALLEL with TUNNELLED, and parallel.connections without PARALLEL
+        if (plan.flags().contains("TUNNELLED")) {
+            assertThat(plan.flags()).doesNotContain("PARALLEL");
+        }
+        assertThat(plan.parameters().containsKey("parallel.connections")).isEqualTo(plan.flags().contains("PARALLEL"));
     }
 
     @Property(tries = 5_000)
@@ -82,6 +87,14 @@ class NegotiationMatrixPropertyTest {
         switch (expected) {
             case TLS_NATIVE -> {
                 assertThat(plan.destinationUri()).isEqualTo("qemu+tls://" + destination.fqdn() + "/system");
+                boolean parallel = source.multifdTls() && destination.multifdTls()
+                        && !Integer.valueOf(1).equals(policy.parallelConnections());
+                assertThat(plan.flags().contains("PARALLEL")).isEqualTo(parallel);
+                if (parallel) {
+                    assertThat(plan.parameters()).containsEntry("parallel.connections", String.valueOf(
+                            policy.parallelConnections() == null ? Negotiator.DEFAULT_PARALLEL_CONNECTIONS
+                                    : policy.parallelConnections()));
+                }
                 assertThat(plan.flags()).contains("TLS").doesNotContain("TUNNELLED");
                 if (destination.migrationAddress() != null) {
                     assertThat(plan.parameters()).containsEntry("tls.destination", destination.fqdn())
@@ -92,18 +105,18 @@ class NegotiationMatrixPropertyTest {
             }
             case TLS_TUNNELLED -> {
                 assertThat(plan.destinationUri()).startsWith("qemu+tls://");
-                assertThat(plan.flags()).contains("TUNNELLED").doesNotContain("TLS");
+                assertThat(plan.flags()).contains("TUNNELLED").doesNotContain("TLS", "PARALLEL");
                 assertThat(plan.warning()).isFalse();
             }
             case SASL_TUNNELLED -> {
                 assertThat(plan.destinationUri()).isEqualTo("qemu+tcp://" + destination.fqdn() + "/system");
-                assertThat(plan.flags()).contains("TUNNELLED");
+                assertThat(plan.flags()).contains("TUNNELLED").doesNotContain("PARALLEL");
                 assertThat(plan.warning()).isTrue();
                 assertThat(plan.reasons()).anyMatch(r -> r.startsWith("WARNING"));
             }
             case INSECURE -> {
                 assertThat(plan.destinationUri()).startsWith("qemu+tcp://");
-                assertThat(plan.flags()).doesNotContain("TLS", "TUNNELLED");
+                assertThat(plan.flags()).doesNotContain("TLS", "TUNNELLED", "PARALLEL");
                 assertThat(plan.reasons()).anyMatch(r -> r.contains("UNENCRYPTED"));
             }
         }
@@ -128,6 +141,12 @@ class NegotiationMatrixPropertyTest {
 
     @Provide
     Arbitrary<ClusterPolicy> policies() {
+        Arbitrary<Integer> connections = Arbitraries.oneOf(Arbitraries.just(null), Arbitraries.integers().between(1, 16));
+        return Combinators.combine(modes(), connections)
+                .as((p, n) -> new ClusterPolicy(p.mode(), p.windowExpiresAt(), n));
+    }
+
+    Arbitrary<ClusterPolicy> modes() {
         return Arbitraries.oneOf(
                 Arbitraries.just(new ClusterPolicy(PolicyMode.REQUIRE_TLS, null)),
                 Arbitraries.just(new ClusterPolicy(PolicyMode.ALLOW_SASL_FALLBACK, null)),
@@ -146,12 +165,13 @@ class NegotiationMatrixPropertyTest {
                 net.jqwik.api.Tuple.of(19, "c1"), net.jqwik.api.Tuple.of(1, "c2"));
         Arbitrary<Long> ageSeconds = Arbitraries.longs().between(0, 3 * 86_400);
         return Combinators.combine(cert, posture, bool, bool, bool, bool, bool, cluster).flatAs(
-                (c, p, tls, sasl, nativeTls, credential, migrationNet, clusterId) -> ageSeconds.map(age -> host(
-                        c, p, tls, sasl, nativeTls, credential, migrationNet, clusterId, age)));
+                (c, p, tls, sasl, nativeTls, credential, migrationNet, clusterId) -> Combinators.combine(ageSeconds,
+                        bool).as((age, multifdTls) -> host(c, p, tls, sasl, nativeTls, multifdTls, credential,
+                                migrationNet, clusterId, age)));
     }
 
-    static HostState host(Cert cert, Posture posture, boolean tls, boolean sasl, boolean nativeTls, boolean credential,
-            boolean migrationNet, String cluster, long ageSeconds) {
+    static HostState host(Cert cert, Posture posture, boolean tls, boolean sasl, boolean nativeTls, boolean multifdTls,
+            boolean credential, boolean migrationNet, String cluster, long ageSeconds) {
         String serial = cert == Cert.NONE ? null : "0af3";
         Instant notBefore = cert == Cert.NOT_YET_VALID ? NOW.plusSeconds(60) : NOW.minusSeconds(86_400);
         Instant notAfter = cert == Cert.EXPIRED ? NOW.minusSeconds(1 + ageSeconds) : NOW.plusSeconds(86_400);
@@ -165,7 +185,7 @@ class NegotiationMatrixPropertyTest {
         Boolean allPass = posture == Posture.NONE ? null : posture != Posture.FRESH_FAIL;
         String id = "h" + Math.abs((cert + "" + posture + tls + sasl + nativeTls).hashCode() % 1000);
         return new HostState(id, cluster, id + ".lab.test", migrationNet ? "10.78.0.2" : null, serial,
-                notBefore, notAfter, revoked, applied, tls, sasl, nativeTls, credential ? 3 : null, allPass,
+                notBefore, notAfter, revoked, applied, tls, sasl, nativeTls, multifdTls, credential ? 3 : null, allPass,
                 posture == Posture.FRESH_FAIL ? "unauthenticated-tcp-refused" : null, probedAt, null);
     }
 }

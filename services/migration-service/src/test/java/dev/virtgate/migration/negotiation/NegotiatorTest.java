@@ -15,23 +15,28 @@ class NegotiatorTest {
     final Negotiator negotiator = new Negotiator(Duration.ofMinutes(3));
 
     static HostState ready(String id, boolean nativeTls, String migrationAddress) {
+        return ready(id, nativeTls, false, migrationAddress);
+    }
+
+    static HostState ready(String id, boolean nativeTls, boolean multifdTls, String migrationAddress) {
         return new HostState(id, "c1", id + ".lab.test", migrationAddress, "0af3", NOW.minusSeconds(3600),
-                NOW.plusSeconds(86_400), null, "0af3", true, true, nativeTls, 1, true, null, NOW.minusSeconds(30), null);
+                NOW.plusSeconds(86_400), null, "0af3", true, true, nativeTls, multifdTls, 1, true, null,
+                NOW.minusSeconds(30), null);
     }
 
     static HostState expiredCert(HostState h, Duration ago) {
         return new HostState(h.hostId(), h.clusterId(), h.fqdn(), h.migrationAddress(), h.certSerial(),
                 h.certNotBefore(), NOW.minus(ago), null, h.appliedCertSerial(), h.tlsListening(), h.saslListening(),
-                h.nativeTlsMigration(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(), h.probedAt(),
-                h.previousCert());
+                h.nativeTlsMigration(), h.multifdTls(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(),
+                h.probedAt(), h.previousCert());
     }
 
     /** Renewed to 0af3 while libvirtd still runs {@code applied}; 0aa0 is the certificate 0af3 replaced. */
     static HostState renewing(HostState h, String applied, HostState.PreviousCertificate previous) {
         return new HostState(h.hostId(), h.clusterId(), h.fqdn(), h.migrationAddress(), h.certSerial(),
                 h.certNotBefore(), h.certNotAfter(), null, applied, h.tlsListening(), h.saslListening(),
-                h.nativeTlsMigration(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(), h.probedAt(),
-                previous);
+                h.nativeTlsMigration(), h.multifdTls(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(),
+                h.probedAt(), previous);
     }
 
     @Test
@@ -109,7 +114,8 @@ class NegotiatorTest {
         HostState r = ready("b", true, null);
         HostState revoked = new HostState(r.hostId(), r.clusterId(), r.fqdn(), r.migrationAddress(), r.certSerial(),
                 r.certNotBefore(), r.certNotAfter(), NOW.minus(Duration.ofMinutes(5)), r.appliedCertSerial(),
-                r.tlsListening(), r.saslListening(), r.nativeTlsMigration(), r.credentialVersion(), r.postureAllPass(),
+                r.tlsListening(), r.saslListening(), r.nativeTlsMigration(), r.multifdTls(), r.credentialVersion(),
+                r.postureAllPass(),
                 r.failedCheck(), r.probedAt(), r.previousCert());
         MigrationPlan plan = negotiator.negotiate(ready("a", true, null), revoked,
                 new ClusterPolicy(PolicyMode.ALLOW_SASL_FALLBACK, null), NOW, null);
@@ -120,7 +126,7 @@ class NegotiatorTest {
     @Test
     void insecureOnlyInsideAnOpenWindow() {
         HostState legacy = new HostState("b", "c1", "b.lab.test", "10.78.0.2", null, null, null, null, null, false,
-                false, false, null, null, null, null, null);
+                false, false, false, null, null, null, null, null);
         MigrationPlan open = negotiator.negotiate(ready("a", true, null), legacy,
                 new ClusterPolicy(PolicyMode.UPGRADE_WINDOW, NOW.plus(Duration.ofHours(3))), NOW, null);
         assertThat(open.mode()).isEqualTo(MigrationMode.INSECURE);
@@ -137,10 +143,73 @@ class NegotiatorTest {
     @Test
     void stalePostureAndRevokedCertificateAreExplained() {
         HostState stale = new HostState("a", "c1", "a.lab.test", null, "0af3", NOW.minusSeconds(3600),
-                NOW.plusSeconds(86_400), NOW.minus(Duration.ofMinutes(5)), "0af3", true, true, true, 1, true, null,
-                NOW.minus(Duration.ofMinutes(7)), null);
+                NOW.plusSeconds(86_400), NOW.minus(Duration.ofMinutes(5)), "0af3", true, true, true, true, 1, true,
+                null, NOW.minus(Duration.ofMinutes(7)), null);
         MigrationPlan plan = negotiator.negotiate(stale, ready("b", true, null), ClusterPolicy.DEFAULT, NOW, null);
         assertThat(plan.reasons()).contains("source certificate 0af3 was revoked 5m ago",
                 "source posture is stale: last report 7m ago (max age 3m)");
+    }
+
+    @Test
+    void parallelWhenBothHostsRunMultifdWithTls() {
+        MigrationPlan plan = negotiator.negotiate(ready("a", true, true, null), ready("b", true, true, "10.78.0.2"),
+                ClusterPolicy.DEFAULT, NOW, 500);
+        assertThat(plan.mode()).isEqualTo(MigrationMode.TLS_NATIVE);
+        assertThat(plan.flags()).containsExactly("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE", "TLS",
+                "PARALLEL");
+        assertThat(plan.parameters()).containsEntry("parallel.connections",
+                Integer.toString(Negotiator.DEFAULT_PARALLEL_CONNECTIONS)).containsEntry("migrate_uri", "tcp://10.78.0.2")
+                .containsEntry("tls.destination", "b.lab.test").containsEntry("bandwidth", "500");
+        assertThat(plan.reasons()).contains(Negotiator.DEFAULT_PARALLEL_CONNECTIONS + " parallel TLS connections carry"
+                + " the memory (multifd), both hosts run it; default, no parallelConnections in the cluster policy");
+    }
+
+    @Test
+    void theClusterPolicyNamesTheConnectionsAndOneMeansASingleStream() {
+        MigrationPlan three = negotiator.negotiate(ready("a", true, true, null), ready("b", true, true, null),
+                new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, 3), NOW, null);
+        assertThat(three.flags()).contains("TLS", "PARALLEL");
+        assertThat(three.parameters()).containsEntry("parallel.connections", "3");
+        assertThat(three.reasons()).contains("3 parallel TLS connections carry the memory (multifd), both hosts run"
+                + " it; cluster policy sets parallelConnections");
+
+        MigrationPlan one = negotiator.negotiate(ready("a", true, true, null), ready("b", true, true, null),
+                new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, 1), NOW, null);
+        assertThat(one.flags()).contains("TLS").doesNotContain("PARALLEL");
+        assertThat(one.parameters()).doesNotContainKey("parallel.connections");
+        assertThat(one.reasons()).contains("one TLS connection: cluster policy sets parallelConnections to 1");
+    }
+
+    @Test
+    void aSingleStreamWhenEitherHostLacksMultifdWithTls() {
+        MigrationPlan plan = negotiator.negotiate(ready("a", true, true, null), ready("b", true, false, null),
+                new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, 4), NOW, null);
+        assertThat(plan.mode()).isEqualTo(MigrationMode.TLS_NATIVE);
+        assertThat(plan.flags()).doesNotContain("PARALLEL");
+        assertThat(plan.parameters()).doesNotContainKey("parallel.connections");
+        assertThat(plan.reasons()).contains("one TLS connection: destination does not run parallel (multifd) migration"
+                + " with TLS (libvirt and QEMU 5.2 or later)");
+        assertThat(negotiator.negotiate(ready("a", true, false, null), ready("b", true, false, null),
+                ClusterPolicy.DEFAULT, NOW, null).reasons()).contains("one TLS connection: neither host runs parallel"
+                        + " (multifd) migration with TLS (libvirt and QEMU 5.2 or later)");
+    }
+
+    /** libvirt forbids multifd inside its tunnel: a tunnelled plan never asks for it, even between multifd hosts. */
+    @Test
+    void neverParallelWhenTunnelled() {
+        MigrationPlan tunnelled = negotiator.negotiate(ready("a", false, true, null), ready("b", true, true, null),
+                new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, 4), NOW, null);
+        assertThat(tunnelled.mode()).isEqualTo(MigrationMode.TLS_TUNNELLED);
+        assertThat(tunnelled.flags()).contains("TUNNELLED").doesNotContain("PARALLEL");
+        assertThat(tunnelled.parameters()).doesNotContainKey("parallel.connections");
+        assertThat(tunnelled.reasons()).contains(Negotiator.NOT_IN_TUNNEL);
+
+        MigrationPlan sasl = negotiator.negotiate(ready("a", true, true, null),
+                expiredCert(ready("b", true, true, null), Duration.ofHours(2)),
+                new ClusterPolicy(PolicyMode.ALLOW_SASL_FALLBACK, null, 4), NOW, null);
+        assertThat(sasl.mode()).isEqualTo(MigrationMode.SASL_TUNNELLED);
+        assertThat(sasl.flags()).contains("TUNNELLED").doesNotContain("PARALLEL");
+        assertThat(sasl.parameters()).doesNotContainKey("parallel.connections");
+        assertThat(sasl.reasons()).contains(Negotiator.NOT_IN_TUNNEL);
     }
 }
