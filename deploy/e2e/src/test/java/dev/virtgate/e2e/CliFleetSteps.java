@@ -90,8 +90,13 @@ final class CliFleetSteps {
                 && expiry.isBefore(Instant.now().plus(Duration.ofHours(2)).plusSeconds(1)), got.toString());
         assertEquals("alice", got.get("updatedBy").asText());
 
-        assertEquals(0, cli.operator("policy", "set", cluster, "REQUIRE_TLS").code());
-        assertEquals("REQUIRE_TLS", cli.operator("policy", "get", cluster, "-o", "json").json().get("mode").asText());
+        CliRun tooMany = cli.operator("policy", "set", cluster, "REQUIRE_TLS", "--parallel-connections", "17");
+        assertEquals(1, tooMany.code(), tooMany.toString());
+        assertTrue(tooMany.err().contains("(422)") && tooMany.err().contains("parallelConnections"), tooMany.toString());
+        assertEquals(0, cli.operator("policy", "set", cluster, "REQUIRE_TLS", "--parallel-connections", "4").code());
+        JsonNode required = cli.operator("policy", "get", cluster, "-o", "json").json();
+        assertEquals("REQUIRE_TLS", required.get("mode").asText());
+        assertEquals(4, required.get("parallelConnections").asInt(), required.toString());
     }
 
     void migrateAndWait(SimulatedAgent a, SimulatedAgent b) throws Exception {

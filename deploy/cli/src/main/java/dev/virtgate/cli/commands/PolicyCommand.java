@@ -50,6 +50,10 @@ public class PolicyCommand extends CommandGroup {
                 description = "layer SASL on libvirt's TLS port (default true)")
         Boolean saslOnTls;
 
+        @Option(names = "--parallel-connections", paramLabel = "1-16",
+                description = "parallel TLS connections for a native-TLS migration (default: the negotiator's)")
+        Integer parallelConnections;
+
         static class Window {
             @Option(names = "--window-expires-at", paramLabel = "INSTANT", description = "e.g. 2026-12-01T18:00:00Z")
             Instant expiresAt;
@@ -72,6 +76,9 @@ public class PolicyCommand extends CommandGroup {
             if (saslOnTls != null) {
                 body.put("saslOnTls", saslOnTls);
             }
+            if (parallelConnections != null) {
+                body.put("parallelConnections", parallelConnections); // the service checks the range: 422 naming it
+            }
             show(this, api().put(Service.MIGRATION, "/v1/clusters/" + segment(cluster) + "/policy", body));
             return done();
         }
@@ -82,7 +89,7 @@ public class PolicyCommand extends CommandGroup {
             command.printJson(policy);
             return;
         }
-        Map<String, String> fields = Formats.fields(policy, "clusterId", "mode", "windowExpiresAt", "windowOpen", "saslOnTls", "revision", "updatedBy", "updatedAt");
+        Map<String, String> fields = Formats.fields(policy, "clusterId", "mode", "windowExpiresAt", "windowOpen", "saslOnTls", "parallelConnections", "revision", "updatedBy", "updatedAt");
         command.printFields(fields);
     }
 }
