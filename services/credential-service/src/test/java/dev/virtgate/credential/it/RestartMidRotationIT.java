@@ -1,28 +1,19 @@
 package dev.virtgate.credential.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.credential.agents.SimulatedFleet;
 import dev.virtgate.credential.trust.TestTrust;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.ServiceProcess;
-import dev.virtgate.testsupport.TestTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -38,8 +29,6 @@ import static org.awaitility.Awaitility.await;
 class RestartMidRotationIT {
     private static final String SERVICE = "credential-service";
     private static final Duration WAIT = Duration.ofSeconds(90);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static Map<String, String> env;
     private static ServiceProcess service;
@@ -70,21 +59,21 @@ class RestartMidRotationIT {
 
     @Test
     void rotationsHeldInStagedAndActiveResumeAfterTheProcessIsKilled() {
-        String staged = settledCluster("held-staged", 3);
-        String active = settledCluster("held-active", 3);
+        String staged = CredentialApi.settledCluster(fleet, service, "held-staged", 3, WAIT);
+        String active = CredentialApi.settledCluster(fleet, service, "held-active", 3, WAIT);
         String stagedLaggard = staged + "-h2";
         String activeLaggard = active + "-h2";
 
         fleet.setOnline(staged, stagedLaggard, false);
         fleet.stopAfter(active, activeLaggard, 2, CredentialPhase.STAGED);
-        rotate(staged);
-        rotate(active);
+        assertThat(CredentialApi.rotate(service, staged)).isEqualTo(202);
+        assertThat(CredentialApi.rotate(service, active)).isEqualTo(202);
         await().atMost(WAIT).untilAsserted(() -> {
-            assertHeld(status(staged), "STAGED", stagedLaggard, 1, "ACTIVE");
-            assertHeld(status(active), "ACTIVE", activeLaggard, 2, "STAGED");
+            assertHeld(CredentialApi.status(service, staged), "STAGED", stagedLaggard, 1, "ACTIVE");
+            assertHeld(CredentialApi.status(service, active), "ACTIVE", activeLaggard, 2, "STAGED");
         });
-        String stagedRotation = status(staged).path("rotationId").asText();
-        String activeRotation = status(active).path("rotationId").asText();
+        String stagedRotation = CredentialApi.status(service, staged).path("rotationId").asText();
+        String activeRotation = CredentialApi.status(service, active).path("rotationId").asText();
 
         long killed = service.pid();
         service.kill();
@@ -92,16 +81,16 @@ class RestartMidRotationIT {
         assertThat(service.pid()).isNotEqualTo(killed);
 
         // The new process knows both rotations from the database alone.
-        JsonNode stagedAfter = status(staged);
+        JsonNode stagedAfter = CredentialApi.status(service, staged);
         assertThat(stagedAfter.path("phase").asText()).isEqualTo("STAGED");
         assertThat(stagedAfter.path("rotationId").asText()).isEqualTo(stagedRotation);
-        assertThat(status(active).path("phase").asText()).isEqualTo("ACTIVE");
+        assertThat(CredentialApi.status(service, active).path("phase").asText()).isEqualTo("ACTIVE");
 
         fleet.setOnline(staged, stagedLaggard, true);
         fleet.setOnline(active, activeLaggard, true);
         await().atMost(WAIT).untilAsserted(() -> {
-            assertRetired(status(staged), stagedRotation);
-            assertRetired(status(active), activeRotation);
+            assertRetired(CredentialApi.status(service, staged), stagedRotation);
+            assertRetired(CredentialApi.status(service, active), activeRotation);
         });
         for (String cluster : List.of(staged, active)) {
             assertThat(fleet.agents(cluster)).allSatisfy(a -> assertThat(a.client()).isEqualTo("virtgate-v2"));
@@ -128,50 +117,5 @@ class RestartMidRotationIT {
         assertThat(status.path("phase").asText()).isEqualTo("RETIRED");
         assertThat(status.path("acknowledgedHosts")).hasSize(3);
         assertThat(status.path("laggards")).isEmpty();
-    }
-
-    private static String settledCluster(String prefix, int hosts) {
-        String clusterId = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        for (int i = 0; i < hosts; i++) {
-            fleet.register(clusterId, clusterId + "-h" + i);
-        }
-        fleet.flush();
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            fleet.reportUnconfigured(clusterId); // an agent that reported before its registration was processed
-            JsonNode status = status(clusterId);
-            assertThat(status.path("version").asInt()).isEqualTo(1);
-            assertThat(status.path("acknowledgedHosts")).hasSize(hosts);
-        });
-        return clusterId;
-    }
-
-    private static void rotate(String clusterId) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(
-                service.url("/v1/clusters/" + clusterId + "/credentials/rotate")))
-                .POST(HttpRequest.BodyPublishers.noBody()));
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
-    }
-
-    private static JsonNode status(String clusterId) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(
-                service.url("/v1/clusters/" + clusterId + "/credentials"))).GET());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return HTTP.send(request.header("Authorization", "Bearer " + TestTokens.operator("alice")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -1,29 +1,20 @@
 package dev.virtgate.credential.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.contracts.events.CredentialRotated;
 import dev.virtgate.credential.agents.SimulatedFleet;
 import dev.virtgate.credential.trust.TestTrust;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.ServiceProcess;
-import dev.virtgate.testsupport.TestTokens;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -39,8 +30,6 @@ import static org.awaitility.Awaitility.await;
 class TwoInstancesRotationIT {
     private static final int CLUSTERS = 4;
     private static final Duration WAIT = Duration.ofSeconds(120);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private static final List<ServiceProcess> STARTED = new ArrayList<>();
     private static ServiceProcess a;
@@ -75,22 +64,22 @@ class TwoInstancesRotationIT {
     void rotationsStartedThroughBothInstancesFinishOnceEachWhenOneIsKilled() {
         List<String> clusters = new ArrayList<>();
         for (int i = 0; i < CLUSTERS; i++) {
-            clusters.add(settledCluster("two-" + i, 3));
+            clusters.add(CredentialApi.settledCluster(fleet, b, "two-" + i, 3, WAIT));
         }
         // the same rotation asked of both instances at the same moment: one starts it, the other refuses
         String first = clusters.get(0);
-        CompletableFuture<Integer> viaA = CompletableFuture.supplyAsync(() -> rotate(a, first));
-        CompletableFuture<Integer> viaB = CompletableFuture.supplyAsync(() -> rotate(b, first));
+        CompletableFuture<Integer> viaA = CompletableFuture.supplyAsync(() -> CredentialApi.rotate(a, first));
+        CompletableFuture<Integer> viaB = CompletableFuture.supplyAsync(() -> CredentialApi.rotate(b, first));
         assertThat(List.of(viaA.join(), viaB.join())).containsExactlyInAnyOrder(202, 409);
 
         for (int i = 1; i < CLUSTERS; i++) {
             String cluster = clusters.get(i);
             fleet.setOnline(cluster, cluster + "-h2", false); // holds the rotation in STAGED
-            assertThat(rotate(i % 2 == 0 ? a : b, cluster)).isEqualTo(202);
+            assertThat(CredentialApi.rotate(i % 2 == 0 ? a : b, cluster)).isEqualTo(202);
         }
         Map<String, String> rotationIds = new HashMap<>();
         for (String cluster : clusters) {
-            JsonNode status = status(b, cluster);
+            JsonNode status = CredentialApi.status(b, cluster);
             assertThat(status.path("version").asInt()).isEqualTo(2);
             rotationIds.put(cluster, status.path("rotationId").asText());
         }
@@ -101,12 +90,12 @@ class TwoInstancesRotationIT {
         }
         await("every rotation retired by the survivor").atMost(WAIT).pollInterval(Duration.ofSeconds(1))
                 .untilAsserted(() -> clusters.forEach(c -> {
-                    JsonNode status = status(b, c);
+                    JsonNode status = CredentialApi.status(b, c);
                     assertThat(status.path("phase").asText()).as(c).isEqualTo("RETIRED");
                     assertThat(status.path("laggards")).as(c).isEmpty();
                 }));
         for (String cluster : clusters) {
-            JsonNode status = status(b, cluster);
+            JsonNode status = CredentialApi.status(b, cluster);
             assertThat(status.path("version").asInt()).as(cluster).isEqualTo(2);
             assertThat(status.path("rotationId").asText()).as(cluster).isEqualTo(rotationIds.get(cluster));
             List<CredentialRotated> announced = fleet.rotated(cluster).stream().filter(e -> e.version() == 2).toList();
@@ -117,48 +106,5 @@ class TwoInstancesRotationIT {
             assertThat(fleet.agents(cluster)).allSatisfy(agent -> assertThat(agent.client()).isEqualTo("virtgate-v2"));
         }
         assertThat(fleet.violations()).isEmpty();
-    }
-
-    private static String settledCluster(String prefix, int hosts) {
-        String clusterId = prefix + "-" + UUID.randomUUID().toString().substring(0, 8);
-        for (int i = 0; i < hosts; i++) {
-            fleet.register(clusterId, clusterId + "-h" + i);
-        }
-        fleet.flush();
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
-            fleet.reportUnconfigured(clusterId); // an agent that reported before its registration was processed
-            JsonNode status = status(b, clusterId);
-            assertThat(status.path("version").asInt()).isEqualTo(1);
-            assertThat(status.path("acknowledgedHosts")).hasSize(hosts);
-        });
-        return clusterId;
-    }
-
-    private static int rotate(ServiceProcess service, String clusterId) {
-        return send(HttpRequest.newBuilder(URI.create(service.url("/v1/clusters/" + clusterId + "/credentials/rotate")))
-                .POST(HttpRequest.BodyPublishers.noBody())).statusCode();
-    }
-
-    private static JsonNode status(ServiceProcess service, String clusterId) {
-        HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(
-                service.url("/v1/clusters/" + clusterId + "/credentials"))).GET());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        try {
-            return JSON.readTree(response.body());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static HttpResponse<String> send(HttpRequest.Builder request) {
-        try {
-            return HTTP.send(request.header("Authorization", "Bearer " + TestTokens.operator("alice")).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
     }
 }
