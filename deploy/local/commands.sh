@@ -99,6 +99,10 @@ print_where_to_look() {
       printf '  %-27s %s/q/health  %s/q/openapi\n' "$svc" "$(service_url "$svc")" "$(service_url "$svc")"
     fi
   done
+  if [[ " ${NOT_BUILT[*]} " != *" migration-service "* ]]; then
+    printf '  %-27s %s/dashboard  (sign in with ./virtgate token operator|viewer NAME)\n' "fleet dashboard" \
+      "$(service_url migration-service)"
+  fi
 }
 
 INFRA_ONLY=0

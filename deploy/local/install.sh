@@ -7,6 +7,7 @@ APT_PACKAGES=(
   sasl2-bin libsasl2-modules gnutls-bin iproute2
   shellcheck docker-compose # the tests check every script and resolve the compose file
   prometheus # only for promtool (deploy/e2e AlertRulesTest); its daemon is never started, see apt_install
+  chromium chromium-driver # migration-service's DashboardTest drives the dashboard in headless Chromium
 )
 # command -> Debian package, installed only when the command is missing.
 APT_COMMANDS=(java:openjdk-17-jdk-headless mvn:maven curl:curl python3:python3 flock:util-linux

@@ -215,6 +215,7 @@ public final class PostgresServer {
         if (process != null && process.isAlive()) {
             return;
         }
+        recreateSocketDir(); // stop() removed it: a restart needs it back, owned by postgres
         process = ManagedProcess.start("postgres", command(bin.resolve("postgres").toString(),
                 "-D", dir.resolve("data").toString(), "-p", String.valueOf(port), "-k", socketDir.toString(),
                 "-c", "listen_addresses=" + Net.LOOPBACK, "-c", "fsync=off", "-c", "synchronous_commit=off",
@@ -238,6 +239,20 @@ public final class PostgresServer {
 
     Path socketDir() {
         return socketDir;
+    }
+
+    private void recreateSocketDir() {
+        try {
+            if (!Files.isDirectory(socketDir)) {
+                Files.createDirectories(socketDir);
+                Files.setPosixFilePermissions(socketDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                if (asRoot) {
+                    Files.setOwner(socketDir, postgresUser());
+                }
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The server's own log. */

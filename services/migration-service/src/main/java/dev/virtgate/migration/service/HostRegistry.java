@@ -146,7 +146,7 @@ public class HostRegistry {
                         h.previousCertNotAfter, h.previousCertRevokedAt));
     }
 
-    HostView view(HostEntity h, Instant now) {
+    public HostView view(HostEntity h, Instant now) {
         Negotiator negotiator = new Negotiator(config.postureMaxAge());
         List<String> tlsProblems = h.decommissionedAt != null ? List.of("host is decommissioned")
                 : negotiator.tlsProblems("host", state(h), now);
