@@ -10,6 +10,7 @@ import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.CookieParam;
 import jakarta.ws.rs.FormParam;
+import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -83,7 +84,13 @@ public class DashboardPage {
     @Path("signin")
     @PermitAll
     @jakarta.ws.rs.Consumes(MediaType.APPLICATION_FORM_URLENCODED)
-    public Response signin(@FormParam("token") String token, UriInfo uri) {
+    public Response signin(@FormParam("token") String token, UriInfo uri,
+            @HeaderParam("Sec-Fetch-Site") String fetchSite, @HeaderParam("Origin") String origin) {
+        if (!DashboardSession.sameOrigin(fetchSite, origin, uri.getRequestUri())) {
+            LOG.warnf("dashboard: sign-in from another site refused (Origin %s, Sec-Fetch-Site %s)", origin, fetchSite);
+            return Response.status(Response.Status.FORBIDDEN).type(MediaType.TEXT_HTML)
+                    .entity(Templates.signin("Sign in from the dashboard's own page.")).build();
+        }
         boolean https = "https".equals(uri.getRequestUri().getScheme());
         String trimmed = token == null ? "" : token.trim();
         if (trimmed.isEmpty()) {
@@ -107,7 +114,11 @@ public class DashboardPage {
     @POST
     @Path("signout")
     @PermitAll
-    public Response signout(UriInfo uri) {
+    public Response signout(UriInfo uri, @HeaderParam("Sec-Fetch-Site") String fetchSite,
+            @HeaderParam("Origin") String origin) {
+        if (!DashboardSession.sameOrigin(fetchSite, origin, uri.getRequestUri())) {
+            return Response.status(Response.Status.FORBIDDEN).build();
+        }
         return Response.seeOther(URI.create(DashboardSession.PATH + "/signin"))
                 .cookie(DashboardSession.close("https".equals(uri.getRequestUri().getScheme()))).build();
     }

@@ -2,6 +2,7 @@ package dev.virtgate.migration.dashboard;
 
 import jakarta.ws.rs.core.NewCookie;
 
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -50,6 +51,23 @@ public final class DashboardSession {
         }
         return MessageDigest.isEqual(csrfToken(cookieJwt).getBytes(StandardCharsets.US_ASCII),
                 headerToken.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * Whether a form POST without a session (sign-in, sign-out) comes from the dashboard's own page:
+     * a browser names a cross-site request in {@code Sec-Fetch-Site} and its page in {@code Origin}.
+     * Refusing the others stops a hostile site from signing a browser in as the site's own user.
+     * Clients that send neither (curl, scripts) are not browsers under attack and pass.
+     */
+    public static boolean sameOrigin(String fetchSite, String origin, URI request) {
+        if (fetchSite != null && !fetchSite.equals("same-origin") && !fetchSite.equals("none")) {
+            return false;
+        }
+        if (origin == null) {
+            return true;
+        }
+        String own = request.getScheme() + "://" + request.getAuthority();
+        return origin.equalsIgnoreCase(own);
     }
 
     private static NewCookie cookie(String value, int maxAge, boolean https) {

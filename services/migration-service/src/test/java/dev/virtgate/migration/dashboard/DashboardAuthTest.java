@@ -3,11 +3,13 @@ package dev.virtgate.migration.dashboard;
 import dev.virtgate.migration.Fleet;
 import dev.virtgate.testsupport.TestTokens;
 import io.quarkus.test.junit.QuarkusTest;
+import io.restassured.RestAssured;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import org.junit.jupiter.api.Test;
 
 import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.nullValue;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.not;
@@ -44,6 +46,21 @@ class DashboardAuthTest {
                 .body(containsString("Audit trail"));
         // the API keeps taking the Authorization header
         Fleet.viewer().get("/v1/hosts").then().statusCode(200);
+    }
+
+    @Test
+    void aSignInPostedFromAnotherSiteIsRefused() {
+        given().redirects().follow(false).contentType(ContentType.URLENC).formParam("token", Fleet.VIEWER)
+                .header("Origin", "https://evil.example").post("/dashboard/signin").then().statusCode(403)
+                .header("Set-Cookie", nullValue());
+        given().redirects().follow(false).contentType(ContentType.URLENC).formParam("token", Fleet.VIEWER)
+                .header("Sec-Fetch-Site", "cross-site").post("/dashboard/signin").then().statusCode(403);
+        given().redirects().follow(false).header("Origin", "https://evil.example").post("/dashboard/signout").then()
+                .statusCode(403);
+        // the dashboard's own page: same origin
+        given().redirects().follow(false).contentType(ContentType.URLENC).formParam("token", Fleet.VIEWER)
+                .header("Sec-Fetch-Site", "same-origin").header("Origin", RestAssured.baseURI + ":" + RestAssured.port)
+                .post("/dashboard/signin").then().statusCode(303);
     }
 
     @Test

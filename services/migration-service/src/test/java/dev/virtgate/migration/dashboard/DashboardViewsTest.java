@@ -61,7 +61,7 @@ class DashboardViewsTest {
         List<HostState> hosts = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             hosts.add(new HostState(String.format("h%02d", i), "c1", "h" + i + ".example.org", null, null, null, null,
-                    null, null, false, false, false, null, null, null, null, null));
+                    null, null, false, false, false, false, null, null, null, null, null));
         }
         PairMatrix matrix = PairMatrix.of("c1", hosts, 40, ClusterPolicy.DEFAULT, new Negotiator(Duration.ofMinutes(3)),
                 NOW);
