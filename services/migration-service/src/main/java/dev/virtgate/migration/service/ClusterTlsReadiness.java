@@ -33,14 +33,30 @@ public class ClusterTlsReadiness {
     @Inject
     MigrationConfig config;
 
+    /** Whether this host, as the registry knows it now, can take a native-TLS migration. */
+    public boolean canMigrateNatively(HostEntity host) {
+        return canMigrateNatively(host, new Negotiator(config.postureMaxAge()), Instant.now());
+    }
+
+    /**
+     * After an event changed one host: the cluster is recomputed only when that host's own answer
+     * changed. Agents report every minute, and a report that changes nothing must not scan the
+     * cluster's hosts nor wait for its row lock (the timer still catches what time alone changes).
+     */
+    @Transactional(Transactional.TxType.MANDATORY)
+    public void afterHostChange(HostEntity host, boolean couldBefore) {
+        if (couldBefore != canMigrateNatively(host)) {
+            recompute(host.clusterId);
+        }
+    }
+
     /** Recomputes one cluster inside the caller's transaction; sends an event only when something changed. */
     @Transactional(Transactional.TxType.MANDATORY)
     public void recompute(String clusterId) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MICROS);
         Negotiator negotiator = new Negotiator(config.postureMaxAge());
         List<HostEntity> active = HostEntity.list("clusterId = ?1 and decommissionedAt is null", clusterId);
-        int ready = (int) active.stream().filter(h -> h.nativeTlsMigration
-                && negotiator.tlsProblems("host", HostRegistry.state(h), now).isEmpty()).count();
+        int ready = (int) active.stream().filter(h -> canMigrateNatively(h, negotiator, now)).count();
         boolean everywhere = !active.isEmpty() && ready == active.size();
         // two first registrations of a cluster at once must not both insert: create the row, then lock it
         ClusterTlsReadinessEntity.getEntityManager().createNativeQuery("insert into cluster_tls_readiness"
@@ -61,6 +77,11 @@ public class ClusterTlsReadiness {
         outbox.write(row.toEvent());
         LOG.infof("cluster %s: %d of %d active hosts can migrate over native TLS (revision %d)", clusterId, ready,
                 active.size(), row.revision);
+    }
+
+    private static boolean canMigrateNatively(HostEntity h, Negotiator negotiator, Instant now) {
+        return h.decommissionedAt == null && h.nativeTlsMigration
+                && negotiator.tlsProblems("host", HostRegistry.state(h), now).isEmpty();
     }
 
     @Scheduled(every = "${virtgate.migration.readiness-interval:60s}", delayed = "30s",

@@ -52,6 +52,7 @@ public class HostUpdates {
         if (host.decommissionedAt != null) {
             throw refusals.refuse(received, "host " + host.id + " is decommissioned");
         }
+        boolean couldBefore = readiness.canMigrateNatively(host);
         if (!host.fqdn.equals(event.fqdn())) {
             throw refusals.refuse(received, "host " + host.id + " is registered as " + host.fqdn + ", not "
                     + event.fqdn());
@@ -79,7 +80,7 @@ public class HostUpdates {
         if (host.probedAt == null && event.capabilities() != null) {
             host.nativeTlsMigration = event.capabilities().nativeTlsMigration();
         }
-        readiness.recompute(host.clusterId);
+        readiness.afterHostChange(host, couldBefore);
     }
 
     public void apply(CertIssued event) {
@@ -87,6 +88,7 @@ public class HostUpdates {
         if (host == null) {
             return;
         }
+        boolean couldBefore = readiness.canMigrateNatively(host);
         if (host.certNotBefore != null && event.notBefore().isBefore(host.certNotBefore)
                 && !event.serial().equals(host.certSerial)) {
             return; // an older certificate arriving late
@@ -100,18 +102,19 @@ public class HostUpdates {
         host.certNotBefore = event.notBefore();
         host.certNotAfter = event.notAfter();
         host.certRevokedAt = null;
-        readiness.recompute(host.clusterId);
+        readiness.afterHostChange(host, couldBefore);
     }
 
     public void apply(CertRevoked event) {
         HostEntity host = known(event.hostId(), event.clusterId(), "CertRevoked");
+        boolean couldBefore = host != null && readiness.canMigrateNatively(host);
         if (host != null && event.serial().equals(host.certSerial)) {
             host.certRevokedAt = event.revokedAt();
         } else if (host != null && event.serial().equals(host.previousCertSerial)) {
             host.previousCertRevokedAt = event.revokedAt();
         }
         if (host != null) {
-            readiness.recompute(host.clusterId);
+            readiness.afterHostChange(host, couldBefore);
         }
     }
 
@@ -129,6 +132,7 @@ public class HostUpdates {
         if (host == null) {
             return;
         }
+        boolean couldBefore = readiness.canMigrateNatively(host);
         // a future probedAt stored before this check existed must not freeze the host either
         boolean inForce = host.probedAt != null && !host.probedAt.isAfter(latest);
         if (inForce && event.probedAt().isBefore(host.probedAt)) {
@@ -145,7 +149,7 @@ public class HostUpdates {
         host.failedCheck = event.posture().stream().filter(c -> c.status() == CheckStatus.FAIL)
                 .map(PostureCheck::name).findFirst().orElse(null);
         host.probedAt = event.probedAt();
-        readiness.recompute(host.clusterId);
+        readiness.afterHostChange(host, couldBefore);
     }
 
     private static HostEntity known(String hostId, String clusterId, String what) {
