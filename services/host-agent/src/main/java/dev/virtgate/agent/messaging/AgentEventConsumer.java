@@ -2,6 +2,7 @@ package dev.virtgate.agent.messaging;
 
 import dev.virtgate.agent.conf.ConfigRejectedException;
 import dev.virtgate.agent.service.AgentService;
+import dev.virtgate.contracts.CloudEventHeaders;
 import dev.virtgate.contracts.InvalidEventException;
 import dev.virtgate.contracts.trust.EventRefusedException;
 import io.smallrye.reactive.messaging.annotations.Blocking;
@@ -46,7 +47,7 @@ public class AgentEventConsumer {
         } catch (EventRefusedException e) {
             return message.nack(e); // logged where it was refused
         } catch (InvalidEventException | ConfigRejectedException e) {
-            LOG.warnf("%s for %s not handled: %s", headers.get("ce_type"), headers.get("ce_subject"), e.getMessage());
+            LOG.warnf("%s for %s not handled: %s", headers.get(CloudEventHeaders.TYPE), headers.get(CloudEventHeaders.SUBJECT), e.getMessage());
             return message.nack(e);
         }
         return message.ack();

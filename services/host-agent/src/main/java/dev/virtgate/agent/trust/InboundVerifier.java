@@ -1,5 +1,6 @@
 package dev.virtgate.agent.trust;
 
+import dev.virtgate.contracts.CloudEventHeaders;
 import dev.virtgate.contracts.Event;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.EventEnvelope;
@@ -61,7 +62,7 @@ public final class InboundVerifier {
      * InvalidEventException, a refused one EventRefusedException: either parks it on the dead-letter topic.
      */
     public Optional<Verified> admit(Map<String, String> headers, byte[] payload) {
-        Optional<EventType> type = EventType.ofCeType(headers.getOrDefault("ce_type", ""));
+        Optional<EventType> type = EventType.ofCeType(headers.getOrDefault(CloudEventHeaders.TYPE, ""));
         if (type.isEmpty() || !handled.contains(type.get())) {
             return Optional.empty();
         }
