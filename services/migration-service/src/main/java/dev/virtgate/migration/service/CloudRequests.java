@@ -68,6 +68,9 @@ public class CloudRequests {
     CertificateRoles roles;
 
     @Inject
+    Refusals refusals;
+
+    @Inject
     CurrentIdentityAssociation identities;
 
     @ActivateRequestContext
@@ -100,9 +103,8 @@ public class CloudRequests {
         if (!granted.contains(Roles.OPERATOR)) {
             String why = "the certificate of " + actor + " maps to roles " + granted + ", not " + Roles.OPERATOR;
             audit.refused(entry, why);
-            LOG.warnf("cloud request %s refused: %s", request.requestId(), why);
             answer(CloudAnswers.refused(request.requestId(), received.id(), new ForbiddenException(why)), null);
-            throw new EventRefusedException(actor, received.envelope().type().ceType(), request.requestId(), why);
+            throw refusals.refuse(received, why); // logged once, counted, dead-lettered
         }
         take(request, received, entry, actor);
     }
