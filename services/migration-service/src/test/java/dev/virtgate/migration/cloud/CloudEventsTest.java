@@ -1,8 +1,5 @@
 package dev.virtgate.migration.cloud;
 
-import dev.virtgate.contracts.EventCodec;
-import dev.virtgate.contracts.EventEnvelope;
-import dev.virtgate.contracts.InvalidEventException;
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.CertificateExpiring;
 import dev.virtgate.contracts.events.CheckStatus;
@@ -14,7 +11,6 @@ import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationProgress;
 import dev.virtgate.contracts.events.MigrationStateChanged;
 import dev.virtgate.contracts.trust.EventSignatures;
-import dev.virtgate.contracts.trust.EventVerifier;
 import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.contracts.trust.TrustStorePaths;
 import dev.virtgate.migration.Bus;
@@ -38,6 +34,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
+import static dev.virtgate.migration.cloud.ExternalCloud.awaitPublic;
+import static dev.virtgate.migration.cloud.ExternalCloud.decode;
+import static dev.virtgate.migration.cloud.ExternalCloud.publicOf;
+import static dev.virtgate.migration.cloud.ExternalCloud.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.hamcrest.Matchers.is;
 
@@ -47,7 +47,6 @@ import static org.hamcrest.Matchers.is;
  */
 @QuarkusTest
 class CloudEventsTest {
-    private static final EventCodec CODEC = new EventCodec();
     /** The cloud's certificates come from a CA migration-service trusts (published like virtgate's). */
     private static final ExternalCloud CLOUD = new ExternalCloud("cloud-test");
     private static final ExternalCloud.Client OPERATOR = CLOUD.client("openstack-nova", "operator");
@@ -244,16 +243,6 @@ class CloudEventsTest {
         return awaitPublic(requestId, CloudRequestAnswered.class, atLeast);
     }
 
-    private static List<ConsumerRecord<String, byte[]>> publicOf(String key, Class<? extends dev.virtgate.contracts.Event> type) {
-        return ExternalCloud.observe(r -> key.equals(r.key()) && ExternalCloud.is(r, type));
-    }
-
-    private static List<ConsumerRecord<String, byte[]>> awaitPublic(String key,
-            Class<? extends dev.virtgate.contracts.Event> type, int atLeast) {
-        return Awaitility.await(atLeast + " " + type.getSimpleName() + " for " + key).atMost(Duration.ofSeconds(60))
-                .pollInterval(Duration.ofMillis(500)).until(() -> publicOf(key, type), l -> l.size() >= atLeast);
-    }
-
     private static void awaitStates(String migrationId, String... states) {
         Awaitility.await("states " + List.of(states) + " of " + migrationId).atMost(Duration.ofSeconds(60))
                 .pollInterval(Duration.ofMillis(500)).until(() -> publicOf(migrationId, MigrationStateChanged.class)
@@ -261,19 +250,4 @@ class CloudEventsTest {
                         seen -> seen.equals(List.of(states)));
     }
 
-    private static <T extends dev.virtgate.contracts.Event> T decode(ConsumerRecord<String, byte[]> record,
-            Class<T> type) {
-        return CODEC.decode(type, record.value());
-    }
-
-    private static Producer verify(ConsumerRecord<String, byte[]> record) {
-        Map<String, String> headers = Bus.headers(record);
-        EventEnvelope envelope = EventEnvelope.fromHeaders(headers);
-        try {
-            return new EventVerifier(TrustFixture.publishedAnchors(OpenBaoServer.shared())).verify(envelope, headers,
-                    record.value(), CODEC.decode(envelope.type(), record.value()));
-        } catch (InvalidEventException e) {
-            throw new AssertionError(e.getMessage(), e);
-        }
-    }
 }

@@ -29,6 +29,16 @@ import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
+import dev.virtgate.contracts.EventCodec;
+import dev.virtgate.contracts.EventEnvelope;
+import dev.virtgate.contracts.InvalidEventException;
+import dev.virtgate.contracts.trust.EventVerifier;
+import dev.virtgate.contracts.trust.Producer;
+import dev.virtgate.migration.Bus;
+import dev.virtgate.testsupport.OpenBaoServer;
+import dev.virtgate.testsupport.trust.TrustFixture;
+import org.awaitility.Awaitility;
+
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
@@ -51,6 +61,7 @@ import java.util.function.Predicate;
  * the public stream.
  */
 final class ExternalCloud {
+    private static final EventCodec CODEC = new EventCodec();
     private static final SecureRandom RANDOM = new SecureRandom();
     final String name;
     private final KeyPair caKey = TestCa.ecKey();
@@ -168,5 +179,33 @@ final class ExternalCloud {
 
     static boolean is(ConsumerRecord<?, ?> record, Class<? extends Event> type) {
         return dev.virtgate.contracts.EventType.of(type).ceType().equals(header(record, "ce_type"));
+    }
+
+    /** The records of one type on the public stream with this key. */
+    static List<ConsumerRecord<String, byte[]>> publicOf(String key, Class<? extends Event> type) {
+        return ExternalCloud.observe(r -> key.equals(r.key()) && ExternalCloud.is(r, type));
+    }
+
+    static List<ConsumerRecord<String, byte[]>> awaitPublic(String key,
+            Class<? extends Event> type, int atLeast) {
+        return Awaitility.await(atLeast + " " + type.getSimpleName() + " for " + key).atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500)).until(() -> publicOf(key, type), l -> l.size() >= atLeast);
+    }
+
+    static <T extends Event> T decode(ConsumerRecord<String, byte[]> record,
+            Class<T> type) {
+        return CODEC.decode(type, record.value());
+    }
+
+    /** Verifies a public event as a cloud would, against the published CA bundle; returns its producer. */
+    static Producer verify(ConsumerRecord<String, byte[]> record) {
+        Map<String, String> headers = Bus.headers(record);
+        EventEnvelope envelope = EventEnvelope.fromHeaders(headers);
+        try {
+            return new EventVerifier(TrustFixture.publishedAnchors(OpenBaoServer.shared())).verify(envelope, headers,
+                    record.value(), CODEC.decode(envelope.type(), record.value()));
+        } catch (InvalidEventException e) {
+            throw new AssertionError(e.getMessage(), e);
+        }
     }
 }
