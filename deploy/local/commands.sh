@@ -88,7 +88,9 @@ print_where_to_look() {
   info "  ./virtgate status           component table (exit != 0 if something is down)"
   info "  ./virtgate logs [-f] NAME   logs in $LOG_DIR"
   info "  ports                       $VIRTGATE_HOME/ports.env"
-  info "  kafka                       $BIND_HOST:$KAFKA_PORT"
+  info "  kafka                       $BIND_HOST:$KAFKA_PORT (SCRAM-SHA-512; passwords: $BUS_SECRETS)"
+  info "  external systems' bus logins cloud-observer (reads virtgate.public.v1), external-cloud (writes"
+  info "                              virtgate.cloud.requests): $BUS_SECRETS/<principal>.password (docs/cloud-events.md)"
   info "  openbao                     $OPENBAO_ADDR (token: $OPENBAO_INIT)"
   info "  postgres                    $BIND_HOST:$PG_PORT (dbs ${PG_DATABASES[*]}, each owned by its service's role of that name; passwords: $PG_PASSWORD_DIR)"
   [[ "$INFRA_ONLY" == 1 ]] && return 0

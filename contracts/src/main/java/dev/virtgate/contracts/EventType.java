@@ -1,6 +1,9 @@
 package dev.virtgate.contracts;
 
 import dev.virtgate.contracts.events.CertIssued;
+import dev.virtgate.contracts.events.CertificateExpiring;
+import dev.virtgate.contracts.events.CloudMigrationRequested;
+import dev.virtgate.contracts.events.CloudRequestAnswered;
 import dev.virtgate.contracts.events.CertRenewalRequested;
 import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.contracts.events.ClusterPolicyChanged;
@@ -12,12 +15,14 @@ import dev.virtgate.contracts.events.HostAccessGranted;
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostDecommissioned;
 import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.contracts.events.HostPostureChanged;
 import dev.virtgate.contracts.events.HostRegistered;
 import dev.virtgate.contracts.events.MigrationCancelRequested;
 import dev.virtgate.contracts.events.MigrationCompleted;
 import dev.virtgate.contracts.events.MigrationFailed;
 import dev.virtgate.contracts.events.MigrationProgress;
 import dev.virtgate.contracts.events.MigrationRequested;
+import dev.virtgate.contracts.events.MigrationStateChanged;
 
 import java.util.Arrays;
 import java.util.Optional;
@@ -43,7 +48,15 @@ public enum EventType {
             MigrationCancelRequested.class),
     MIGRATION_PROGRESS("virtgate.migration.progress.v1", Topics.MIGRATION_RESULTS, MigrationProgress.class),
     MIGRATION_COMPLETED("virtgate.migration.completed.v1", Topics.MIGRATION_RESULTS, MigrationCompleted.class),
-    MIGRATION_FAILED("virtgate.migration.failed.v1", Topics.MIGRATION_RESULTS, MigrationFailed.class);
+    MIGRATION_FAILED("virtgate.migration.failed.v1", Topics.MIGRATION_RESULTS, MigrationFailed.class),
+    // the public stream (virtgate.public.v1) and the requests of external clouds: docs/cloud-events.md
+    HOST_POSTURE_CHANGED("virtgate.public.host.posture-changed.v1", Topics.PUBLIC, HostPostureChanged.class),
+    CERTIFICATE_EXPIRING("virtgate.public.certificate.expiring.v1", Topics.PUBLIC, CertificateExpiring.class),
+    MIGRATION_STATE_CHANGED("virtgate.public.migration.state-changed.v1", Topics.PUBLIC,
+            MigrationStateChanged.class),
+    CLOUD_REQUEST_ANSWERED("virtgate.public.cloud.request-answered.v1", Topics.PUBLIC, CloudRequestAnswered.class),
+    CLOUD_MIGRATION_REQUESTED("virtgate.cloud.migration-requested.v1", Topics.CLOUD_REQUESTS,
+            CloudMigrationRequested.class);
 
     private final String ceType;
     private final String topic;

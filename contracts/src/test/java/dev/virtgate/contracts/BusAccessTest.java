@@ -27,7 +27,7 @@ class BusAccessTest {
 
     @Test
     void servicesWriteTheTopicsOfTheirEvents() {
-        assertEquals(Set.of(Topics.HOSTS, Topics.MIGRATION_COMMANDS, Topics.deadLetter("migration-service")),
+        assertEquals(Set.of(Topics.HOSTS, Topics.MIGRATION_COMMANDS, Topics.PUBLIC, Topics.deadLetter("migration-service")),
                 BusAccess.grant("migration-service").writes());
         assertEquals(Set.of(Topics.HOSTS, Topics.CREDENTIALS, Topics.deadLetter("credential-service")),
                 BusAccess.grant("credential-service").writes());
@@ -42,6 +42,32 @@ class BusAccessTest {
             }
             assertTrue(BusAccess.grants().stream().anyMatch(g -> g.writes().contains(topic)), topic + " writer");
             assertTrue(BusAccess.grants().stream().anyMatch(g -> g.reads().contains(topic)), topic + " reader");
+        }
+    }
+
+    @Test
+    void theCloudObserverOnlyReadsThePublicStream() {
+        BusAccess.Grant observer = BusAccess.grant(BusAccess.CLOUD_OBSERVER);
+        assertEquals(Set.of(), observer.writes());
+        assertEquals(Set.of(Topics.PUBLIC), observer.reads());
+        assertEquals(BusAccess.CLOUD_OBSERVER, observer.group());
+        assertTrue(observer.groupIsPrefix());
+    }
+
+    @Test
+    void theExternalCloudOnlyWritesItsRequests() {
+        BusAccess.Grant cloud = BusAccess.grant(BusAccess.EXTERNAL_CLOUD);
+        assertEquals(Set.of(Topics.CLOUD_REQUESTS), cloud.writes());
+        assertEquals(Set.of(), cloud.reads());
+        assertEquals(null, cloud.group());
+    }
+
+    @Test
+    void onlyMigrationServiceWritesThePublicStreamAndReadsTheRequests() {
+        for (BusAccess.Grant grant : BusAccess.grants()) {
+            boolean migration = grant.principal().equals("migration-service");
+            assertEquals(migration, grant.writes().contains(Topics.PUBLIC), grant.principal());
+            assertEquals(migration, grant.reads().contains(Topics.CLOUD_REQUESTS), grant.principal());
         }
     }
 }

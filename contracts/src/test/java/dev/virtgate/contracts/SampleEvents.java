@@ -49,7 +49,16 @@ final class SampleEvents {
                 new MigrationFailed("m-1", "guest1", "h1", "h2", "libvirt refused", "authentication failed", 45, false),
                 new CrlPublished("sha256:" + "c".repeat(64), "CN=virtgate root CA,O=virtgate", "42", T, T.plusSeconds(86400), CRL),
                 new ClusterPolicyChanged("cluster-a", PolicyMode.UPGRADE_WINDOW, T.plusSeconds(3600), true, 3, T),
-                new ClusterTlsReadinessChanged("cluster-a", false, 3, 2, 4, T));
+                new ClusterTlsReadinessChanged("cluster-a", false, 3, 2, 4, T),
+                new HostPostureChanged("h1", "cluster-a", true, false, true, false, List.of("crl-fresh"), T),
+                new CertificateExpiring("h1", "cluster-a", "0af3", T.plusSeconds(86400), "P7D"),
+                new MigrationStateChanged("m-1", "guest1", "cluster-a", "h1", "h2", MigrationMode.TLS_NATIVE, "FAILED",
+                        "libvirt refused", T),
+                new CloudRequestAnswered("req-1", "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11",
+                        CloudRequestAnswered.Outcome.REFUSED, null, new CloudRequestAnswered.Refusal("REFUSED",
+                                "the cluster policy forbids every migration mode for this pair",
+                                List.of(new CloudRequestAnswered.InvalidParam("policy", "source not TLS-ready"))), T),
+                new CloudMigrationRequested("req-1", "guest1", "h1", "h2", 500));
     }
 
     private SampleEvents() {

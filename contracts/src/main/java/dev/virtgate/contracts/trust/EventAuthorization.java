@@ -39,12 +39,17 @@ public final class EventAuthorization {
             return new Rule(Producer.Kind.HOST, null, hostOf);
         }
 
+        static Rule apiClient() {
+            return new Rule(Producer.Kind.API_CLIENT, null, null);
+        }
+
         static Rule enrolling(Function<Event, String> hostOf) {
             return new Rule(Producer.Kind.ENROLLING_HOST, null, hostOf);
         }
 
         public String describe() {
             return kind == Producer.Kind.SERVICE ? service
+                    : kind == Producer.Kind.API_CLIENT ? "an API client certificate"
                     : kind == Producer.Kind.HOST ? "the agent of the host it is about"
                     : "the enrolling agent of the host it is about";
         }
@@ -59,6 +64,12 @@ public final class EventAuthorization {
         TABLE.put(EventType.MIGRATION_CANCEL_REQUESTED, Rule.service(MIGRATION_SERVICE));
         TABLE.put(EventType.CLUSTER_POLICY_CHANGED, Rule.service(MIGRATION_SERVICE));
         TABLE.put(EventType.CLUSTER_TLS_READINESS_CHANGED, Rule.service(MIGRATION_SERVICE));
+        TABLE.put(EventType.HOST_POSTURE_CHANGED, Rule.service(MIGRATION_SERVICE));
+        TABLE.put(EventType.CERTIFICATE_EXPIRING, Rule.service(MIGRATION_SERVICE));
+        TABLE.put(EventType.MIGRATION_STATE_CHANGED, Rule.service(MIGRATION_SERVICE));
+        TABLE.put(EventType.CLOUD_REQUEST_ANSWERED, Rule.service(MIGRATION_SERVICE));
+        // any API client of virtgate's CA; the consumer checks the certificate's role (operator)
+        TABLE.put(EventType.CLOUD_MIGRATION_REQUESTED, Rule.apiClient());
         TABLE.put(EventType.CERT_ISSUED, Rule.service(PKI_SERVICE));
         TABLE.put(EventType.CERT_REVOKED, Rule.service(PKI_SERVICE));
         TABLE.put(EventType.CERT_RENEWAL_REQUESTED, Rule.service(PKI_SERVICE));
@@ -87,6 +98,9 @@ public final class EventAuthorization {
         Rule rule = TABLE.get(type);
         if (producer.kind() != rule.kind()) {
             return Optional.of(type.ceType() + " may come only from " + rule.describe() + ", not from " + producer);
+        }
+        if (rule.kind() == Producer.Kind.API_CLIENT) {
+            return Optional.empty();
         }
         if (rule.kind() == Producer.Kind.SERVICE) {
             return rule.service().equals(producer.name()) ? Optional.empty()

@@ -148,9 +148,13 @@ public final class EventVerifier {
         return new VerifiedChain(producer, chain.get(0), notAfter, anchor);
     }
 
-    /** The one {@code urn:virtgate:service:} or {@code urn:virtgate:host:} URI SAN of a leaf. */
+    /**
+     * The one {@code urn:virtgate:service:} or {@code urn:virtgate:host:} URI SAN of a leaf; a leaf with
+     * neither but with role URIs ({@code urn:virtgate:role:}) is an API client, named by its subject DN.
+     */
     public static Optional<Producer> producerOf(X509Certificate leaf) {
         List<Producer> found = new ArrayList<>();
+        boolean role = false;
         try {
             Collection<List<?>> sans = leaf.getSubjectAlternativeNames();
             if (sans != null) {
@@ -160,12 +164,17 @@ public final class EventVerifier {
                             found.add(Producer.service(uri.substring(Producer.SERVICE_URN.length())));
                         } else if (uri.startsWith(Producer.HOST_URN)) {
                             found.add(Producer.host(uri.substring(Producer.HOST_URN.length())));
+                        } else if (uri.startsWith(Producer.ROLE_URN)) {
+                            role = true;
                         }
                     }
                 }
             }
         } catch (CertificateParsingException e) {
             return Optional.empty();
+        }
+        if (found.isEmpty() && role) {
+            return Optional.of(Producer.apiClient(leaf.getSubjectX500Principal().getName()));
         }
         return found.size() == 1 ? Optional.of(found.get(0)) : Optional.empty();
     }

@@ -6,9 +6,11 @@ import dev.virtgate.contracts.EventEnvelope;
 import dev.virtgate.contracts.EventType;
 import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.contracts.events.CheckStatus;
+import dev.virtgate.contracts.events.CloudMigrationRequested;
 import dev.virtgate.contracts.events.HostCapabilities;
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.contracts.events.MigrationCancelRequested;
 import dev.virtgate.contracts.events.PostureCheck;
 import org.junit.jupiter.api.Test;
 
@@ -185,5 +187,28 @@ class EventVerifierTest {
     private static HostCapabilities capabilities() {
         return new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("digest-md5"), List.of("tls:16514"),
                 "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11", "0.1.0");
+    }
+
+    @Test
+    void anApiClientCertificateMayRequestAMigrationAndNothingElse() {
+        KeyPair key = TestCa.ecKey();
+        X509Certificate cert = ca.leaf("urn:virtgate:role:operator", key);
+        Producer producer = verify(sign(new CloudMigrationRequested("req-1", "guest1", "h1", "h2", null), key,
+                List.of(cert), Instant.now()));
+        assertEquals(Producer.apiClient(cert.getSubjectX500Principal().getName()), producer);
+
+        EventRefusedException e = assertThrows(EventRefusedException.class, () -> verify(sign(
+                new MigrationCancelRequested("m-1", "h1", "alice", Instant.now(), "k", null), key, List.of(cert),
+                Instant.now())));
+        assertTrue(e.getMessage().contains("may come only from migration-service"), e.getMessage());
+    }
+
+    @Test
+    void aServiceOrHostCertificateCannotRequestAMigrationAsACloud() {
+        KeyPair key = TestCa.ecKey();
+        X509Certificate cert = ca.leaf("urn:virtgate:host:h1", key);
+        EventRefusedException e = assertThrows(EventRefusedException.class, () -> verify(sign(
+                new CloudMigrationRequested("req-1", "guest1", "h1", "h2", null), key, List.of(cert), Instant.now())));
+        assertTrue(e.getMessage().contains("may come only from an API client certificate"), e.getMessage());
     }
 }

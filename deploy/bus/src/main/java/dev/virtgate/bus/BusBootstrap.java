@@ -60,8 +60,10 @@ public final class BusBootstrap {
                     AclOperation.WRITE)));
             grant.reads().forEach(t -> acls.add(allow(user, ResourceType.TOPIC, t, PatternType.LITERAL,
                     AclOperation.READ)));
-            acls.add(allow(user, ResourceType.GROUP, grant.group(),
-                    grant.groupIsPrefix() ? PatternType.PREFIXED : PatternType.LITERAL, AclOperation.READ));
+            if (grant.group() != null) {
+                acls.add(allow(user, ResourceType.GROUP, grant.group(),
+                        grant.groupIsPrefix() ? PatternType.PREFIXED : PatternType.LITERAL, AclOperation.READ));
+            }
         }
         return acls;
     }

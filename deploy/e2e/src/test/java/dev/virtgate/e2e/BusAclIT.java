@@ -109,6 +109,46 @@ class BusAclIT {
         }
     }
 
+    @Test
+    void theCloudObserverReadsThePublicStreamAndNothingElseAndWritesNothing() throws Exception {
+        try (KafkaConsumer<String, byte[]> observer = consumer(BusAccess.CLOUD_OBSERVER,
+                BusAccess.CLOUD_OBSERVER + "-" + UUID.randomUUID())) {
+            observer.subscribe(List.of(Topics.PUBLIC));
+            pollFor(observer);
+            assertFalse(observer.assignment().isEmpty());
+        }
+        for (String internal : List.of(Topics.HOSTS, Topics.MIGRATION_COMMANDS, Topics.CLOUD_REQUESTS,
+                Topics.deadLetter("migration-service"))) {
+            try (KafkaConsumer<String, byte[]> observer = consumer(BusAccess.CLOUD_OBSERVER,
+                    BusAccess.CLOUD_OBSERVER + "-" + UUID.randomUUID())) {
+                observer.subscribe(List.of(internal));
+                assertThrows(TopicAuthorizationException.class, () -> pollFor(observer), internal);
+            }
+        }
+        try (KafkaProducer<String, byte[]> observer = producer(BusAccess.CLOUD_OBSERVER)) {
+            for (String topic : List.of(Topics.PUBLIC, Topics.CLOUD_REQUESTS, Topics.HOSTS)) {
+                // a principal that may write nothing is refused already as an idempotent producer (cluster)
+                ExecutionException e = assertThrows(ExecutionException.class, () -> observer.send(
+                        new ProducerRecord<>(topic, "k", new byte[0])).get(15, TimeUnit.SECONDS), topic);
+                assertInstanceOf(org.apache.kafka.common.errors.AuthorizationException.class, e.getCause(), topic);
+            }
+        }
+    }
+
+    @Test
+    void theExternalCloudWritesOnlyItsRequestsAndReadsNothing() throws Exception {
+        try (KafkaProducer<String, byte[]> cloud = producer(BusAccess.EXTERNAL_CLOUD)) {
+            cloud.send(new ProducerRecord<>(Topics.CLOUD_REQUESTS, "req-acl", new byte[0])).get(15, TimeUnit.SECONDS);
+            for (String topic : List.of(Topics.PUBLIC, Topics.MIGRATION_COMMANDS, Topics.HOSTS, Topics.AGENT_REPORTS)) {
+                refused(cloud, topic);
+            }
+        }
+        try (KafkaConsumer<String, byte[]> cloud = consumer(BusAccess.EXTERNAL_CLOUD, "migration-service")) {
+            cloud.subscribe(List.of(Topics.PUBLIC));
+            assertThrows(org.apache.kafka.common.KafkaException.class, () -> pollFor(cloud));
+        }
+    }
+
     private static void refused(KafkaProducer<String, byte[]> producer, String topic) {
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> producer.send(new ProducerRecord<>(topic, "h1", new byte[0])).get(15, TimeUnit.SECONDS), topic);

@@ -253,7 +253,11 @@ class MigrationApiTest {
         Fleet.operator().body(Fleet.migration(vm, b, a)).post("/v1/migrations").then().statusCode(409)
                 .body("invalidParams.name", hasItem("vmName"));
         assertThat(MigrationEntity.count("vmName", vm)).isEqualTo(1);
-        assertThat(OutboxEvent.count("payload like ?1", "%\"" + vm + "\"%")).isEqualTo(1);
+        // the command, and its REQUESTED on the public stream
+        assertThat(OutboxEvent.count("payload like ?1 and topic = ?2", "%\"" + vm + "\"%", Topics.MIGRATION_COMMANDS))
+                .isEqualTo(1);
+        assertThat(OutboxEvent.count("payload like ?1 and topic = ?2", "%\"" + vm + "\"%", Topics.PUBLIC))
+                .isEqualTo(1);
     }
 
     @Test

@@ -35,7 +35,8 @@ class OutboxRelayTest {
         MigrationApiTest.awaitCommand(id, EventType.MIGRATION_REQUESTED.ceType());
         Awaitility.await("outbox row of " + id + " marked published").atMost(Duration.ofSeconds(10))
                 .until(() -> QuarkusTransaction.requiringNew().call(() -> OutboxEvent.count(
-                        "publishedAt is not null and payload like ?1", "%\"" + id + "\"%")) == 1);
+                        "publishedAt is not null and payload like ?1 and topic = ?2", "%\"" + id + "\"%",
+                        Topics.MIGRATION_COMMANDS)) == 1);
     }
 
     @Test

@@ -71,6 +71,9 @@ public class HostEntity extends PanacheEntityBase {
     public String certSerial;
     public Instant certNotBefore;
     public Instant certNotAfter;
+    /** The serial of the certificate the public stream already warned about (CertificateExpiring). */
+    @Column(length = 64)
+    public String certExpiryWarnedSerial;
     public Instant certRevokedAt;
 
     /** The certificate the current one replaced (renewal overlap): libvirtd may still run it. */

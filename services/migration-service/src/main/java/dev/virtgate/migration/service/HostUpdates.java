@@ -40,6 +40,9 @@ public class HostUpdates {
     @Inject
     ClusterTlsReadiness readiness;
 
+    @Inject
+    PublicEvents publicEvents;
+
     /**
      * The proof must verify with the enrollment key registered for this host, before the token expires;
      * the first CSR key that proves it binds the token, and a second key presenting it is refused.
@@ -138,6 +141,7 @@ public class HostUpdates {
         if (inForce && event.probedAt().isBefore(host.probedAt)) {
             return;
         }
+        PublicEvents.Posture before = PublicEvents.Posture.of(host, storedChecks(host));
         host.appliedCertSerial = event.appliedCertSerial();
         host.credentialVersion = event.credentialVersion();
         host.credentialPhase = event.credentialPhase() == null ? null : event.credentialPhase().name();
@@ -150,6 +154,18 @@ public class HostUpdates {
                 .map(PostureCheck::name).findFirst().orElse(null);
         host.probedAt = event.probedAt();
         readiness.afterHostChange(host, couldBefore);
+        publicEvents.postureChanged(host, before, PublicEvents.Posture.of(host, event.posture()));
+    }
+
+    private static java.util.List<PostureCheck> storedChecks(HostEntity host) {
+        if (host.postureJson == null) {
+            return java.util.List.of();
+        }
+        try {
+            return java.util.List.of(JSON.readValue(host.postureJson, PostureCheck[].class));
+        } catch (java.io.IOException e) {
+            return java.util.List.of(); // unreadable: the next report counts as a change
+        }
     }
 
     private static HostEntity known(String hostId, String clusterId, String what) {

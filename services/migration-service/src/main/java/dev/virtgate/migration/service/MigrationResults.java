@@ -37,13 +37,19 @@ public class MigrationResults {
     @Inject
     MigrationMetrics metrics;
 
+    @Inject
+    PublicEvents publicEvents;
+
     public void apply(MigrationProgress event, ReceivedEvent received) {
         MigrationEntity m = fromItsSource(event.migrationId(), event.sourceHostId(), received);
         if (m == null || m.state.terminal()) {
             return;
         }
         Instant now = Instant.now();
-        m.state = MigrationState.RUNNING;
+        if (m.state != MigrationState.RUNNING) {
+            m.state = MigrationState.RUNNING;
+            publicEvents.migrationChanged(m, now);
+        }
         m.updatedAt = now;
         if (olderThanRecorded(event, m)) {
             LOG.debugf("progress of migration %s at %d ms arrived after the one at %d ms: kept the newer",
@@ -91,6 +97,7 @@ public class MigrationResults {
         m.progressAt = now;
         m.finish(MigrationState.COMPLETED, now);
         metrics.finished(m);
+        publicEvents.migrationChanged(m, now);
     }
 
     public void apply(MigrationFailed event, ReceivedEvent received) {
@@ -101,6 +108,7 @@ public class MigrationResults {
         m.failureReason = event.libvirtError() == null ? event.reason() : event.reason() + ": " + event.libvirtError();
         m.finish(event.cancelled() ? MigrationState.CANCELLED : MigrationState.FAILED, Instant.now());
         metrics.finished(m);
+        publicEvents.migrationChanged(m, m.finishedAt);
     }
 
     /** A command no agent took up before it expired will never run: free the VM for another attempt. */
@@ -114,6 +122,7 @@ public class MigrationResults {
             m.failureReason = "no agent took up the command before it expired";
             m.finish(MigrationState.FAILED, now);
             metrics.finished(m);
+            publicEvents.migrationChanged(m, now);
             LOG.warnf("migration %s (vm %s) failed: command expired unanswered", m.id, m.vmName);
         }
     }

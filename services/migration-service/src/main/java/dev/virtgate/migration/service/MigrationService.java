@@ -35,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -66,6 +67,9 @@ public class MigrationService {
     @Inject
     MigrationMetrics metrics;
 
+    @Inject
+    PublicEvents publicEvents;
+
     /** The outcome of a POST: the migration, and whether it was an idempotent replay. */
     public record Accepted(MigrationView migration, boolean replay) {
     }
@@ -79,6 +83,16 @@ public class MigrationService {
     }
 
     public Accepted request(MigrationRequest request, String idempotencyKey, String requestedBy) {
+        return request(request, idempotencyKey, requestedBy, view -> {
+        });
+    }
+
+    /**
+     * The same; {@code alsoInTransaction} writes what must commit with a new migration (the answer to a
+     * cloud request). An idempotent replay does not call it: nothing new is committed.
+     */
+    public Accepted request(MigrationRequest request, String idempotencyKey, String requestedBy,
+            Consumer<MigrationView> alsoInTransaction) {
         String fingerprint = null;
         if (idempotencyKey != null) {
             if (!IDEMPOTENCY_KEY.matcher(idempotencyKey).matches()) {
@@ -114,7 +128,9 @@ public class MigrationService {
             QuarkusTransaction.requiringNew().run(() -> {
                 entity.persist();
                 outbox.write(command);
+                publicEvents.migrationChanged(entity, now);
                 audit.accepted(started(command));
+                alsoInTransaction.accept(MigrationView.of(entity));
                 em.flush();
             });
         } catch (RuntimeException e) {
