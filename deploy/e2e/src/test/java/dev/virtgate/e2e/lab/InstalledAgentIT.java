@@ -52,7 +52,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class InstalledAgentIT {
-    static final String HOST = "vg-h1";
+    /**
+     * Not vg-h1 or vg-h2: EndToEndIT registers those, and the services of every IT of this module share
+     * their databases, the broker and OpenBao; a host id or FQDN registered twice is refused.
+     */
+    static final String HOST = "vg-h3";
     static final String CLUSTER = "installed";
     static final String ENV = "/etc/virtgate/agent.env";
     static final String UNIT = "/lib/systemd/system/virtgate-agent.service";
@@ -76,7 +80,7 @@ class InstalledAgentIT {
     static Path agentLog;
 
     @BeforeAll
-    static void startTheStackAndOneLabHost() throws Exception {
+    static void startTheStackAndTheLab() throws Exception {
         assumeTrue(LabHosts.supported() && DebSandbox.available(), "needs root, nsenter, unshare and dpkg");
         assumeTrue(Files.exists(DEB), "needs the package: mvn -pl services/host-agent package");
         machineBefore = existing();
@@ -96,7 +100,7 @@ class InstalledAgentIT {
         CompletableFuture<ServiceProcess> c = CompletableFuture.supplyAsync(() ->
                 ServiceProcess.start("credential-service", ServiceProcess.standardEnv("virtgate_credential")));
         labCreated = true;
-        lab.create(1, false);
+        lab.create(3, false);
         migration = m.join();
         pki = p.join();
         credential = c.join();
@@ -160,6 +164,7 @@ class InstalledAgentIT {
                 "--management-address", lab.address(HOST), "--migration-address", lab.migrationAddress(HOST),
                 "--bus", KafkaResource.bootstrapServers(), "--bus-password-file", passwordFile.toString(),
                 "--openbao", OpenBaoServer.shared().address());
+        Files.delete(passwordFile);
         assertThat(enrolled.exit()).as(enrolled.both()).isZero();
         assertThat(enrolled.both()).doesNotContain(token).doesNotContain(busPassword);
         assertThat(sandbox.stat(ENV)).isEqualTo("600 root:root");
