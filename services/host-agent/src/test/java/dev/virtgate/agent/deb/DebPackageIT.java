@@ -1,9 +1,10 @@
 package dev.virtgate.agent.deb;
 
-import dev.virtgate.agent.deb.DebSandbox.Result;
 import dev.virtgate.agent.enroll.CaServer;
 import dev.virtgate.agent.it.PrivateLibvirtd;
 import dev.virtgate.agent.it.TestAgents;
+import dev.virtgate.testsupport.DebSandbox;
+import dev.virtgate.testsupport.DebSandbox.Result;
 import dev.virtgate.testsupport.Net;
 import dev.virtgate.testsupport.Workspace;
 import org.junit.jupiter.api.AfterAll;

@@ -1,27 +1,30 @@
-package dev.virtgate.agent.deb;
+package dev.virtgate.testsupport;
 
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * This machine as a package would see it, without ever writing to it: each command runs in a
  * private mount namespace ({@code unshare --mount --propagation private}) where /usr, /etc and /var
- * are overlays whose writes go to {@code dir/upper} (src/test/resources/deb/sandbox.sh). dpkg, its
- * maintainer scripts, systemd-analyze and the installed agent run as on a real host; the overlays
- * go with the namespace when the command exits, and {@link #close()} deletes what was written.
- * Successive commands see each other's writes (the upper directories stay): install, then remove.
+ * are overlays whose writes go to {@code dir/upper} (resource {@code virtgate-deb-sandbox/sandbox.sh},
+ * copied to {@code dir}). dpkg, its maintainer scripts, systemd-analyze and the installed agent run
+ * as on a real host; the overlays go with the namespace when the command exits, and {@link #close()}
+ * deletes what was written. Successive commands see each other's writes (the upper directories
+ * stay): install, then remove. {@link #inside} runs every command in another host's namespaces
+ * first (a lab host: {@code nsenter -t <pid> -n -m -u --}); mounts below /usr, /etc and /var that
+ * host has (its private /etc/libvirt, /etc/pki, /etc/hosts...) stay on top of the overlays.
  */
 public final class DebSandbox implements AutoCloseable {
-    static final Path SCRIPT = Path.of("src/test/resources/deb/sandbox.sh").toAbsolutePath();
+    private static final String RESOURCE = "/virtgate-deb-sandbox/sandbox.sh";
 
     public record Result(int exit, String out, String err) {
         public String both() {
@@ -30,9 +33,30 @@ public final class DebSandbox implements AutoCloseable {
     }
 
     private final Path dir;
+    private final Path script;
+    private final List<String> enter;
 
     public DebSandbox(Path dir) {
+        this(dir, List.of());
+    }
+
+    private DebSandbox(Path dir, List<String> enter) {
         this.dir = dir.toAbsolutePath();
+        this.script = this.dir.resolve("sandbox.sh");
+        this.enter = List.copyOf(enter);
+        if (!Files.exists(script)) {
+            try (InputStream in = DebSandbox.class.getResourceAsStream(RESOURCE)) {
+                Files.createDirectories(this.dir);
+                Files.write(script, in.readAllBytes());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /** A sandbox in {@code dir} whose commands run after {@code enter} (e.g. nsenter into a lab host). */
+    public static DebSandbox inside(List<String> enter, Path dir) {
+        return new DebSandbox(dir, enter);
     }
 
     public static boolean available() {
@@ -44,10 +68,10 @@ public final class DebSandbox implements AutoCloseable {
         return dir;
     }
 
-    /** The command line that runs {@code command} inside the sandbox. */
+    /** The command line that runs {@code command} inside the sandbox (exec all the way: its PID is the command's). */
     public List<String> command(String... command) {
-        List<String> cmd = new ArrayList<>(List.of("unshare", "--mount", "--propagation", "private", "--",
-                "bash", SCRIPT.toString(), dir.toString()));
+        List<String> cmd = new ArrayList<>(enter);
+        cmd.addAll(List.of("unshare", "--mount", "--propagation", "private", "--", "bash", script.toString(), dir.toString()));
         cmd.addAll(List.of(command));
         return cmd;
     }
@@ -97,13 +121,7 @@ public final class DebSandbox implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
-        if (Files.exists(dir)) {
-            try (Stream<Path> all = Files.walk(dir)) {
-                for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+    public void close() {
+        Workspace.deleteTree(dir);
     }
 }
