@@ -13,6 +13,8 @@ import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.PostgresResource;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -65,7 +67,7 @@ import static org.hamcrest.Matchers.containsString;
 class IntermediateCaTest {
     // A constant: the profile is instantiated in another class loader than the test.
     static final String KEY = "virtgate-ca-intermediate";
-    static final KeyPair OFFLINE_ROOT_KEY = Fixtures.ec("secp384r1");
+    static final KeyPair OFFLINE_ROOT_KEY = TestKeys.ec("secp384r1");
     static final X500Name OFFLINE_ROOT = new X500Name("CN=Example Corp offline root,O=Example Corp");
     static X509CertificateHolder offlineRoot;
 
@@ -143,8 +145,8 @@ class IntermediateCaTest {
         PKCS10CertificationRequest csr = pendingCsr();
         String root = Pem.write(offlineRoot());
         // someone else's key
-        KeyPair other = Fixtures.ec("secp384r1");
-        PKCS10CertificationRequest foreign = Fixtures.csrObject(other, "intruder CA", List.of(), List.of());
+        KeyPair other = TestKeys.ec("secp384r1");
+        PKCS10CertificationRequest foreign = TestCsr.forKey(other).commonName("intruder CA").request();
         importCa(Pem.write(sign(foreign, OFFLINE_ROOT_KEY, OFFLINE_ROOT, true)), List.of(root)).statusCode(422)
                 .contentType("application/problem+json").body("detail", containsString("not the Transit CA key"));
         // not a CA
@@ -153,7 +155,7 @@ class IntermediateCaTest {
         // no issuer given
         importCa(Pem.write(sign(csr, OFFLINE_ROOT_KEY, OFFLINE_ROOT, true)), null).statusCode(400);
         // a chain that did not sign it
-        KeyPair impostorKey = Fixtures.ec("secp384r1");
+        KeyPair impostorKey = TestKeys.ec("secp384r1");
         importCa(Pem.write(sign(csr, impostorKey, OFFLINE_ROOT, true)), List.of(root)).statusCode(422)
                 .body("detail", containsString("not signed by the first chain entry"));
         importCa("not a certificate", List.of(root)).statusCode(400);
@@ -191,7 +193,7 @@ class IntermediateCaTest {
         String token = Fixtures.token();
         HostRegistered host = Fixtures.registered(Fixtures.hostId("inter"), token);
         PkiState.register(host);
-        String csr = Fixtures.csr(Fixtures.p256(), host.fqdn(), List.of(host.fqdn()), List.of());
+        String csr = TestCsr.pem(TestKeys.p256(), host.fqdn(), List.of(host.fqdn()), List.of());
         var issued = given().auth().oauth2(operator()).contentType(ContentType.JSON)
                 .body(Map.of("hostId", host.hostId(), "csrPem", csr, "enrollmentProof", Fixtures.proof(host, token, csr)))
                 .post("/v1/certificates").then().statusCode(201).extract().jsonPath();
