@@ -120,7 +120,11 @@ public final class TestPki {
     }
 
     public static Path keystore(Client client) {
-        return dir().resolve(client.name().toLowerCase(Locale.ROOT) + ".p12");
+        return dir().resolve(fileName(client));
+    }
+
+    private static String fileName(Client client) {
+        return client.name().toLowerCase(Locale.ROOT) + ".p12";
     }
 
     private static void write(Path dir) throws IOException, GeneralSecurityException {
@@ -160,7 +164,7 @@ public final class TestPki {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);
         store.setKeyEntry(ALIAS, key.getPrivate(), PASSWORD, new Certificate[] {cert, issuer.certificate()});
-        try (OutputStream out = Files.newOutputStream(keystore(client))) {
+        try (OutputStream out = Files.newOutputStream(dir.resolve(fileName(client)))) {
             store.store(out, PASSWORD);
         }
     }
