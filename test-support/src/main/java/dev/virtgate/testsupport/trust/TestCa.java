@@ -43,18 +43,23 @@ public final class TestCa {
     private final X509Certificate certificate;
 
     public TestCa(String commonName) {
-        this(new X500Name("CN=" + commonName + ",O=virtgate-test"));
+        this(new X500Name("CN=" + commonName + ",O=virtgate-test"), ecKey());
     }
 
     /** A CA whose subject is {@code subject} as the JDK reads a DN, e.g. "CN=virtgate test CA,O=virtgate". */
     public TestCa(X500Principal subject) {
-        this(X500Name.getInstance(subject.getEncoded()));
+        this(subject, ecKey());
     }
 
-    private TestCa(X500Name name) {
-        key = ecKey();
-        certificate = sign(name, key.getPublic(), name, true, caKeyUsage(), null, List.of(), notBefore(),
-                Instant.now().plus(CA_VALIDITY));
+    /** A self-signed CA for {@code key}, e.g. an operator's P-384 offline root. */
+    public TestCa(X500Principal subject, KeyPair key) {
+        this(X500Name.getInstance(subject.getEncoded()), key);
+    }
+
+    private TestCa(X500Name name, KeyPair key) {
+        this.key = key;
+        certificate = sign(name, key.getPublic(), name, new BasicConstraints(true), caKeyUsage(), null, List.of(),
+                notBefore(), Instant.now().plus(CA_VALIDITY));
     }
 
     private TestCa(KeyPair key, X509Certificate certificate) {
@@ -92,7 +97,7 @@ public final class TestCa {
     /** {@code next}'s CA (same subject and key) certified by this CA: a rotation's cross-signed CA. */
     public X509Certificate crossSign(TestCa next) {
         return sign(X500Name.getInstance(next.certificate.getSubjectX500Principal().getEncoded()),
-                next.certificate.getPublicKey(), subjectName(), true, caKeyUsage(), null, List.of(), notBefore(),
+                next.certificate.getPublicKey(), subjectName(), new BasicConstraints(true), caKeyUsage(), null, List.of(), notBefore(),
                 Instant.now().plus(CA_VALIDITY));
     }
 
@@ -133,17 +138,17 @@ public final class TestCa {
         return out.toString();
     }
 
-    X509Certificate sign(X500Name subject, PublicKey subjectKey, boolean ca, int keyUsage, ExtendedKeyUsage eku,
-            List<GeneralName> names, Instant from, Instant until) {
-        return sign(subject, subjectKey, subjectName(), ca, keyUsage, eku, names, from, until);
+    X509Certificate sign(X500Name subject, PublicKey subjectKey, BasicConstraints constraints, int keyUsage,
+            ExtendedKeyUsage eku, List<GeneralName> names, Instant from, Instant until) {
+        return sign(subject, subjectKey, subjectName(), constraints, keyUsage, eku, names, from, until);
     }
 
-    private X509Certificate sign(X500Name subject, PublicKey subjectKey, X500Name issuer, boolean ca, int keyUsage,
-            ExtendedKeyUsage eku, List<GeneralName> names, Instant from, Instant until) {
+    private X509Certificate sign(X500Name subject, PublicKey subjectKey, X500Name issuer, BasicConstraints constraints,
+            int keyUsage, ExtendedKeyUsage eku, List<GeneralName> names, Instant from, Instant until) {
         try {
             var builder = new JcaX509v3CertificateBuilder(issuer, new BigInteger(127, RANDOM).add(BigInteger.ONE),
                     Date.from(from), Date.from(until), subject, subjectKey);
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+            builder.addExtension(Extension.basicConstraints, true, constraints);
             builder.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
             if (eku != null) {
                 builder.addExtension(Extension.extendedKeyUsage, false, eku);

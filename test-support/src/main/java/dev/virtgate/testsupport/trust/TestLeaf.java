@@ -1,6 +1,7 @@
 package dev.virtgate.testsupport.trust;
 
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.GeneralName;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
@@ -16,8 +17,8 @@ import java.util.List;
 
 /**
  * A certificate {@link TestCa} is about to issue: subject, subjectAltNames (DNS, IP, URI, in that order),
- * key usage (digitalSignature unless told), extended key usage (none unless told) and validity
- * (from five minutes ago, for a day, unless told).
+ * key usage (digitalSignature unless told), extended key usage (none unless told), an end entity unless
+ * {@link #subordinateCa}, and validity (from five minutes ago, for a day, unless told).
  */
 public final class TestLeaf {
     private final TestCa issuer;
@@ -28,6 +29,7 @@ public final class TestLeaf {
     private final List<GeneralName> uris = new ArrayList<>();
     private final List<KeyPurposeId> purposes = new ArrayList<>();
     private int keyUsage = KeyUsage.digitalSignature;
+    private BasicConstraints constraints = new BasicConstraints(false);
     private Instant notBefore = Instant.now().minus(Duration.ofMinutes(5));
     private Duration validity = Duration.ofDays(1);
 
@@ -91,6 +93,13 @@ public final class TestLeaf {
         return this;
     }
 
+    /** A subordinate CA (certificate and CRL signing) with at most {@code pathLength} CAs below it. */
+    public TestLeaf subordinateCa(int pathLength) {
+        constraints = new BasicConstraints(pathLength);
+        keyUsage = KeyUsage.keyCertSign | KeyUsage.cRLSign;
+        return this;
+    }
+
     public TestLeaf notBefore(Instant from) {
         notBefore = from;
         return this;
@@ -106,6 +115,6 @@ public final class TestLeaf {
         names.addAll(ips);
         names.addAll(uris);
         ExtendedKeyUsage eku = purposes.isEmpty() ? null : new ExtendedKeyUsage(purposes.toArray(KeyPurposeId[]::new));
-        return issuer.sign(subject, subjectKey, false, keyUsage, eku, names, notBefore, notBefore.plus(validity));
+        return issuer.sign(subject, subjectKey, constraints, keyUsage, eku, names, notBefore, notBefore.plus(validity));
     }
 }

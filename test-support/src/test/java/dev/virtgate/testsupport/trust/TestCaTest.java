@@ -94,6 +94,17 @@ class TestCaTest {
     }
 
     @Test
+    void aRootOfAnyKeySignsASubordinateCaThatMaySignOnlyLeaves() throws Exception {
+        TestCa root = new TestCa(new X500Principal("CN=offline root,O=Example"), TestKeys.ec("secp384r1"));
+        assertEquals("CN=offline root,O=Example", root.certificate().getSubjectX500Principal().getName());
+        root.certificate().verify(root.certificate().getPublicKey());
+        X509Certificate sub = root.leaf(TestKeys.p256().getPublic()).subject("CN=issuing").subordinateCa(0).issue();
+        sub.verify(root.certificate().getPublicKey());
+        assertEquals(0, sub.getBasicConstraints());
+        assertTrue(sub.getKeyUsage()[5] && sub.getKeyUsage()[6] && !sub.getKeyUsage()[0]);
+    }
+
+    @Test
     void privateKeysRoundTripThroughPkcs8PemWithTheirPublicPoint() throws Exception {
         KeyPair key = TestKeys.p256();
         String pem = TestKeys.pkcs8Pem(key.getPrivate());
