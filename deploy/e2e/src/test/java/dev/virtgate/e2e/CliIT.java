@@ -8,6 +8,8 @@ import dev.virtgate.testsupport.Net;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
 import dev.virtgate.testsupport.Workspace;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -190,9 +192,9 @@ class CliIT {
     /** migration-service's HTTPS port: a client certificate from pki-service instead of a token. */
     @Test
     void aClientCertificateFromPkiServiceReplacesTheToken() throws Exception {
-        KeyPair key = Csr.newKey();
+        KeyPair key = TestKeys.p256();
         String request = JSON.writeValueAsString(Map.of("name", "carol", "role", "operator",
-                "csrPem", TlsMaterial.clientCsr(key, "carol")));
+                "csrPem", TestCsr.forKey(key).commonName("carol").pem()));
         HttpResponse<String> issued = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                         URI.create(pki.url("/v1/client-certificates"))).header("Authorization", "Bearer " + operator())
                 .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(request)).build(),
@@ -200,7 +202,7 @@ class CliIT {
         assertEquals(201, issued.statusCode(), issued.body());
         Path cert = Files.writeString(home.resolve("carol.pem"), JSON.readTree(issued.body()).get("certificatePem")
                 .asText());
-        Path keyFile = Files.writeString(home.resolve("carol-key.pem"), TlsMaterial.privateKeyPem(key));
+        Path keyFile = Files.writeString(home.resolve("carol-key.pem"), TestKeys.pkcs8Pem(key.getPrivate()));
         String https = "https://127.0.0.1:" + httpsPort;
         String ca = home.resolve("ca.pem").toString();
 

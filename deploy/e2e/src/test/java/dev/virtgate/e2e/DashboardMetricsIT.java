@@ -9,6 +9,7 @@ import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.PrometheusText;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestKeys;
 import dev.virtgate.testsupport.trust.TestProducer;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
@@ -80,7 +81,7 @@ class DashboardMetricsIT {
         String cluster = "dash-" + UUID.randomUUID().toString().substring(0, 8);
         String hostId = cluster + "-h1";
         enrollAndReportAFailingCheck(cluster, hostId);
-        TestProducer.withKey("/virtgate/host-agent/" + hostId, Csr.newKey(), null)
+        TestProducer.withKey("/virtgate/host-agent/" + hostId, TestKeys.p256(), null)
                 .publish(KafkaResource.bootstrapServers(), configured(cluster, hostId, "1f", CheckStatus.PASS));
 
         Map<String, String> missing = new TreeMap<>();

@@ -12,6 +12,8 @@ import dev.virtgate.contracts.events.PostureCheck;
 import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import dev.virtgate.testsupport.trust.TestProducer;
 
 import java.io.ByteArrayInputStream;
@@ -37,8 +39,8 @@ record SimulatedAgent(String hostId, String cluster, String fqdn, KeyPair key, C
     /** HostEnrolled for a registered host: a fresh key, a CSR naming {@code fqdn} and {@code address}, the token's proof. */
     static SimulatedAgent enroll(String hostId, String cluster, String fqdn, String address, String token)
             throws Exception {
-        KeyPair key = Csr.newKey();
-        String csr = Csr.pem(key, fqdn, List.of(fqdn), List.of(address));
+        KeyPair key = TestKeys.p256();
+        String csr = TestCsr.pem(key, fqdn, List.of(fqdn), List.of(address));
         HostEnrolled enrolled = new HostEnrolled(hostId, cluster, fqdn, csr,
                 EnrollmentKey.fromToken(hostId, token).prove(hostId, cluster, fqdn, csr),
                 new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls:16514"),

@@ -77,7 +77,7 @@ class BusAttackTest {
         String c = cluster("forged-unsigned");
         String host = c + "-h0";
         String token = FleetEvents.newToken();
-        TestCsr csr = new TestCsr(FleetEvents.fqdn(host), c);
+        AgentKey csr = new AgentKey(FleetEvents.fqdn(host), c);
         TestProducer.publishUnsigned(bootstrap, "/virtgate/migration-service",
                 FleetEvents.registration(c, host, token));
         TestProducer.publishUnsigned(bootstrap, "/virtgate/host-agent/" + host, enrolled(c, host, token, csr));
@@ -93,7 +93,7 @@ class BusAttackTest {
         String c = cluster("forged-by-host");
         String host = c + "-h0";
         String token = FleetEvents.newToken();
-        TestCsr csr = new TestCsr(FleetEvents.fqdn(host), c);
+        AgentKey csr = new AgentKey(FleetEvents.fqdn(host), c);
         // a compromised hypervisor: a genuine host certificate, but hosts do not register hosts
         TestTrust.host(host).sign(FleetEvents.registration(c, host, token)).publish(bootstrap);
         // the enrollment itself is well-formed: signed by its CSR key, proven with the attacker's token
@@ -113,7 +113,7 @@ class BusAttackTest {
         String token = fleet.register(c, host);
         fleet.flush();
         await().atMost(WAIT).untilAsserted(() -> status(c).then().statusCode(200).body("version", is(1)));
-        TestCsr csr = new TestCsr(FleetEvents.fqdn(host), c);
+        AgentKey csr = new AgentKey(FleetEvents.fqdn(host), c);
         fleet.enroll(c, host, FleetEvents.newToken(), csr);
         fleet.flush();
 
@@ -136,14 +136,14 @@ class BusAttackTest {
         String c = cluster("second-key");
         String host = c + "-h0";
         String token = fleet.register(c, host);
-        TestCsr first = new TestCsr(FleetEvents.fqdn(host), c);
+        AgentKey first = new AgentKey(FleetEvents.fqdn(host), c);
         fleet.enroll(c, host, token, first);
         fleet.flush();
         await().atMost(WAIT).until(() -> !fleet.grants(host).isEmpty());
         String boundTo = member(host).enrolledKeySha256;
 
         // whoever read the token later (or raced the agent) proves it for a key of their own
-        TestCsr second = new TestCsr(FleetEvents.fqdn(host), c);
+        AgentKey second = new AgentKey(FleetEvents.fqdn(host), c);
         fleet.enroll(c, host, token, second);
         fleet.flush();
         awaitDeadLetter(host, "virtgate.host.enrolled.v1", "enrollment token already bound to another key");
@@ -167,7 +167,7 @@ class BusAttackTest {
         String c = cluster("forged-decom");
         String host = c + "-h0";
         String token = fleet.register(c, host);
-        fleet.enroll(c, host, token, new TestCsr(FleetEvents.fqdn(host), c));
+        fleet.enroll(c, host, token, new AgentKey(FleetEvents.fqdn(host), c));
         fleet.flush();
         await().atMost(WAIT).until(() -> !fleet.grants(host).isEmpty());
 
@@ -264,7 +264,7 @@ class BusAttackTest {
         assertThat(scan.containing(secrets)).isEmpty();
     }
 
-    static HostEnrolled enrolled(String c, String host, String token, TestCsr csr) {
+    static HostEnrolled enrolled(String c, String host, String token, AgentKey csr) {
         String fqdn = FleetEvents.fqdn(host);
         return new HostEnrolled(host, c, fqdn, csr.pem,
                 EnrollmentKey.fromToken(host, token).prove(host, c, fqdn, csr.pem), FleetEvents.capabilities());

@@ -198,7 +198,7 @@ class CredentialServiceTest {
         List<String> hosts = settledCluster(c, 3);
         String gone = hosts.get(0);
         String token = fleet.register(c, gone); // a fresh enrollment token for it
-        TestCsr csr = new TestCsr(gone + ".lab.virtgate.test", c);
+        AgentKey csr = new AgentKey(gone + ".lab.virtgate.test", c);
         fleet.enroll(c, gone, token, csr);
         fleet.flush();
         await().atMost(WAIT).until(() -> !fleet.grants(gone).isEmpty());
@@ -248,7 +248,7 @@ class CredentialServiceTest {
         fleet.flush();
         await().atMost(WAIT).untilAsserted(() -> status(a).then().body("version", is(1)));
         int announcedBefore = fleet.rotated(a).size();
-        TestCsr csr = new TestCsr(host + ".lab.virtgate.test", a);
+        AgentKey csr = new AgentKey(host + ".lab.virtgate.test", a);
         fleet.enroll(a, host, FleetEvents.newToken(), csr); // a proof from another token
         fleet.enroll(a, host, token, csr);
         fleet.enroll(a, host, token, csr); // the agent's retry: the key the token is bound to

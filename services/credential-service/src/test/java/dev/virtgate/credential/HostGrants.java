@@ -46,7 +46,7 @@ final class HostGrants {
     static Granted grant(SimulatedFleet fleet, String clusterId, String hostId) throws Exception {
         int grantsBefore = fleet.grants(hostId).size();
         String token = fleet.register(clusterId, hostId);
-        TestCsr csr = new TestCsr(FleetEvents.fqdn(hostId), clusterId);
+        AgentKey csr = new AgentKey(FleetEvents.fqdn(hostId), clusterId);
         fleet.enroll(clusterId, hostId, token, csr);
         fleet.flush();
         await().atMost(Clusters.WAIT).until(() -> fleet.grants(hostId).size() > grantsBefore);

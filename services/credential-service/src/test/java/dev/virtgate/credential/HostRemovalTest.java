@@ -213,7 +213,7 @@ class HostRemovalTest {
     static Access grantedAccess(String c, String host) throws Exception {
         int grantsBefore = fleet.grants(host).size();
         String token = fleet.register(c, host);
-        TestCsr csr = new TestCsr(FleetEvents.fqdn(host), c);
+        AgentKey csr = new AgentKey(FleetEvents.fqdn(host), c);
         fleet.enroll(c, host, token, csr);
         fleet.flush();
         await().atMost(WAIT).until(() -> fleet.grants(host).size() > grantsBefore);

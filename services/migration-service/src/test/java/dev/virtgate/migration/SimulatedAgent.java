@@ -6,10 +6,8 @@ import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.testsupport.trust.TestCa;
+import dev.virtgate.testsupport.trust.TestCsr;
 import dev.virtgate.testsupport.trust.TestProducer;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
-import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -35,7 +33,7 @@ public final class SimulatedAgent {
         this.hostId = hostId;
         this.clusterId = clusterId;
         this.fqdn = fqdn;
-        this.csrPem = csr(key, fqdn, clusterId);
+        this.csrPem = TestCsr.forKey(key).subject("CN=" + fqdn + ",OU=" + clusterId + ",O=virtgate").pem();
         issue();
     }
 
@@ -77,15 +75,5 @@ public final class SimulatedAgent {
     private void issue() {
         certificate = TestTrust.CA.issue(fqdn, key.getPublic(), Producer.host(hostId).uri(), Duration.ofDays(30));
         signer = TestProducer.withKey("/virtgate/agent/" + hostId, key, List.of(certificate));
-    }
-
-    static String csr(KeyPair key, String fqdn, String clusterId) {
-        try {
-            return TestCa.pem(new JcaPKCS10CertificationRequestBuilder(
-                    new X500Name("CN=" + fqdn + ",OU=" + clusterId + ",O=virtgate"), key.getPublic())
-                    .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot build CSR", e);
-        }
     }
 }

@@ -16,6 +16,8 @@ import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.PostgresResource;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -89,8 +91,8 @@ class CaRotationTest {
         for (Enrolled e : hosts) {
             List<CertRenewalRequested> asks = PkiState.outbox(CertRenewalRequested.class, e.host().id());
             assertThat(asks).extracting(CertRenewalRequested::reason).contains("CA_ROTATION");
-            var key = Fixtures.p256();
-            String csr = Fixtures.csr(key, e.host().registration().fqdn(), List.of(), List.of());
+            var key = TestKeys.p256();
+            String csr = TestCsr.pem(key, e.host().registration().fqdn(), List.of(), List.of());
             TestBus.asHost(e.host().id(), new CsrSubmitted(e.host().id(), "cluster-a", csr, e.serial(),
                     Fixtures.possession(e.host().key().getPrivate(), csr)), e.host().key(), e.pem());
         }

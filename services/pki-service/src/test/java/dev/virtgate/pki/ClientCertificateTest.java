@@ -13,6 +13,8 @@ import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.PostgresResource;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import io.quarkus.arc.Arc;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -78,13 +80,13 @@ class ClientCertificateTest {
     }
 
     static String csr(KeyPair key, String cn) {
-        return Fixtures.csr(key, cn, List.of(), List.of());
+        return TestCsr.pem(key, cn, List.of(), List.of());
     }
 
     @Test
     void operatorCertificateIsAClientOnlyLeafCarryingTheRoleUriAndCanBeRevoked() throws Exception {
         String name = newName("carol");
-        KeyPair key = Fixtures.p256();
+        KeyPair key = TestKeys.p256();
         long outbox = PkiState.outboxCount();
         JsonPath json = post(body(name, "operator", csr(key, name), null)).statusCode(201).extract().jsonPath();
         String certPem = json.getString("certificatePem");
@@ -142,7 +144,7 @@ class ClientCertificateTest {
     @Test
     void viewerCertificateCarriesTheViewerRoleAndTheRequestedValidity() {
         String name = newName("viewer.tool");
-        JsonPath json = post(body(name, "viewer", csr(Fixtures.rsa(2048), name), "P1D")).statusCode(201)
+        JsonPath json = post(body(name, "viewer", csr(TestKeys.rsa(2048), name), "P1D")).statusCode(201)
                 .extract().jsonPath();
         X509CertificateHolder cert = Pem.certificate(json.getString("certificatePem"));
         GeneralName[] sans = GeneralNames.fromExtensions(cert.getExtensions(), Extension.subjectAlternativeName)
@@ -158,7 +160,7 @@ class ClientCertificateTest {
     @Test
     void clientCertificatesAreNeverPickedUpByHostRenewal() {
         String name = newName("renew");
-        String serial = post(body(name, "operator", csr(Fixtures.p256(), name), "P30D")).statusCode(201)
+        String serial = post(body(name, "operator", csr(TestKeys.p256(), name), "P30D")).statusCode(201)
                 .extract().path("serial");
         PkiState.run(() -> IssuedCertificate.update("renewAfter = ?1 where serial = ?2",
                 Instant.now().minusSeconds(60), serial));
@@ -171,7 +173,7 @@ class ClientCertificateTest {
     @Test
     void badInputIsRefusedWithProblemJsonNamingTheFieldAndNothingPersisted() {
         String name = newName("bad");
-        KeyPair key = Fixtures.p256();
+        KeyPair key = TestKeys.p256();
         String good = csr(key, name);
         long certs = PkiState.certificateCount();
         long outbox = PkiState.outboxCount();
@@ -187,11 +189,11 @@ class ClientCertificateTest {
         refused(post(body(name, "operator", null, null)), 400, "csrPem");
         refused(post(body(name, "operator", "-----BEGIN CERTIFICATE REQUEST-----\nnope\n-----END CERTIFICATE REQUEST-----\n",
                 null)), 400, "csrPem");
-        refused(post(body(name, "operator", Fixtures.csrWithForeignSignature(key, name), null)), 422, "csrPem");
-        refused(post(body(name, "operator", csr(Fixtures.rsa(1024), name), null)), 422, "csrPem.publicKey");
-        refused(post(body(name, "operator", csr(Fixtures.ec("secp256k1"), name), null)), 422, "csrPem.publicKey");
+        refused(post(body(name, "operator", TestCsr.forKey(key).commonName(name).signedBy(TestKeys.p256().getPrivate()).pem(), null)), 422, "csrPem");
+        refused(post(body(name, "operator", csr(TestKeys.rsa(1024), name), null)), 422, "csrPem.publicKey");
+        refused(post(body(name, "operator", csr(TestKeys.ec("secp256k1"), name), null)), 422, "csrPem.publicKey");
         refused(post(body(name, "operator", csr(key, "mallory"), null)), 422, "csrPem.subject.CN");
-        refused(post(body(name, "operator", Fixtures.csr(key, name, List.of("host.example"), List.of()), null)),
+        refused(post(body(name, "operator", TestCsr.pem(key, name, List.of("host.example"), List.of()), null)),
                 422, "csrPem.subjectAltName");
         refused(post(body(name, "operator", good, "P31D")), 422, "validity");
         refused(post(body(name, "operator", good, "soon")), 400, "validity");

@@ -22,6 +22,8 @@ import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.PostgresResource;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import dev.virtgate.testsupport.trust.TestProducer;
 import io.quarkus.arc.Arc;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -56,7 +58,7 @@ class EnrollmentEventTest {
 
     /** What an agent holding {@code token} sends: a CSR for {@code key} and the proof bound to that CSR. */
     static HostEnrolled enrolled(HostRegistered host, KeyPair key, String token) {
-        String csr = Fixtures.csr(key, host.fqdn(), List.of(host.fqdn()), List.of(host.managementAddresses().get(0)));
+        String csr = TestCsr.pem(key, host.fqdn(), List.of(host.fqdn()), List.of(host.managementAddresses().get(0)));
         return new HostEnrolled(host.hostId(), host.clusterId(), host.fqdn(), csr, Fixtures.proof(host, token, csr),
                 new HostCapabilities("9.0.0", "7.2.0", true, true, List.of("scram-sha-256"), List.of("tls"),
                         UUID.randomUUID().toString(), "0.1.0"));
@@ -76,7 +78,7 @@ class EnrollmentEventTest {
         String token = Fixtures.token();
         HostRegistered host = Fixtures.registered(Fixtures.hostId("e2e"), token);
         TestBus.asMigrationService(host);
-        KeyPair key = Fixtures.p256();
+        KeyPair key = TestKeys.p256();
         TestProducer.Signed enrollment = enroll(host, key, token);
 
         var record = TestBus.awaitRecord(Topics.PKI, r -> host.hostId().equals(r.key()) && isCertIssued(r),
@@ -103,7 +105,7 @@ class EnrollmentEventTest {
         long certs = PkiState.certificateCount();
         TestBus.send(enrollment);
         enroll(host, key, token);
-        KeyPair other = Fixtures.p256();
+        KeyPair other = TestKeys.p256();
         String secondKey = enroll(host, other, token).envelope().id();
         var dead = TestBus.awaitDeadLetter(secondKey);
         assertThat(TestBus.deadLetterReason(dead)).contains("enrolling-host:" + host.hostId())
@@ -123,8 +125,8 @@ class EnrollmentEventTest {
         HostRegistered b = Fixtures.registered(Fixtures.hostId("ev-b"), tokenB);
         TestBus.asMigrationService(a);
         TestBus.asMigrationService(b);
-        String stolen = enroll(a, Fixtures.p256(), tokenB).envelope().id();
-        enroll(b, Fixtures.p256(), tokenB);
+        String stolen = enroll(a, TestKeys.p256(), tokenB).envelope().id();
+        enroll(b, TestKeys.p256(), tokenB);
         assertThat(TestBus.deadLetterReason(TestBus.awaitDeadLetter(stolen)))
                 .contains("enrollment proof is not valid for host " + a.hostId());
         Awaitility.await().atMost(Duration.ofSeconds(30))
@@ -142,7 +144,7 @@ class EnrollmentEventTest {
         String token = Fixtures.token();
         HostRegistered next = Fixtures.registered(Fixtures.hostId("after-poison"), token);
         TestBus.asMigrationService(next);
-        enroll(next, Fixtures.p256(), token);
+        enroll(next, TestKeys.p256(), token);
 
         var dead = TestBus.awaitDeadLetter(poison.id());
         assertThat(dead.key()).isEqualTo(hostId);
@@ -157,7 +159,7 @@ class EnrollmentEventTest {
         String busToken = Fixtures.token();
         HostRegistered viaBus = Fixtures.registered(Fixtures.hostId("secret-bus"), busToken);
         TestBus.asMigrationService(viaBus);
-        KeyPair key = Fixtures.p256();
+        KeyPair key = TestKeys.p256();
         HostEnrolled genuine = enrolled(viaBus, key, busToken);
         TestBus.asEnrollingHost(genuine, key);
         var viaRest = IssuanceRestTest.newHost("secret-rest");

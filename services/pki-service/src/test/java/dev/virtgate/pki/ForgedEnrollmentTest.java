@@ -12,6 +12,7 @@ import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.PostgresResource;
 import dev.virtgate.testsupport.trust.TestCa;
+import dev.virtgate.testsupport.trust.TestKeys;
 import dev.virtgate.testsupport.trust.TestProducer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
@@ -57,7 +58,7 @@ class ForgedEnrollmentTest {
     void unsignedRegistrationAndEnrollmentOfAnUnknownHostAreParkedAndIssueNothing() {
         String token = Fixtures.token();
         HostRegistered forged = Fixtures.registered(Fixtures.hostId("forged"), token);
-        KeyPair key = Fixtures.p256();
+        KeyPair key = TestKeys.p256();
         EventEnvelope registration = TestBus.publishUnsigned("/virtgate/migration-service", forged);
         EventEnvelope enrollment = TestBus.publishUnsigned("/virtgate/host-agent/" + forged.hostId(),
                 EnrollmentEventTest.enrolled(forged, key, token));
@@ -74,7 +75,7 @@ class ForgedEnrollmentTest {
         HostRegistered forged = Fixtures.registered(Fixtures.hostId("foreign"), token);
         String registration = TestBus.send(impostor.sign(forged)).envelope().id();
         // the enrollment itself is well formed: signed by its CSR key, proof made with the attacker's token
-        String enrollment = EnrollmentEventTest.enroll(forged, Fixtures.p256(), token).envelope().id();
+        String enrollment = EnrollmentEventTest.enroll(forged, TestKeys.p256(), token).envelope().id();
 
         // the claimed producer (its ce_source) is named; the unproven certificate is not believed
         assertParked(registration, "virtgate.host.registered.v1", "/virtgate/migration-service",
@@ -88,7 +89,7 @@ class ForgedEnrollmentTest {
         String token = Fixtures.token();
         HostRegistered host = Fixtures.registered(Fixtures.hostId("genuine"), token);
         TestBus.asMigrationService(host); // migration-service's real Transit key, certified by pki-service
-        KeyPair key = Fixtures.p256();
+        KeyPair key = TestKeys.p256();
 
         String wrongToken = EnrollmentEventTest.enroll(host, key, Fixtures.token()).envelope().id();
         assertParked(wrongToken, "enrolling-host:" + host.hostId(), "enrollment proof is not valid");
@@ -106,7 +107,7 @@ class ForgedEnrollmentTest {
         assertThat(Arrays.stream(sans).map(GeneralName::toString)).contains("6: urn:virtgate:host:" + host.hostId(),
                 "2: " + host.fqdn());
 
-        KeyPair second = Fixtures.p256();
+        KeyPair second = TestKeys.p256();
         String secondKey = EnrollmentEventTest.enroll(host, second, token).envelope().id();
         assertParked(secondKey, "enrolling-host:" + host.hostId(), "already bound to another key");
         assertThat(PkiState.certificateCount(host.hostId())).isEqualTo(1);

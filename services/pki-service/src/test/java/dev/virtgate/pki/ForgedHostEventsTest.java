@@ -11,6 +11,8 @@ import dev.virtgate.pki.support.TestBus;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.PostgresResource;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -72,7 +74,7 @@ class ForgedHostEventsTest {
         Enrolled a = enrolled("renew-victim");
         Enrolled b = enrolled("renew-attacker");
         String fqdn = a.host().registration().fqdn();
-        String csr = Fixtures.csr(Fixtures.p256(), fqdn, List.of(fqdn), List.of());
+        String csr = TestCsr.pem(TestKeys.p256(), fqdn, List.of(fqdn), List.of());
         String forged = TestBus.asHost(b.host().id(), new CsrSubmitted(a.host().id(), "cluster-a", csr, a.serial(),
                 Fixtures.possession(b.host().key().getPrivate(), csr)), b.host().key(), b.certificatePem())
                 .envelope().id();

@@ -13,35 +13,31 @@ import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.PostgresResource;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestCa;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
+import dev.virtgate.testsupport.trust.TestLeaf;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.restassured.http.ContentType;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.BasicConstraints;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.KeyUsage;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.X509v3CertificateBuilder;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.PKCS10CertificationRequest;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
-import java.math.BigInteger;
+import javax.security.auth.x500.X500Principal;
 import java.security.KeyPair;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -65,9 +61,9 @@ import static org.hamcrest.Matchers.containsString;
 class IntermediateCaTest {
     // A constant: the profile is instantiated in another class loader than the test.
     static final String KEY = "virtgate-ca-intermediate";
-    static final KeyPair OFFLINE_ROOT_KEY = Fixtures.ec("secp384r1");
-    static final X500Name OFFLINE_ROOT = new X500Name("CN=Example Corp offline root,O=Example Corp");
-    static X509CertificateHolder offlineRoot;
+    // as the JDK prints it: the CN is the first RDN in DER
+    static final X500Principal OFFLINE_ROOT_NAME = new X500Principal("O=Example Corp,CN=Example Corp offline root");
+    static final TestCa OFFLINE_ROOT = new TestCa(OFFLINE_ROOT_NAME, TestKeys.ec("secp384r1"));
 
     public static class Intermediate implements QuarkusTestProfile {
         @Override
@@ -87,28 +83,11 @@ class IntermediateCaTest {
         return Pem.csr(pem);
     }
 
-    static X509CertificateHolder sign(PKCS10CertificationRequest csr, KeyPair issuerKey, X500Name issuer, boolean ca)
-            throws Exception {
-        Instant now = Instant.now();
-        X509v3CertificateBuilder builder = new X509v3CertificateBuilder(issuer, BigInteger.valueOf(now.toEpochMilli()),
-                Date.from(now.minusSeconds(60)), Date.from(now.plus(Duration.ofDays(365))), csr.getSubject(),
-                csr.getSubjectPublicKeyInfo());
-        builder.addExtension(Extension.basicConstraints, true, ca ? new BasicConstraints(0) : new BasicConstraints(false));
-        builder.addExtension(Extension.keyUsage, true, new KeyUsage(ca ? KeyUsage.keyCertSign | KeyUsage.cRLSign
-                : KeyUsage.digitalSignature));
-        return builder.build(new JcaContentSignerBuilder("SHA384withECDSA").build(issuerKey.getPrivate()));
-    }
-
-    static X509CertificateHolder offlineRoot() throws Exception {
-        if (offlineRoot == null) {
-            Instant now = Instant.now();
-            var builder = new JcaX509v3CertificateBuilder(OFFLINE_ROOT, BigInteger.ONE, Date.from(now.minusSeconds(60)),
-                    Date.from(now.plus(Duration.ofDays(3650))), OFFLINE_ROOT, OFFLINE_ROOT_KEY.getPublic());
-            builder.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
-            builder.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-            offlineRoot = builder.build(new JcaContentSignerBuilder("SHA384withECDSA").build(OFFLINE_ROOT_KEY.getPrivate()));
-        }
-        return offlineRoot;
+    /** {@code issuer}'s certificate for the CSR's subject and key: a subordinate CA or, if not {@code ca}, a leaf. */
+    static X509Certificate sign(PKCS10CertificationRequest csr, TestCa issuer, boolean ca) throws Exception {
+        TestLeaf certificate = issuer.leaf(new JcaPKCS10CertificationRequest(csr).getPublicKey())
+                .subject(csr.getSubject()).validity(Duration.ofDays(365));
+        return (ca ? certificate.subordinateCa(0) : certificate).issue();
     }
 
     static io.restassured.response.ValidatableResponse importCa(String certificatePem, List<String> chainPem) {
@@ -131,7 +110,7 @@ class IntermediateCaTest {
                 .isTrue();
         String transitKey = OpenBaoServer.shared().call("GET", "transit/keys/" + KEY, null).body();
         assertThat(transitKey).contains("\"type\":\"ecdsa-p384\"").contains("\"exportable\":false");
-        assertThat(Pem.x509(offlineRoot()).getPublicKey()).isNotNull();
+        assertThat(OFFLINE_ROOT.certificate().getPublicKey()).isNotNull();
         String transitPublic = new com.fasterxml.jackson.databind.ObjectMapper().readTree(transitKey)
                 .path("data").path("keys").path("1").path("public_key").asText();
         assertThat(Pem.publicKey(transitPublic).getEncoded()).isEqualTo(csr.getSubjectPublicKeyInfo().getEncoded());
@@ -141,20 +120,20 @@ class IntermediateCaTest {
     @Order(2)
     void badImportsAreRefusedAndTheCsrStaysPending() throws Exception {
         PKCS10CertificationRequest csr = pendingCsr();
-        String root = Pem.write(offlineRoot());
+        String root = OFFLINE_ROOT.pem();
         // someone else's key
-        KeyPair other = Fixtures.ec("secp384r1");
-        PKCS10CertificationRequest foreign = Fixtures.csrObject(other, "intruder CA", List.of(), List.of());
-        importCa(Pem.write(sign(foreign, OFFLINE_ROOT_KEY, OFFLINE_ROOT, true)), List.of(root)).statusCode(422)
+        KeyPair other = TestKeys.ec("secp384r1");
+        PKCS10CertificationRequest foreign = TestCsr.forKey(other).commonName("intruder CA").request();
+        importCa(Pem.write(sign(foreign, OFFLINE_ROOT, true)), List.of(root)).statusCode(422)
                 .contentType("application/problem+json").body("detail", containsString("not the Transit CA key"));
         // not a CA
-        importCa(Pem.write(sign(csr, OFFLINE_ROOT_KEY, OFFLINE_ROOT, false)), List.of(root)).statusCode(422)
+        importCa(Pem.write(sign(csr, OFFLINE_ROOT, false)), List.of(root)).statusCode(422)
                 .body("detail", containsString("not a CA certificate"));
         // no issuer given
-        importCa(Pem.write(sign(csr, OFFLINE_ROOT_KEY, OFFLINE_ROOT, true)), null).statusCode(400);
+        importCa(Pem.write(sign(csr, OFFLINE_ROOT, true)), null).statusCode(400);
         // a chain that did not sign it
-        KeyPair impostorKey = Fixtures.ec("secp384r1");
-        importCa(Pem.write(sign(csr, impostorKey, OFFLINE_ROOT, true)), List.of(root)).statusCode(422)
+        TestCa impostor = new TestCa(OFFLINE_ROOT_NAME, TestKeys.ec("secp384r1"));
+        importCa(Pem.write(sign(csr, impostor, true)), List.of(root)).statusCode(422)
                 .body("detail", containsString("not signed by the first chain entry"));
         importCa("not a certificate", List.of(root)).statusCode(400);
 
@@ -165,8 +144,8 @@ class IntermediateCaTest {
     @Test
     @Order(3)
     void importedIntermediateIssuesLeavesThatChainToTheOfflineRoot() throws Exception {
-        X509CertificateHolder intermediate = sign(pendingCsr(), OFFLINE_ROOT_KEY, OFFLINE_ROOT, true);
-        String rootPem = Pem.write(offlineRoot());
+        X509Certificate intermediate = sign(pendingCsr(), OFFLINE_ROOT, true);
+        String rootPem = OFFLINE_ROOT.pem();
         importCa(Pem.write(intermediate), List.of(rootPem)).statusCode(200);
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> given().get("/q/health/ready").then().statusCode(200));
 
@@ -182,7 +161,7 @@ class IntermediateCaTest {
                     .getOrDefault(TrustStorePaths.CHAIN_PEM, "")).size() == 3);
             List<java.security.cert.X509Certificate> chain = Certs.parseAll(TrustInOpenBao.signer(service)
                     .get(TrustStorePaths.CHAIN_PEM));
-            PKIXParameters anchored = new PKIXParameters(Set.of(new TrustAnchor(Pem.x509(offlineRoot()), null)));
+            PKIXParameters anchored = new PKIXParameters(Set.of(new TrustAnchor(OFFLINE_ROOT.certificate(), null)));
             anchored.setRevocationEnabled(false);
             CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509")
                     .generateCertPath(chain.subList(0, 2)), anchored);
@@ -191,7 +170,7 @@ class IntermediateCaTest {
         String token = Fixtures.token();
         HostRegistered host = Fixtures.registered(Fixtures.hostId("inter"), token);
         PkiState.register(host);
-        String csr = Fixtures.csr(Fixtures.p256(), host.fqdn(), List.of(host.fqdn()), List.of());
+        String csr = TestCsr.pem(TestKeys.p256(), host.fqdn(), List.of(host.fqdn()), List.of());
         var issued = given().auth().oauth2(operator()).contentType(ContentType.JSON)
                 .body(Map.of("hostId", host.hostId(), "csrPem", csr, "enrollmentProof", Fixtures.proof(host, token, csr)))
                 .post("/v1/certificates").then().statusCode(201).extract().jsonPath();
@@ -203,10 +182,10 @@ class IntermediateCaTest {
                 "-untrusted", Certs.file(Pem.write(intermediate)).toString(), Certs.file(leaf).toString());
         assertThat(openssl.ok()).as(openssl.output()).isTrue();
         // Java's PKIX validator, same trust
-        PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(Pem.x509(offlineRoot()), null)));
+        PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(OFFLINE_ROOT.certificate(), null)));
         params.setRevocationEnabled(false);
         CertPathValidator.getInstance("PKIX").validate(CertificateFactory.getInstance("X.509")
-                .generateCertPath(List.of(Pem.x509(leaf), Pem.x509(intermediate))), params);
+                .generateCertPath(List.of(Pem.x509(leaf), intermediate)), params);
         // and the CA in intermediate mode is rotated by importing a new one, not by minting a root
         given().auth().oauth2(operator()).post("/v1/ca/rotate").then().statusCode(409);
     }

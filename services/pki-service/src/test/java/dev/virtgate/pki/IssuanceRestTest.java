@@ -13,6 +13,8 @@ import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.support.Certs;
 import dev.virtgate.pki.support.Fixtures;
 import dev.virtgate.pki.support.PkiState;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import io.restassured.http.ContentType;
 import io.restassured.response.ValidatableResponse;
 import org.bouncycastle.asn1.x509.Extension;
@@ -49,7 +51,7 @@ class IssuanceRestTest {
         }
 
         String csr() {
-            return Fixtures.csr(key, registration.fqdn(), List.of(registration.fqdn()),
+            return TestCsr.pem(key, registration.fqdn(), List.of(registration.fqdn()),
                     List.of(registration.managementAddresses().get(0)));
         }
     }
@@ -58,7 +60,7 @@ class IssuanceRestTest {
         String token = Fixtures.token();
         HostRegistered registration = Fixtures.registered(Fixtures.hostId(prefix), token);
         PkiState.register(registration);
-        return new Host(registration, token, Fixtures.p256());
+        return new Host(registration, token, TestKeys.p256());
     }
 
     /** The host's CSR with the enrollment proof an agent holding {@code token} makes for it. */
@@ -163,16 +165,16 @@ class IssuanceRestTest {
 
         refused(post(host, "-----BEGIN CERTIFICATE REQUEST-----\nnope\n-----END CERTIFICATE REQUEST-----\n",
                 host.token()), 400, "csrPem");
-        refused(post(host, Fixtures.csrWithForeignSignature(host.key(), fqdn), host.token()), 422, "csrPem");
-        refused(post(host, Fixtures.csr(Fixtures.rsa(1024), fqdn, List.of(fqdn), List.of()), host.token()),
+        refused(post(host, TestCsr.forKey(host.key()).commonName(fqdn).signedBy(TestKeys.p256().getPrivate()).pem(), host.token()), 422, "csrPem");
+        refused(post(host, TestCsr.pem(TestKeys.rsa(1024), fqdn, List.of(fqdn), List.of()), host.token()),
                 422, "csrPem.publicKey");
-        refused(post(host, Fixtures.csr(Fixtures.ec("secp256k1"), fqdn, List.of(fqdn), List.of()), host.token()),
+        refused(post(host, TestCsr.pem(TestKeys.ec("secp256k1"), fqdn, List.of(fqdn), List.of()), host.token()),
                 422, "csrPem.publicKey");
-        refused(post(host, Fixtures.csr(host.key(), fqdn, List.of(fqdn, "evil.example"), List.of()), host.token()),
+        refused(post(host, TestCsr.pem(host.key(), fqdn, List.of(fqdn, "evil.example"), List.of()), host.token()),
                 422, "csrPem.subjectAltName.dNSName");
-        refused(post(host, Fixtures.csr(host.key(), fqdn, List.of(fqdn), List.of("192.0.2.66")), host.token()),
+        refused(post(host, TestCsr.pem(host.key(), fqdn, List.of(fqdn), List.of("192.0.2.66")), host.token()),
                 422, "csrPem.subjectAltName.iPAddress");
-        refused(post(host, Fixtures.csr(host.key(), "other.example", List.of(), List.of(ip)), host.token()),
+        refused(post(host, TestCsr.pem(host.key(), "other.example", List.of(), List.of(ip)), host.token()),
                 422, "csrPem.subject.CN");
         String csr = host.csr();
         refused(postProof("no-such-host", csr, Fixtures.proof(host.registration(), host.token(), csr)), 404, null);
@@ -204,14 +206,14 @@ class IssuanceRestTest {
         post(host).statusCode(201);
         long certs = PkiState.certificateCount();
         refused(post(host), 403, null).body("detail", containsString("already used"));
-        Host otherKey = new Host(host.registration(), host.token(), Fixtures.p256());
+        Host otherKey = new Host(host.registration(), host.token(), TestKeys.p256());
         refused(post(otherKey), 403, null).body("detail", containsString("already bound to another key"));
 
         String token = Fixtures.token();
         HostRegistered expired = Fixtures.registered(Fixtures.hostId("expired"), token, Instant.now().minusSeconds(1));
         PkiState.register(expired);
-        Host late = new Host(expired, token, Fixtures.p256());
-        refused(post(late, Fixtures.csr(late.key(), expired.fqdn(), List.of(), List.of()), token), 403, null)
+        Host late = new Host(expired, token, TestKeys.p256());
+        refused(post(late, TestCsr.pem(late.key(), expired.fqdn(), List.of(), List.of()), token), 403, null)
                 .body("detail", containsString("expired"));
         assertThat(PkiState.certificateCount()).isEqualTo(certs);
     }

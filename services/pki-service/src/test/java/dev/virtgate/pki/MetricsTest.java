@@ -11,6 +11,7 @@ import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.PostgresResource;
 import dev.virtgate.testsupport.PrometheusText;
 import dev.virtgate.testsupport.TestTokens;
+import dev.virtgate.testsupport.trust.TestKeys;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.ResourceArg;
 import io.quarkus.test.junit.QuarkusTest;
@@ -76,7 +77,7 @@ class MetricsTest {
         Map<String, String> labels = Map.of("type", "virtgate.host.enrolled.v1", "reason", "state");
         double before = scrape().value("virtgate_events_refused_total", labels).orElse(0.0);
 
-        EnrollmentEventTest.enroll(host, Fixtures.p256(), Fixtures.token());
+        EnrollmentEventTest.enroll(host, TestKeys.p256(), Fixtures.token());
 
         awaitScrape("refusal counted", s -> s.value("virtgate_events_refused_total", labels).orElse(0.0) == before + 1);
     }

@@ -15,6 +15,7 @@ import dev.virtgate.contracts.Topics;
 import dev.virtgate.contracts.events.HostRegistered;
 import dev.virtgate.pki.support.Fixtures;
 import dev.virtgate.pki.support.TestBus;
+import dev.virtgate.testsupport.trust.TestKeys;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Order;
@@ -56,7 +57,7 @@ class OpenBaoOutageTest {
 
             // an enrollment arriving now waits for Transit: it is retried, not dead-lettered...
             TestBus.send(registration);
-            var key = Fixtures.p256();
+            var key = TestKeys.p256();
             enrollmentId = TestBus.asEnrollingHost(EnrollmentEventTest.enrolled(late, key, token), key).envelope().id();
             try (var deadLetters = TestBus.consumer(Topics.deadLetter("pki-service"))) {
                 Awaitility.await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(8))

@@ -16,6 +16,8 @@ import dev.virtgate.pki.support.Certs;
 import dev.virtgate.pki.support.Fixtures;
 import dev.virtgate.pki.support.PkiState;
 import dev.virtgate.pki.support.TestBus;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
@@ -104,11 +106,11 @@ class RenewalTest {
         renewal.requestDue();
         assertThat(PkiState.outbox(CertRenewalRequested.class, host.id())).as("asked once").hasSize(1);
 
-        var newKey = Fixtures.p256();
-        String csr = Fixtures.csr(newKey, host.registration().fqdn(), List.of(host.registration().fqdn()), List.of());
+        var newKey = TestKeys.p256();
+        String csr = TestCsr.pem(newKey, host.registration().fqdn(), List.of(host.registration().fqdn()), List.of());
         // a possession signature by the wrong key is refused
         TestBus.asHost(host.id(), new CsrSubmitted(host.id(), "cluster-a", csr, serial,
-                Fixtures.possession(Fixtures.p256().getPrivate(), csr)), host.key(), certPem);
+                Fixtures.possession(TestKeys.p256().getPrivate(), csr)), host.key(), certPem);
         TestBus.asHost(host.id(), new CsrSubmitted(host.id(), "cluster-a", csr, serial,
                 Fixtures.possession(host.key().getPrivate(), csr)), host.key(), certPem);
         Awaitility.await().atMost(Duration.ofSeconds(30))

@@ -17,6 +17,7 @@ import dev.virtgate.contracts.events.PostureCheck;
 import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.trust.TestCa;
+import dev.virtgate.testsupport.trust.TestCsr;
 import dev.virtgate.testsupport.trust.TestProducer;
 
 import java.io.IOException;
@@ -146,7 +147,7 @@ final class BusAttacks {
     TestProducer.Signed[] forgedEnrollment(String ghost, String clusterId) throws Exception {
         String fqdn = ghost + ".lab.virtgate.test";
         KeyPair key = TestCa.ecKey();
-        String csr = LabPki.csrPem(key, fqdn, List.of(fqdn), List.of("198.18.42.99"));
+        String csr = TestCsr.pem(key, fqdn, List.of(fqdn), List.of("198.18.42.99"));
         TestProducer.Signed registered = publishUnsigned("/virtgate/migration-service", new HostRegistered(ghost,
                 clusterId, fqdn, List.of(fqdn), List.of("198.18.42.99"), List.of(),
                 dev.virtgate.contracts.trust.EnrollmentKey.fromToken(ghost, "g".repeat(43)).publicKey(),

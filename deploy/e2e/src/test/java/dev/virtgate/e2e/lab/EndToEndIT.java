@@ -14,6 +14,8 @@ import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
 import dev.virtgate.testsupport.trust.TestProducer;
 import dev.virtgate.contracts.trust.EnrollmentKey;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import io.restassured.http.ContentType;
 import io.restassured.response.Response;
 import org.awaitility.Awaitility;
@@ -370,7 +372,7 @@ class EndToEndIT {
         // or signed by the destination host's own key (root on that hypervisor)
         KeyPair dstKey;
         try {
-            dstKey = LabPki.readKey(lab.hostDir(dst).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"));
+            dstKey = hostKey(dst);
         } catch (Exception e) {
             throw new AssertionError("cannot read " + dst + "'s host key", e);
         }
@@ -482,10 +484,10 @@ class EndToEndIT {
                         "managementAddresses", List.of(lab.address("attacker")), "migrationAddresses", List.of()))
                 .post("/v1/hosts");
         assertEquals(201, reg.statusCode(), "POST /v1/hosts intruder -> " + reg.asString());
-        KeyPair key = LabPki.newKey();
+        KeyPair key = TestKeys.p256();
         String intruderToken = reg.path("enrollmentToken");
         tokens.add(intruderToken);
-        String csr = LabPki.csrPem(key, fqdn, List.of(fqdn), List.of(lab.address("attacker")));
+        String csr = TestCsr.pem(key, fqdn, List.of(fqdn), List.of(lab.address("attacker")));
         TestProducer.withKey("/virtgate/host-agent/" + intruder, key, null).publish(KafkaResource.bootstrapServers(),
                 new HostEnrolled(intruder, "elsewhere", fqdn, csr,
                         EnrollmentKey.fromToken(intruder, intruderToken).prove(intruder, "elsewhere", fqdn, csr),
@@ -495,7 +497,7 @@ class EndToEndIT {
         Path naCert = dir.resolve("not-allowed-cert.pem");
         Path naKey = dir.resolve("not-allowed-key.pem");
         Files.writeString(naCert, JSON.readTree(issued.payload()).path("certificatePem").asText());
-        Files.writeString(naKey, LabPki.privateKeyPem(key.getPrivate()));
+        Files.writeString(naKey, TestKeys.pkcs8Pem(key.getPrivate()));
         // the revoked certificate: h2's revoked one, with h2's own key (a stolen host key)
         Path revokedCert = dir.resolve("revoked-cert.pem");
         Path revokedKey = dir.resolve("revoked-key.pem");
@@ -557,7 +559,7 @@ class EndToEndIT {
 
         // root on h1 (its host key and its valid certificate) speaks about h2 (decommissioned above)
         String h1Serial = host(H1).path("certificate").path("serial").asText();
-        KeyPair h1Key = LabPki.readKey(lab.hostDir(H1).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"));
+        KeyPair h1Key = hostKey(H1);
         var h1Cert = dev.virtgate.testsupport.trust.TrustFixture
                 .certificates(certificate(h1Serial).path("certificatePem").asText()).get(0);
         TestProducer.Signed speaksFor = attacks.peerSpeaksFor(h1Key, h1Cert, H2, CLUSTER);
@@ -667,6 +669,12 @@ class EndToEndIT {
         Response r = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
                 .contentType(ContentType.JSON).body(Map.of("mode", mode)).put("/v1/clusters/" + CLUSTER + "/policy");
         assertEquals(200, r.statusCode(), "PUT /v1/clusters/lab/policy " + mode + " -> " + r.asString());
+    }
+
+    /** A host's private key as its agent keeps it; only the private half is needed to sign. */
+    static KeyPair hostKey(String h) throws IOException {
+        return new KeyPair(null, TestKeys.privateKey(
+                Files.readString(lab.hostDir(h).resolve("var/lib/libvirt/virtgate-agent/host-key.pem"))));
     }
 
     static JsonNode host(String h) {

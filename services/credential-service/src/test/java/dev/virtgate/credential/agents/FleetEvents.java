@@ -8,7 +8,7 @@ import dev.virtgate.contracts.events.HostRegistered;
 import dev.virtgate.contracts.events.PostureCheck;
 import dev.virtgate.contracts.trust.EnrollmentKey;
 import dev.virtgate.credential.Secrets;
-import dev.virtgate.credential.TestCsr;
+import dev.virtgate.credential.AgentKey;
 import dev.virtgate.credential.service.Stage;
 import dev.virtgate.testsupport.trust.TestProducer;
 
@@ -46,7 +46,7 @@ public final class FleetEvents {
     }
 
     /** What the agent sends to enroll: its CSR, the token's proof over it, signed by the CSR key. */
-    public static TestProducer.Signed enrollment(String clusterId, String hostId, String token, TestCsr csr) {
+    public static TestProducer.Signed enrollment(String clusterId, String hostId, String token, AgentKey csr) {
         String proof = EnrollmentKey.fromToken(hostId, token).prove(hostId, clusterId, fqdn(hostId), csr.pem);
         HostEnrolled enrolled = new HostEnrolled(hostId, clusterId, fqdn(hostId), csr.pem, proof, capabilities());
         return TestProducer.withKey("/virtgate/host-agent/" + hostId, csr.keys, null).sign(enrolled);

@@ -17,7 +17,7 @@ import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostDecommissioned;
 import dev.virtgate.contracts.events.HostRegistered;
 import dev.virtgate.contracts.trust.EventVerifier;
-import dev.virtgate.credential.TestCsr;
+import dev.virtgate.credential.AgentKey;
 import dev.virtgate.credential.service.Stage;
 import dev.virtgate.credential.trust.TestTrust;
 import dev.virtgate.support.inbox.InboundEvents;
@@ -152,7 +152,7 @@ public final class SimulatedFleet implements AutoCloseable {
     }
 
     /** The agent enrolls with {@code token} for the key of {@code csr}. */
-    public void enroll(String clusterId, String hostId, String token, TestCsr csr) {
+    public void enroll(String clusterId, String hostId, String token, AgentKey csr) {
         send(FleetEvents.enrollment(clusterId, hostId, token, csr));
     }
 

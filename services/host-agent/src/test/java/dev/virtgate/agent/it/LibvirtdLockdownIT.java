@@ -22,6 +22,7 @@ import dev.virtgate.contracts.trust.EventSignatures;
 import dev.virtgate.contracts.trust.EventVerifier;
 import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.contracts.trust.TrustAnchors;
+import dev.virtgate.testsupport.trust.TestCsr;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -271,7 +272,7 @@ class LibvirtdLockdownIT {
     void renewalRotatesTheHostKeyAndLibvirtdServesTheNewOne() throws Exception {
         PublicKey before = agent.hostKey().publicKey();
         CsrSubmitted csr = renewal();
-        PublicKey next = TestPki.csrKey(csr.csrPem());
+        PublicKey next = TestCsr.publicKey(csr.csrPem());
         assertThat(next.getEncoded()).isNotEqualTo(before.getEncoded());
         // proof of possession: the current key signs the CSR, as pki-service checks
         var der = new org.bouncycastle.pkcs.PKCS10CertificationRequest(
@@ -282,7 +283,7 @@ class LibvirtdLockdownIT {
         assertThat(verifier.verify(Base64.getDecoder().decode(csr.possessionSignature()))).isTrue();
         assertThat(host.mode("var/lib/virtgate-agent/host-key.next.pem")).isEqualTo("rw-------");
         // a second request before the certificate arrives reuses the pending key
-        assertThat(TestPki.csrKey(renewal().csrPem()).getEncoded()).isEqualTo(next.getEncoded());
+        assertThat(TestCsr.publicKey(renewal().csrPem()).getEncoded()).isEqualTo(next.getEncoded());
 
         CertIssued renewed = pki.issue(HOST, "lab", FQDN, next, List.of("127.0.0.1"));
         HostConfigured r = host.configured(pki.pkiService().sign(renewed));
@@ -308,7 +309,7 @@ class LibvirtdLockdownIT {
     @Test
     @Order(11)
     void aRestartBetweenSavingTheRenewedCertificateAndPromotingItsKeyFinishesTheRotation() throws Exception {
-        PublicKey next = TestPki.csrKey(renewal().csrPem());
+        PublicKey next = TestCsr.publicKey(renewal().csrPem());
         CertIssued renewed = pki.issue(HOST, "lab", FQDN, next, List.of("127.0.0.1"));
         // the crash: the certificate reached state.json, the key rename did not happen
         Path stateFile = host.file("var/lib/virtgate-agent/state.json");

@@ -30,6 +30,7 @@ import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.trust.TestCa;
+import dev.virtgate.testsupport.trust.TestCsr;
 import dev.virtgate.testsupport.trust.TestProducer;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -179,7 +180,7 @@ class AgentFlowTest {
                 .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
         String wrappingToken = JSON.readTree(wrapped.body()).path("wrap_info").path("token").asText();
         HostEnrolled enrolled = find(HostEnrolled.class, x -> x.hostId().equals(HOST));
-        String encrypted = Ecies.encrypt(TestPki.csrKey(enrolled.csrPem()), wrappingToken);
+        String encrypted = Ecies.encrypt(TestCsr.publicKey(enrolled.csrPem()), wrappingToken);
         TestProducer.Signed grant = pki.credentialService().sign(new HostAccessGranted(HOST, "qt", roleId, encrypted,
                 Instant.now().plusSeconds(120), "secret/data/" + kvPath));
         send(grant);
@@ -187,7 +188,7 @@ class AgentFlowTest {
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
                 .until(() -> agent.state().roleId == null && deadLettered(List.of(grant)).isEmpty());
 
-        var issued = pki.issue(HOST, "qt", FQDN, TestPki.csrKey(enrolled.csrPem()), List.of("127.0.0.1"));
+        var issued = pki.issue(HOST, "qt", FQDN, TestCsr.publicKey(enrolled.csrPem()), List.of("127.0.0.1"));
         send(pki.pkiService().sign(issued));
         await().atMost(Duration.ofSeconds(30)).until(() -> openBao.hasAccess());
         assertThat(openBao.password("secret/data/" + kvPath, 1)).isEqualTo(PASSWORD);

@@ -7,6 +7,7 @@ import dev.virtgate.agent.pki.Ecies;
 import dev.virtgate.contracts.events.HostAccessGranted;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.Workspace;
+import dev.virtgate.testsupport.trust.TestKeys;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -21,8 +22,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Base64;
@@ -56,9 +55,7 @@ class OpenBaoAccessTest {
     static void server() throws Exception {
         bao = OpenBaoServer.shared();
         bao.call("POST", "transit/keys/" + COMMANDS_KEY, "{\"type\":\"ecdsa-p256\"}");
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        hostKey = generator.generateKeyPair();
+        hostKey = TestKeys.p256();
     }
 
     @BeforeEach

@@ -8,6 +8,7 @@ import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
 import dev.virtgate.testsupport.OpenBaoResource;
+import dev.virtgate.testsupport.trust.TestCsr;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
@@ -52,7 +53,7 @@ class PeriodicProbeTest {
             HostEnrolled e = new EventCodec().decode(HostEnrolled.class,
                     enrolled.payload().getBytes(StandardCharsets.UTF_8));
             TestPki pki = TestPkiResource.pki();
-            pki.pkiService().sign(pki.issue(HOST, "qt", e.fqdn(), TestPki.csrKey(e.csrPem()), List.of("127.0.0.1")))
+            pki.pkiService().sign(pki.issue(HOST, "qt", e.fqdn(), TestCsr.publicKey(e.csrPem()), List.of("127.0.0.1")))
                     .publish(KafkaResource.bootstrapServers());
             List<EventBus.Seen> reports = await().atMost(Duration.ofSeconds(30)).until(
                     () -> bus.all("virtgate.host.configured.v1").stream().filter(s -> HOST.equals(s.key())).toList(),

@@ -9,8 +9,9 @@ import dev.virtgate.pki.pki.CsrInspector;
 import dev.virtgate.pki.pki.HostIdentity;
 import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.pki.TransitKeys;
-import dev.virtgate.pki.support.Fixtures;
 import dev.virtgate.testsupport.OpenBaoServer;
+import dev.virtgate.testsupport.trust.TestCsr;
+import dev.virtgate.testsupport.trust.TestKeys;
 import io.quarkus.vault.client.VaultClient;
 import io.quarkus.vault.client.common.VaultJSONResultExtractor;
 import io.quarkus.vault.client.common.VaultRequest;
@@ -94,7 +95,7 @@ public final class IssuanceBench {
             String hostId = "bench-" + i;
             String fqdn = hostId + ".lab.example";
             String ip = "10.1." + (i / 250) + "." + (i % 250 + 1);
-            csrs.add(new Csr(hostId, fqdn, ip, Fixtures.csr(Fixtures.p256(), fqdn, List.of(fqdn), List.of())));
+            csrs.add(new Csr(hostId, fqdn, ip, TestCsr.pem(TestKeys.p256(), fqdn, List.of(fqdn), List.of())));
         }
 
         Function<Csr, String> transitBatched = csr -> viaTransit(batched, issuer, csr);
