@@ -1,6 +1,7 @@
 package dev.virtgate.contracts;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.contracts.events.HostRegistered;
 import dev.virtgate.contracts.events.MigrationRequested;
@@ -16,6 +17,7 @@ import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -53,6 +55,29 @@ class EventCodecTest {
                 CODEC.mapper().writeValueAsBytes(tree));
         assertFalse(old.capabilities().multifdTls());
         assertEquals(enrolled.capabilities().hostUuid(), old.capabilities().hostUuid());
+    }
+
+    /** HostConfigured re-reports multifdTls; an agent from before the field leaves it out: valid, read as unknown. */
+    @Test
+    void hostConfiguredCarriesMultifdTlsAndOlderAgentsLeaveItUnknown() throws Exception {
+        HostConfigured configured = (HostConfigured) SampleEvents.all().stream().filter(HostConfigured.class::isInstance)
+                .findFirst().orElseThrow();
+        ObjectNode tree = (ObjectNode) CODEC.mapper().readTree(CODEC.encode(configured));
+        assertTrue(tree.get("multifdTls").asBoolean(), tree.toString());
+        tree.remove("multifdTls");
+        CODEC.validate(EventType.HOST_CONFIGURED, tree);
+        HostConfigured old = (HostConfigured) CODEC.decode(EventType.HOST_CONFIGURED.ceType(),
+                CODEC.mapper().writeValueAsBytes(tree));
+        assertNull(old.multifdTls());
+        assertEquals(configured.probedAt(), old.probedAt());
+        // and what such an agent's record encodes to is valid too
+        HostConfigured unknown = new HostConfigured(old.hostId(), old.clusterId(), old.appliedCertSerial(),
+                old.certNotAfter(), old.credentialRotationId(), old.credentialVersion(), old.credentialPhase(),
+                old.tlsListening(), old.saslListening(), old.nativeTlsMigration(), old.posture(), old.configDigest(),
+                old.probedAt());
+        byte[] json = CODEC.encode(unknown);
+        CODEC.validate(EventType.HOST_CONFIGURED, CODEC.mapper().readTree(json));
+        assertEquals(unknown, CODEC.decode(EventType.HOST_CONFIGURED.ceType(), json));
     }
 
     @Test

@@ -8,6 +8,10 @@ import java.util.List;
 /**
  * The agent applied configuration (or probed itself) and reports what is in force: the
  * certificate serial, the credential version and phase it acknowledges, and its posture.
+ *
+ * @param multifdTls libvirt and QEMU, as running now, can run a parallel (multifd) migration with QEMU
+ *                   native TLS on every connection (re-discovered at every report, so an upgrade after
+ *                   enrolment counts); null from agents older than the field: what enrolment said holds
  */
 public record HostConfigured(
         String hostId,
@@ -22,7 +26,17 @@ public record HostConfigured(
         boolean nativeTlsMigration,
         List<PostureCheck> posture,
         String configDigest,
-        Instant probedAt) implements Event {
+        Instant probedAt,
+        Boolean multifdTls) implements Event {
+
+    /** As an agent that does not report {@code multifdTls} (older agents) describes its host. */
+    public HostConfigured(String hostId, String clusterId, String appliedCertSerial, Instant certNotAfter,
+            String credentialRotationId, Integer credentialVersion, CredentialPhase credentialPhase,
+            boolean tlsListening, boolean saslListening, boolean nativeTlsMigration, List<PostureCheck> posture,
+            String configDigest, Instant probedAt) {
+        this(hostId, clusterId, appliedCertSerial, certNotAfter, credentialRotationId, credentialVersion,
+                credentialPhase, tlsListening, saslListening, nativeTlsMigration, posture, configDigest, probedAt, null);
+    }
 
     @Override
     public String subject() {

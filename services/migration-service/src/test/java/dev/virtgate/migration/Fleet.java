@@ -100,6 +100,14 @@ public final class Fleet {
                 List.of(new PostureCheck("unauthenticated-tcp-refused", check, null)), null, probedAt);
     }
 
+    /** A passing report that re-states multifdTls ({@code null}: an agent older than that field). */
+    public static void reportsMultifdTls(Host host, Boolean multifdTls) {
+        HostConfigured r = report(host, host.agent().serial(), true, true, true, CheckStatus.PASS, Instant.now());
+        Bus.publish(host.agent().producer(), new HostConfigured(r.hostId(), r.clusterId(), r.appliedCertSerial(),
+                r.certNotAfter(), r.credentialRotationId(), r.credentialVersion(), r.credentialPhase(), r.tlsListening(),
+                r.saslListening(), r.nativeTlsMigration(), r.posture(), r.configDigest(), r.probedAt(), multifdTls));
+    }
+
     public static void revoke(Host host) {
         String serial = given().auth().oauth2(OPERATOR).get("/v1/hosts/" + host.id()).then().extract()
                 .path("certificate.serial");

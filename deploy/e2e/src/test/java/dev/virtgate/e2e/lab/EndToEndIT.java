@@ -65,6 +65,10 @@ class EndToEndIT {
     static final String H1 = "vg-h1";
     static final String H2 = "vg-h2";
     static final String VM = "vg-guest";
+    /** The guest whose migration lasts long enough to watch: RAM filled, bandwidth limited (~8 s at the limit). */
+    static final String BIG_VM = "vg-big";
+    static final int BIG_VM_MIB = 512;
+    static final int BIG_VM_LIMIT_MIBPS = 64;
     static final ObjectMapper JSON = new ObjectMapper();
     static final Path WORK = Path.of("target", "e2e-lab").toAbsolutePath();
     static final String NOVA_DROP_IN = "/var/lib/libvirt/nova/nova.conf.d/virtgate.conf";
@@ -222,9 +226,9 @@ class EndToEndIT {
                 + memory + " B of memory, eth1 " + viaMigration + " B)");
         checkRows.add("| migration network | bytes received by " + H2 + " during the native-TLS migration | eth1 (migration) "
                 + viaMigration + " B, eth0 (management) " + viaManagement + " B, memory sent " + memory + " B | | | |");
-        // Progress you can watch: GET /v1/migrations/{id} shows the job statistics. The lab guest is so
-        // small (under 1 MB to send) that its job often ends before the agent's first one-second report,
-        // so updates seen while RUNNING are checked when there are any; the completed view always counts.
+        // GET /v1/migrations/{id} shows the job statistics. This guest is so small (under 1 MB to send) that
+        // its job often ends before the agent's first one-second report, so updates seen while RUNNING are
+        // checked when there are any; the 512 MiB guest of the next test shows them for certain.
         List<Long> running = o.progress.stream().filter(v -> "RUNNING".equals(v.path("state").asText()))
                 .map(v -> v.path("progress").path("bytesProcessed").asLong()).toList();
         assertTrue(o.progress.stream().anyMatch(v -> v.path("progress").path("bytesProcessed").asLong() > 0),
@@ -239,6 +243,43 @@ class EndToEndIT {
                 + "%, downtime " + done.path("downtimeMs").asText("n/a") + " ms) | | | |");
     }
 
+    // ---- 2a. progress you can watch: a 512 MiB guest whose memory is filled ----------------------
+
+    /**
+     * A 512 MiB guest that filled its RAM with non-zero data (deploy/lab's guest, as bench-modes.sh runs
+     * it) migrates under a bandwidth limit, so the memory takes several seconds to cross even where the
+     * link is fast: its progress reaches GET /v1/migrations/{id} while it runs, about once a second.
+     * Always TCG: the lab's /dev/kvm emulates the fill instruction by instruction (README of deploy/lab).
+     */
+    @Test
+    @Order(3)
+    void progressOfA512MiBGuestReachesTheApiAboutOnceASecond() {
+        requireAgentsUp();
+        Instant t0 = Instant.now();
+        try {
+            lab.startGuest(H1, BIG_VM, Map.of("VIRTGATE_GUEST_MEMORY_MIB", String.valueOf(BIG_VM_MIB),
+                    "VIRTGATE_GUEST_FILL", "1", "VIRTGATE_LAB_VIRT_TYPE", "qemu"));
+            double fill = Duration.between(t0, Instant.now()).toMillis() / 1000.0;
+            Outcome o = migrate(BIG_VM, H1, H2, BIG_VM_MIB + " MiB filled, " + BIG_VM_LIMIT_MIBPS + " MiB/s limit",
+                    BIG_VM_LIMIT_MIBPS);
+            assertEquals("COMPLETED", o.state, o.toString());
+            WatchedProgress watched = WatchedProgress.of(o.id, o.progress);
+            watched.assertLiveAndPlausible(BIG_VM_MIB, BIG_VM_LIMIT_MIBPS);
+            long gap = watched.medianGapMs();
+            assertTrue(gap >= 500 && gap <= 2000, "median gap between the agent's progress reports " + gap
+                    + " ms, expected about 1 s; snapshots " + watched.running());
+            JsonNode done = watched.last().path("progress");
+            checkRows.add(String.format("| progress of a %d MiB filled guest | GET /v1/migrations/%s: %d snapshots while "
+                    + "running, median %d ms apart, bytesProcessed %s MiB | %.1f s, %d MiB sent, downtime %d ms "
+                    + "(guest ready after %.1f s) | | | |", BIG_VM_MIB, o.id, watched.running().size(), gap,
+                    watched.bytes().stream().map(b -> String.valueOf(b / WatchedProgress.MIB)).toList(), o.seconds,
+                    done.path("bytesProcessed").asLong() / WatchedProgress.MIB, done.path("downtimeMs").asLong(), fill));
+        } finally {
+            lab.destroyGuest(H1, BIG_VM); // frees the memory whichever host it ends on
+            lab.destroyGuest(H2, BIG_VM);
+        }
+    }
+
     // ---- 2b. a migration issued as Nova's libvirt driver issues it --------------------------------
 
     /**
@@ -249,7 +290,7 @@ class EndToEndIT {
      * destination (migrate_tls_force).
      */
     @Test
-    @Order(3)
+    @Order(4)
     void aMigrationIssuedAsNovaIssuesItRunsOverNativeTlsAndNeverInClear() throws IOException {
         requireAgentsUp();
         for (String h : List.of(H1, H2)) {
@@ -293,7 +334,7 @@ class EndToEndIT {
     // ---- 3. rotation + renewal while migrating -------------------------------------------------
 
     @Test
-    @Order(4)
+    @Order(5)
     void migrationsBackAndForthSurviveSaslRotationAndCertificateRenewal() {
         requireAgentsUp();
         Map<String, String> serialsBefore = new HashMap<>();
@@ -352,7 +393,7 @@ class EndToEndIT {
     // ---- 4. forged commands on the bus ---------------------------------------------------------
 
     @Test
-    @Order(5)
+    @Order(6)
     void forgedMigrationCommandsOnTheBusMoveNothing() {
         requireAgentsUp();
         String src = where;
@@ -404,7 +445,7 @@ class EndToEndIT {
     // ---- 5. removing a host: TCP only while policy needs it; the removed host's credential dies ----
 
     @Test
-    @Order(6)
+    @Order(7)
     void decommissionedHostLosesItsAccessWithinMinutesAndTcpFollowsPolicy() {
         requireAgentsUp();
         if (!where.equals(H1)) {
@@ -464,7 +505,7 @@ class EndToEndIT {
     // ---- 6. the attacker ----------------------------------------------------------------------
 
     @Test
-    @Order(7)
+    @Order(8)
     void attackerIsRefusedOnBothPortsOfBothHosts() throws Exception {
         requireAgentsUp();
         Path dir = WORK.resolve("attacker");
@@ -523,7 +564,7 @@ class EndToEndIT {
     // ---- 7. the bus attacker -------------------------------------------------------------------
 
     @Test
-    @Order(8)
+    @Order(9)
     void busAttackerGainsNothing() throws Exception {
         requireAgentsUp();
         BusAttacks attacks = new BusAttacks(KafkaResource.bootstrapServers(), bus);
@@ -604,17 +645,25 @@ class EndToEndIT {
     }
 
     static Outcome migrate(String src, String dst, String label) {
-        long before = lab.counter(src, VM);
+        return migrate(VM, src, dst, label, null);
+    }
+
+    /** Migrates {@code vm} through the API ({@code bandwidthMiBps} null: no limit); {@link #where} follows {@link #VM}. */
+    static Outcome migrate(String vm, String src, String dst, String label, Integer bandwidthMiBps) {
+        long before = lab.counter(src, vm);
         Instant t0 = Instant.now();
         // While an agent applies a renewed certificate, negotiation refuses the pair (409: "runs
         // certificate X, not the current Y") until the agent's HostConfigured reports the new serial;
         // only that refusal is waited out, any other answer must be 202 at once.
+        Map<String, Object> body = new HashMap<>(Map.of("vmName", vm, "sourceHostId", src, "destinationHostId", dst));
+        if (bandwidthMiBps != null) {
+            body.put("bandwidthMiBps", bandwidthMiBps);
+        }
         Response r = Awaitility.await("POST /v1/migrations " + src + "->" + dst + " once certificates are applied")
                 .atMost(Duration.ofMinutes(2)).pollInterval(Duration.ofSeconds(1))
                 .until(() -> given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
                         .contentType(ContentType.JSON).header("Idempotency-Key", UUID.randomUUID().toString())
-                        .body(Map.of("vmName", VM, "sourceHostId", src, "destinationHostId", dst))
-                        .post("/v1/migrations"), resp -> {
+                        .body(body).post("/v1/migrations"), resp -> {
                             boolean rollingOver = resp.statusCode() == 409 && resp.asString().contains(", not the current ");
                             if (!rollingOver) {
                                 assertEquals(202, resp.statusCode(),
@@ -639,9 +688,11 @@ class EndToEndIT {
         String state = view.path("state").asText();
         long after = -1;
         if ("COMPLETED".equals(state)) {
-            where = dst;
-            assertFalse(lab.runningDomains(src).contains(VM), "guest gone from " + src + " after " + id);
-            after = lab.counter(dst, VM);
+            if (vm.equals(VM)) {
+                where = dst;
+            }
+            assertFalse(lab.runningDomains(src).contains(vm), "guest gone from " + src + " after " + id);
+            after = lab.counter(dst, vm);
             assertTrue(after > before, "counter " + before + " on " + src + " -> " + after + " on " + dst
                     + ": memory carried live (" + id + ")");
         }

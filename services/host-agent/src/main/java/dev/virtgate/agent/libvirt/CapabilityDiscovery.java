@@ -5,6 +5,7 @@ import dev.virtgate.agent.conf.LibvirtConf;
 import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.contracts.events.HostCapabilities;
+import org.jboss.logging.Logger;
 import org.libvirt.Connect;
 import org.libvirt.LibvirtException;
 
@@ -44,6 +45,7 @@ public final class CapabilityDiscovery {
             "ntlm", List.of("NTLM"),
             "gssapiv2", List.of("GSSAPI"),
             "gs2", List.of("GS2-KRB5"));
+    private static final Logger LOG = Logger.getLogger(CapabilityDiscovery.class);
     private static final Pattern UUID = Pattern.compile("<host>\\s*<uuid>([0-9a-f-]{36})</uuid>");
 
     private final AgentConfig config;
@@ -69,6 +71,28 @@ public final class CapabilityDiscovery {
                     listeners(), uuid, agentVersion, multifdTls(lib, qemu));
         } finally {
             c.close();
+        }
+    }
+
+    /** What the running libvirt and QEMU can do for a migration over QEMU native TLS. */
+    public record MigrationTls(boolean nativeTls, boolean multifdTls) {
+        public static final MigrationTls NONE = new MigrationTls(false, false);
+    }
+
+    /** Asked of libvirtd at every report, so an upgrade after enrolment counts; NONE when it does not answer. */
+    public MigrationTls migrationTls() {
+        try {
+            Connect c = LibvirtClient.open(config.libvirtUri());
+            try {
+                long lib = c.getLibVersion();
+                long qemu = c.getVersion();
+                return new MigrationTls(nativeTls(lib, qemu), multifdTls(lib, qemu));
+            } finally {
+                c.close();
+            }
+        } catch (Exception e) {
+            LOG.debug("libvirtd unreachable for the capability check");
+            return MigrationTls.NONE;
         }
     }
 

@@ -8,7 +8,6 @@ import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.files.SecureFiles;
 import dev.virtgate.agent.identity.HostIdentity;
 import dev.virtgate.agent.libvirt.CapabilityDiscovery;
-import dev.virtgate.agent.libvirt.LibvirtClient;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.libvirt.SaslDb;
 import dev.virtgate.agent.policy.ClusterPolicy;
@@ -22,7 +21,6 @@ import dev.virtgate.contracts.events.CredentialPhase;
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.PostureCheck;
 import org.jboss.logging.Logger;
-import org.libvirt.Connect;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -166,10 +164,11 @@ public final class ConfigReconciler {
         String digest = state.appliedDigests.isEmpty() ? null
                 : SelfProbe.sha256(state.appliedDigests.toString().getBytes(StandardCharsets.UTF_8));
         AgentState.Credential c = state.credential;
+        CapabilityDiscovery.MigrationTls migration = discovery.migrationTls();
         HostConfigured out = new HostConfigured(config.hostId(), config.clusterId(), state.certSerial,
                 state.certNotAfter, c == null ? null : c.rotationId(), c == null ? null : c.version(),
-                c == null ? null : CredentialPhase.valueOf(c.phase()), tls, sasl, nativeTls(), checks, digest,
-                Instant.now());
+                c == null ? null : CredentialPhase.valueOf(c.phase()), tls, sasl, migration.nativeTls(), checks, digest,
+                Instant.now(), migration.multifdTls());
         lastReport = out;
         List<String> failed = checks.stream().filter(ch -> ch.status() == CheckStatus.FAIL)
                 .map(PostureCheck::name).toList();
@@ -182,20 +181,6 @@ public final class ConfigReconciler {
             LOG.warnf("posture: %s", failed);
         }
         return out;
-    }
-
-    private boolean nativeTls() {
-        try {
-            Connect conn = LibvirtClient.open(config.libvirtUri());
-            try {
-                return CapabilityDiscovery.nativeTls(conn.getLibVersion(), conn.getVersion());
-            } finally {
-                conn.close();
-            }
-        } catch (Exception e) {
-            LOG.debug("libvirtd unreachable for the capability check");
-            return false;
-        }
     }
 
     /**

@@ -201,6 +201,9 @@ class AgentFlowTest {
                 () -> record(HostConfigured.class, x -> x.hostId().equals(HOST)), x -> x != null);
         HostConfigured report = CODEC.decode(HostConfigured.class, r.value());
         assertThat(report.appliedCertSerial()).isEqualTo(issued.serial());
+        // the report re-states what libvirt and QEMU can do now, as enrolment did
+        assertThat(report.multifdTls()).isNotNull().isEqualTo(enrolled.capabilities().multifdTls());
+        assertThat(report.nativeTlsMigration()).isEqualTo(enrolled.capabilities().nativeTlsMigration());
         assertThat(verify(r, report)).isEqualTo(Producer.host(HOST));
     }
 

@@ -10,7 +10,8 @@ import java.time.Instant;
  * @param appliedCertSerial  serial the agent says libvirtd runs with (HostConfigured)
  * @param postureAllPass     every self-probe of the latest report passed
  * @param nativeTlsMigration QEMU can encrypt the migration stream itself
- * @param multifdTls         libvirt and QEMU run parallel (multifd) migration with TLS (HostEnrolled)
+ * @param multifdTls         libvirt and QEMU run parallel (multifd) migration with TLS (HostEnrolled, then
+ *                           the newest HostConfigured that carries it)
  * @param previousCert       the certificate the current one replaced, while libvirtd may still run it
  */
 public record HostState(

@@ -90,7 +90,10 @@ public class HostEntity extends PanacheEntityBase {
     public boolean tlsListening;
     public boolean saslListening;
     public boolean nativeTlsMigration;
-    /** HostCapabilities.multifdTls of the latest HostEnrolled: parallel migration with TLS. */
+    /**
+     * Parallel migration with TLS: HostCapabilities.multifdTls of HostEnrolled, then HostConfigured.multifdTls of
+     * each newer report that carries it (agents older than that field leave enrolment's answer in force).
+     */
     public boolean multifdTls;
 
     /** PostureCheck list of the latest HostConfigured, as JSON. */

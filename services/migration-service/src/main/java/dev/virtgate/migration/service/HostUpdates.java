@@ -23,7 +23,8 @@ import java.util.HexFormat;
 
 /**
  * What the registry learns from verified events: enrolment (capabilities), certificates issued and
- * revoked by pki-service, and the posture the host's own agent reports. The producer is already
+ * revoked by pki-service, and the posture the host's own agent reports (with the migration capabilities
+ * it re-discovers, so a libvirt or QEMU upgrade after enrolment counts). The producer is already
  * proven (signature and authorization table); the checks here need the registry's own state.
  */
 @ApplicationScoped
@@ -148,6 +149,9 @@ public class HostUpdates {
         host.tlsListening = event.tlsListening();
         host.saslListening = event.saslListening();
         host.nativeTlsMigration = event.nativeTlsMigration();
+        if (event.multifdTls() != null) { // null: an agent older than the field, enrolment's answer holds
+            host.multifdTls = event.multifdTls();
+        }
         host.postureJson = JSON.valueToTree(event.posture()).toString();
         host.postureAllPass = event.allChecksPass();
         host.failedCheck = event.posture().stream().filter(c -> c.status() == CheckStatus.FAIL)
