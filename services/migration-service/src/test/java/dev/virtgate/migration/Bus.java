@@ -52,8 +52,14 @@ public final class Bus {
     }
 
     public static void publishRaw(String topic, String key, Map<String, String> headers, byte[] value) {
+        publishRaw(EventBus.clientProps(KafkaResource.bootstrapServers()), topic, key, headers, value);
+    }
+
+    /** As {@link #publishRaw(String, String, Map, byte[])}, logged in with {@code clientConfig} (another principal). */
+    public static void publishRaw(Map<String, Object> clientConfig, String topic, String key, Map<String, String> headers,
+            byte[] value) {
         Properties props = new Properties();
-        props.putAll(EventBus.clientProps(KafkaResource.bootstrapServers()));
+        props.putAll(clientConfig);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(props, new StringSerializer(),
                 new ByteArraySerializer())) {
             ProducerRecord<String, byte[]> record = new ProducerRecord<>(topic, key, value);
@@ -67,9 +73,15 @@ public final class Bus {
     /** Every record now on the topic (from the beginning to the current end) that matches. */
     public static List<ConsumerRecord<String, byte[]>> read(String topic,
             Predicate<ConsumerRecord<String, byte[]>> filter) {
+        return read(EventBus.clientProps(KafkaResource.bootstrapServers()), "test-", topic, filter);
+    }
+
+    /** As {@link #read(String, Predicate)}, logged in with {@code clientConfig} in a group named {@code groupPrefix}... */
+    public static List<ConsumerRecord<String, byte[]>> read(Map<String, Object> clientConfig, String groupPrefix,
+            String topic, Predicate<ConsumerRecord<String, byte[]>> filter) {
         Properties props = new Properties();
-        props.putAll(EventBus.clientProps(KafkaResource.bootstrapServers()));
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "test-" + UUID.randomUUID());
+        props.putAll(clientConfig);
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, groupPrefix + UUID.randomUUID());
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         List<ConsumerRecord<String, byte[]>> matches = new ArrayList<>();
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),

@@ -57,7 +57,7 @@ class CloudEventsTest {
     static void trustTheCloudsCa() {
         TestTrust.publish();
         TrustFixture.write(OpenBaoServer.shared(), TrustStorePaths.CA, Map.of(
-                TrustStorePaths.BUNDLE_PEM, TestTrust.CA.pem() + dev.virtgate.testsupport.trust.TestCa.pem(CLOUD.ca),
+                TrustStorePaths.BUNDLE_PEM, TestTrust.CA.pem() + CLOUD.ca.pem(),
                 TrustStorePaths.CRL_PEM, CLOUD.crlPem(REVOKED.certificate())));
     }
 
