@@ -23,7 +23,7 @@ final class HostGrants {
     static final ObjectMapper JSON = new ObjectMapper();
 
     /** What the agent holds after a grant: its login (role id and secret-id) and the token of its first login. */
-    record Granted(String hostId, String roleId, String secretId, String token) {
+    record Granted(String hostId, String roleId, String secretId, String token, String csrPem) {
         String login() {
             try {
                 return JSON.writeValueAsString(Map.of("role_id", roleId, "secret_id", secretId));
@@ -55,11 +55,11 @@ final class HostGrants {
         String wrapping = Secrets.remember(csr.decrypt(grant.encryptedWrappingToken()));
         String secretId = Secrets.remember(JSON.readTree(bao().call("POST", "sys/wrapping/unwrap", null, wrapping)
                 .body()).path("data").path("secret_id").asText());
-        Granted granted = new Granted(hostId, grant.roleId(), secretId, null);
+        Granted granted = new Granted(hostId, grant.roleId(), secretId, null, csr.pem);
         var loggedIn = bao().call("POST", "auth/approle/login", granted.login(), null);
         assertThat(loggedIn.statusCode()).as("the agent's first login").isEqualTo(200);
         String hostToken = JSON.readTree(loggedIn.body()).path("auth").path("client_token").asText();
-        return new Granted(hostId, grant.roleId(), secretId, hostToken);
+        return new Granted(hostId, grant.roleId(), secretId, hostToken, csr.pem);
     }
 
     /** The host role as OpenBao has it (read as the operator). */

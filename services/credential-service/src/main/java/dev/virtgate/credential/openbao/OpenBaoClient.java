@@ -165,11 +165,15 @@ public class OpenBaoClient {
         if (wrap.path("token").asText().isEmpty()) {
             throw new OpenBaoException("secret-id for " + role + " came back unwrapped", 500);
         }
-        return new WrappedSecret(wrap.path("token").asText(), wrap.path("ttl").asLong(wrapTtl.toSeconds()));
+        return new WrappedSecret(wrap.path("token").asText(), wrap.path("ttl").asLong(wrapTtl.toSeconds()),
+                wrap.path("wrapped_accessor").asText());
     }
 
-    /** A response-wrapping token and its TTL in seconds. */
-    public record WrappedSecret(String token, long ttlSeconds) {
+    /**
+     * A response-wrapping token, its TTL in seconds and the accessor of the secret-id inside it
+     * (OpenBao's {@code wrap_info.wrapped_accessor}), by which it can be destroyed unread.
+     */
+    public record WrappedSecret(String token, long ttlSeconds, String secretIdAccessor) {
         @Override
         public String toString() {
             return "WrappedSecret[token=<redacted>, ttlSeconds=" + ttlSeconds + "]";

@@ -88,19 +88,19 @@ public class HostAccessService {
         OpenBaoClient.WrappedSecret wrapped = openBao.wrappedSecretId(role, config.approle().wrapTtl(), grant);
         String encrypted = HostKeys.encrypt(hostKey, wrapped.token().getBytes(StandardCharsets.US_ASCII));
         Instant expires = Instant.now().plusSeconds(wrapped.ttlSeconds());
-        QuarkusTransaction.requiringNew().run(() -> {
+        boolean announced = QuarkusTransaction.requiringNew().call(() -> {
             // The after-commit follow-up and the reconciler's timer may grant the same host at once:
-            // the row lock makes exactly one of them announce a grant (the other's secret-id expires unused).
+            // the row lock makes exactly one of them announce a grant; the other destroys its secret-id below.
             HostMember host = hosts.findById(hostId, LockModeType.PESSIMISTIC_WRITE);
             if (host == null) {
-                return;
+                return false;
             }
             if (!csrPem.equals(host.pendingGrantCsrPem) || host.decommissioned) {
                 if ((host.decommissioned || host.withdrawn()) && !host.accessGranted) {
                     // Decommissioned or withdrawn while the AppRole was being written: nobody else knows it exists.
                     host.accessRevokePending = true;
                 }
-                return; // otherwise granted by the other path, or another enrollment is pending (granted next)
+                return false; // otherwise granted by the other path, or another enrollment is pending (granted next)
             }
             host.pendingGrantCsrPem = null;
             host.accessGranted = true;
@@ -110,7 +110,12 @@ public class HostAccessService {
             clusters.lock(clusterId).ifPresent(credentials::announce);
             LOG.infof("host %s: AppRole %s granted (cluster %s, %d earlier secret-ids destroyed)", hostId, role,
                     clusterId, destroyed);
+            return true;
         });
+        if (!announced && !wrapped.secretIdAccessor().isEmpty()) {
+            // nobody will ever unwrap it: it must not wait out its TTL as a valid login
+            openBao.destroySecretId(role, wrapped.secretIdAccessor());
+        }
     }
 
     /**
