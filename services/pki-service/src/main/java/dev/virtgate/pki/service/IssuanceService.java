@@ -2,6 +2,7 @@ package dev.virtgate.pki.service;
 
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.pki.bus.HostBusChanged;
 import dev.virtgate.pki.config.PkiConfig;
 import dev.virtgate.pki.pki.CsrInspector;
 import dev.virtgate.pki.pki.HostIdentity;
@@ -12,6 +13,7 @@ import dev.virtgate.support.error.InvalidInputException;
 import dev.virtgate.support.error.NotFoundException;
 import dev.virtgate.support.outbox.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
@@ -41,6 +43,9 @@ public class IssuanceService {
 
     @Inject
     OutboxWriter outbox;
+
+    @Inject
+    Event<HostBusChanged> hostBusChanged;
 
     /** Operator REST path: the CSR must come with the host's enrollment proof; the token is single use. */
     @Transactional
@@ -108,6 +113,7 @@ public class IssuanceService {
         outbox.write(new CertIssued(issued.hostId, issued.clusterId, issued.serial, issued.subjectDn,
                 issued.libvirtDn, issued.certificatePem, ca.chain(terms.ca()), ca.bundle(), terms.notBefore(),
                 terms.notAfter(), reason));
+        hostBusChanged.fire(new HostBusChanged(issued.hostId)); // its bus ACLs, once committed
         return issued;
     }
 

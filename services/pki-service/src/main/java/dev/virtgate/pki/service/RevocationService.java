@@ -1,6 +1,7 @@
 package dev.virtgate.pki.service;
 
 import dev.virtgate.contracts.events.CertRevoked;
+import dev.virtgate.pki.bus.HostBusChanged;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CrlRecord;
 import dev.virtgate.pki.repository.IssuedCertificate;
@@ -11,6 +12,7 @@ import dev.virtgate.support.error.ConflictException;
 import dev.virtgate.support.error.NotFoundException;
 import dev.virtgate.support.outbox.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
@@ -35,6 +37,9 @@ public class RevocationService {
 
     @Inject
     AuditRecorder audit;
+
+    @Inject
+    Event<HostBusChanged> hostBusChanged;
 
     @Transactional
     public IssuedCertificate revoke(String serial, String reason, String revokedBy) {
@@ -62,6 +67,7 @@ public class RevocationService {
         if (IssuedCertificate.isHostId(cert.hostId)) {
             outbox.write(new CertRevoked(cert.hostId, cert.clusterId, cert.serial, cert.libvirtDn, reason,
                     cert.revokedAt, crl.crlPem));
+            hostBusChanged.fire(new HostBusChanged(cert.hostId)); // no valid one left: off the bus
         }
         LOG.infof("certificate %s of host %s revoked (%s); CRL #%d", cert.serial, cert.hostId, reason, crl.crlNumber);
         return cert;
