@@ -137,6 +137,11 @@ public class AgentService {
         return anchors.anchors().stream().map(EventSignatures::fingerprint).toList();
     }
 
+    /** The key and certificate chain the host signs with, and logs in to the bus with; empty before its first certificate. */
+    public Optional<HostIdentity.Signing> signing() {
+        return identity.signing();
+    }
+
     /** What the agent would put on the bus for {@code event}: signed by this host (empty without a certificate). */
     public Optional<SignedEvent> sign(Event event) {
         return signer.sign(event);

@@ -21,7 +21,9 @@ public class TestPkiResource implements QuarkusTestResourceLifecycleManager {
         TestPki pki = new TestPki("virtgate-qt");
         Path dir = Path.of("target", "test-pki", UUID.randomUUID().toString()).toAbsolutePath();
         pki.save(dir);
-        return Map.of("virtgate.agent.ca-fingerprint", pki.fingerprint(), DIR, dir.toString());
+        return Map.of("virtgate.agent.ca-fingerprint", pki.fingerprint(), DIR, dir.toString(),
+                "virtgate.agent.bus.ca-file", TestAgents.busCaFile(dir).toString(),
+                "virtgate.agent.bus.tls-bootstrap-servers", "127.0.0.1:9");
     }
 
     @Override
