@@ -31,6 +31,7 @@ preflight_ports() {
   if ! kafka_pid >/dev/null; then
     require_port_free "$KAFKA_PORT" kafka
     require_port_free "$KAFKA_CONTROLLER_PORT" "kafka controller"
+    require_port_free "$KAFKA_HOSTS_PORT" "kafka hosts (mTLS)"
   fi
   if ! openbao_pid >/dev/null; then
     require_port_free "$OPENBAO_PORT" openbao
@@ -66,6 +67,7 @@ write_ports_env() {
     echo "VIRTGATE_HOME=$VIRTGATE_HOME"
     echo "VIRTGATE_KAFKA_PORT=$KAFKA_PORT"
     echo "VIRTGATE_KAFKA_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT"
+    echo "VIRTGATE_KAFKA_HOSTS_PORT=$KAFKA_HOSTS_PORT"
     echo "VIRTGATE_OPENBAO_PORT=$OPENBAO_PORT"
     echo "VIRTGATE_OPENBAO_CLUSTER_PORT=$OPENBAO_CLUSTER_PORT"
     echo "VIRTGATE_PG_PORT=$PG_PORT"
@@ -89,6 +91,7 @@ print_where_to_look() {
   info "  ./virtgate logs [-f] NAME   logs in $LOG_DIR"
   info "  ports                       $VIRTGATE_HOME/ports.env"
   info "  kafka                       $BIND_HOST:$KAFKA_PORT (SCRAM-SHA-512; passwords: $BUS_SECRETS)"
+  info "  kafka for hosts (mTLS)      $BIND_HOST:$KAFKA_HOSTS_PORT (host certificates; agents trust $BUS_SECRETS/bus-ca.pem)"
   info "  external systems' bus logins cloud-observer (reads virtgate.public.v1), external-cloud (writes"
   info "                              virtgate.cloud.requests): $BUS_SECRETS/<principal>.password (docs/cloud-events.md)"
   info "  openbao                     $OPENBAO_ADDR (token: $OPENBAO_INIT)"
@@ -306,7 +309,7 @@ Operators' CLI (deploy/cli; ./virtgate hosts --help, ./virtgate migrate --help, 
   token: --token, VIRTGATE_TOKEN or ~/.config/virtgate/cli.conf (0600); -o json for scripts
 
 Environment: VIRTGATE_HOME (default <repo>/.virtgate); ports VIRTGATE_KAFKA_PORT (19092),
-VIRTGATE_KAFKA_CONTROLLER_PORT (19093), VIRTGATE_OPENBAO_PORT (18200), VIRTGATE_OPENBAO_CLUSTER_PORT
+VIRTGATE_KAFKA_CONTROLLER_PORT (19093), VIRTGATE_KAFKA_HOSTS_PORT (19094), VIRTGATE_OPENBAO_PORT (18200), VIRTGATE_OPENBAO_CLUSTER_PORT
 (18201), VIRTGATE_PG_PORT (15432), VIRTGATE_PKI_SERVICE_PORT (8081), VIRTGATE_CREDENTIAL_SERVICE_PORT
 (8082), VIRTGATE_MIGRATION_SERVICE_PORT (8083), VIRTGATE_HOST_AGENT_PORT (8084); VIRTGATE_BUILD
 (auto|always|never), VIRTGATE_SERVICE_JAVA_OPTS (-Xmx384m), VIRTGATE_SERVICE_START_TIMEOUT (120).

@@ -5,9 +5,11 @@ KAFKA_DIR="$VIRTGATE_HOME/kafka"
 KAFKA_CONFIG="$KAFKA_DIR/config/server.properties"
 KAFKA_LOG4J="$KAFKA_DIR/config/log4j2.properties"
 KAFKA_DATA="$KAFKA_DIR/data"
-# One SCRAM password per bus principal (admin = the broker and this launcher), mode 0600.
+# One SCRAM password per bus principal (admin = the broker and this launcher), mode 0600; the bus CA
+# (bus-ca.pem: agents trust it) and the broker's key (0600) and chain on the agents' mTLS listener.
 BUS_SECRETS="$VIRTGATE_HOME/secrets/bus"
 BUS_TOOL_CP="$REPO_ROOT/contracts/target/virtgate-contracts-0.1.0-SNAPSHOT.jar:$REPO_ROOT/deploy/bus/target/virtgate-bus-bootstrap.jar"
+BUS_LISTENER_FILES=(bus-ca.pem hosts-listener.key.pem hosts-listener.chain.pem)
 
 kafka_pid() { running_pid kafka "$KAFKA_CONFIG"; }
 
@@ -23,7 +25,7 @@ bus_tool() {
     (cd "$REPO_ROOT" && mvn -B -q -DskipTests package -pl deploy/bus -am) >"$LOG_DIR/bus-build.log" 2>&1 9>&- ||
       die "kafka: cannot build the bus tool (see $LOG_DIR/bus-build.log)"
   fi
-  java -cp "$KAFKA_DIR/libs/*:$BUS_TOOL_CP" dev.virtgate.bus.BusTool "$@"
+  java -cp "$KAFKA_DIR/libs/*:$BUS_TOOL_CP:$REPO_ROOT/deploy/bus/target/lib/*" dev.virtgate.bus.BusTool "$@"
 }
 
 # A password per principal, generated once (hex: safe inside the broker's JAAS lines).
@@ -35,6 +37,9 @@ ensure_bus_passwords() {
     file="$BUS_SECRETS/$principal.password"
     [[ -s "$file" ]] || (umask 077 && openssl rand -hex 24 >"$file") || die "kafka: cannot write $file"
   done
+  # made once: agents keep trusting the same bus CA
+  bus_tool listener-cert "$BUS_SECRETS" localhost 127.0.0.1 "$BIND_HOST" ||
+    die "kafka: cannot make the bus CA and the broker's mTLS listener certificate in $BUS_SECRETS"
 }
 
 # The password of a service's own principal, for its environment.
@@ -47,14 +52,15 @@ bus_password() {
 write_kafka_config() {
   mkdir -p "$KAFKA_DIR/config" "$KAFKA_DATA"
   local security
-  security="$(bus_tool broker-properties "$BUS_SECRETS")" || die "kafka: cannot render the broker's security settings"
+  security="$(bus_tool broker-properties "$BUS_SECRETS" "$BUS_SECRETS")" || die "kafka: cannot render the broker's security settings"
   (umask 077 && cat >"$KAFKA_CONFIG") <<EOF
-# Written by ./virtgate up; edits are overwritten. Holds the admin's password: mode 0600.
+# Written by ./virtgate up; edits are overwritten. Holds the admin's password and the mTLS listener's
+# key: mode 0600. The listener's client trust (virtgate's CA bundle) is set at runtime by pki-service.
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$BIND_HOST:$KAFKA_CONTROLLER_PORT
-listeners=CLIENTS://$BIND_HOST:$KAFKA_PORT,CONTROLLER://$BIND_HOST:$KAFKA_CONTROLLER_PORT
-advertised.listeners=CLIENTS://$BIND_HOST:$KAFKA_PORT
+listeners=CLIENTS://$BIND_HOST:$KAFKA_PORT,CONTROLLER://$BIND_HOST:$KAFKA_CONTROLLER_PORT,HOSTS://$BIND_HOST:$KAFKA_HOSTS_PORT
+advertised.listeners=CLIENTS://$BIND_HOST:$KAFKA_PORT,HOSTS://$BIND_HOST:$KAFKA_HOSTS_PORT
 $security
 log.dirs=$KAFKA_DATA
 num.partitions=3
@@ -122,6 +128,7 @@ start_kafka() {
   fi
   require_port_free "$KAFKA_PORT" kafka
   require_port_free "$KAFKA_CONTROLLER_PORT" "kafka controller"
+  require_port_free "$KAFKA_HOSTS_PORT" "kafka hosts (mTLS)"
   write_kafka_config
   format_kafka_storage
   start_daemon kafka "$LOG_DIR/kafka.log" \
@@ -130,7 +137,7 @@ start_kafka() {
   UP_STARTED+=(kafka)
   pid="$(read_pid kafka)"
   wait_for kafka 90 "$pid" kafka_ready || die "kafka did not start (see $LOG_DIR/kafka.log)"
-  info "  kafka: started (pid $pid, $BIND_HOST:$KAFKA_PORT, SASL/SCRAM with ACLs)"
+  info "  kafka: started (pid $pid, $BIND_HOST:$KAFKA_PORT SASL/SCRAM, $BIND_HOST:$KAFKA_HOSTS_PORT mTLS; ACLs)"
   bootstrap_bus
 }
 
@@ -155,13 +162,20 @@ status_kafka() {
   [[ "$state" == running ]]
 }
 
-# Names every component whose bus password file is missing or unreadable (it could not log in).
+# Names every component whose bus password file is missing or unreadable (it could not log in), and
+# a missing or unreadable bus CA or mTLS listener file (agents could not connect, the broker not start).
 bus_credentials_readable() {
   local component file ok=0
   for component in admin $(bus_tool principals); do
     file="$BUS_SECRETS/$component.password"
     if [[ ! -r "$file" || ! -s "$file" ]]; then
       warn "kafka: the bus password of $component is missing or unreadable: $file (./virtgate up writes it)"
+      ok=1
+    fi
+  done
+  for file in "${BUS_LISTENER_FILES[@]}"; do
+    if [[ ! -r "$BUS_SECRETS/$file" || ! -s "$BUS_SECRETS/$file" ]]; then
+      warn "kafka: the bus listener file $file is missing or unreadable: $BUS_SECRETS/$file (./virtgate up writes it)"
       ok=1
     fi
   done

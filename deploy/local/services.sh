@@ -65,7 +65,8 @@ launch_service() {
     export QUARKUS_HTTP_HOST="$BIND_HOST"
     export QUARKUS_HTTP_PORT="$port"
     export KAFKA_BOOTSTRAP_SERVERS="$BIND_HOST:$KAFKA_PORT"
-    VIRTGATE_BUS_PASSWORD="$(bus_password "$svc")" # its own principal on the bus
+    # its own principal on the bus; the agent's until its host certificate: the enrollment principal
+    VIRTGATE_BUS_PASSWORD="$(bus_password "$([[ $svc == host-agent ]] && echo host-enrollment || echo "$svc")")"
     export VIRTGATE_BUS_PASSWORD
     export QUARKUS_VAULT_URL="$OPENBAO_ADDR"
     export MP_JWT_VERIFY_PUBLICKEY_LOCATION="$JWT_PUBLIC_KEY"

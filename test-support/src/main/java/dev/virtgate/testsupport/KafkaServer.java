@@ -3,6 +3,8 @@ package dev.virtgate.testsupport;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import dev.virtgate.bus.BusBootstrap;
+import dev.virtgate.bus.BusListenerCert;
+import dev.virtgate.bus.HostBusAccess;
 import dev.virtgate.bus.BusSecurity;
 import dev.virtgate.contracts.BusAccess;
 import org.apache.kafka.common.Uuid;
@@ -25,6 +27,9 @@ import java.util.concurrent.TimeUnit;
  * local stack is ({@link BusSecurity}): SCRAM principals, ACLs from {@link BusAccess}, no anonymous
  * access; test harness code (playing the operator, or an attacker with broker access) uses
  * {@link #harnessConfig()}, services and agents {@link #password(String) their own principal}.
+ * Agents with a host certificate use the mTLS listener ({@link #hostsBootstrapServers()},
+ * {@link #hostClientConfig}); a test that plays pki-service makes the broker trust its CA and
+ * grants hosts with {@link #trustHostCa}, {@link #grantHost} and {@link #withdrawHost}.
  */
 public final class KafkaServer {
     /** System property with the broker's JVM flags; benchmarks set {@link #SHIPPED_JVM_OPTS}. */
@@ -39,6 +44,8 @@ public final class KafkaServer {
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    private final int hostsPort;
+    private final BusListenerCert listenerCert;
     private final Path libs;
     private ManagedProcess process;
     private final Map<String, String> passwords = new java.util.TreeMap<>();
@@ -48,6 +55,8 @@ public final class KafkaServer {
         this.libs = libs;
         this.port = Net.freePort();
         this.controllerPort = Net.freePort();
+        this.hostsPort = Net.freePort();
+        this.listenerCert = BusListenerCert.create(List.of("localhost"), List.of(Net.LOOPBACK));
         java.security.SecureRandom random = new java.security.SecureRandom();
         for (String principal : principals()) {
             byte[] bytes = new byte[16];
@@ -74,6 +83,47 @@ public final class KafkaServer {
     /** Client settings of a principal: bootstrap servers and its SCRAM login. */
     public Map<String, Object> clientConfig(String principal) {
         return BusSecurity.clientConfig(bootstrapServers(), principal, password(principal));
+    }
+
+    /** Settings of an agent logging in on the mTLS listener with its host certificate (PEM key and chain). */
+    public Map<String, Object> hostClientConfig(String keyPem, String chainPem) {
+        return BusSecurity.hostClientConfig(hostsBootstrapServers(), keyPem, chainPem, busCaPem());
+    }
+
+    /** The bus CA (PEM): what agents trust for the broker's certificate on the mTLS listener. */
+    public String busCaPem() {
+        return listenerCert.caPem();
+    }
+
+    public String hostsBootstrapServers() {
+        return Net.LOOPBACK + ":" + hostsPort;
+    }
+
+    /** As pki-service does: the mTLS listener accepts client certificates of exactly this CA bundle. */
+    public void trustHostCa(String caBundlePem) {
+        admin(a -> HostBusAccess.trust(a, caBundlePem));
+    }
+
+    /** As pki-service does when it issues a host certificate: that host's ACLs. */
+    public void grantHost(String fqdn, String clusterId, String hostId) {
+        admin(a -> HostBusAccess.grant(a, fqdn, clusterId, hostId));
+    }
+
+    /** As pki-service does when a host has no valid certificate left: none of its ACLs. */
+    public void withdrawHost(String fqdn, String clusterId, String hostId) {
+        admin(a -> HostBusAccess.withdraw(a, fqdn, clusterId, hostId));
+    }
+
+    private interface AdminCall {
+        void run(Admin admin) throws Exception;
+    }
+
+    private void admin(AdminCall call) {
+        try (Admin admin = Admin.create(harnessConfig())) {
+            call.run(admin);
+        } catch (Exception e) {
+            throw new IllegalStateException("bus admin operation failed on " + bootstrapServers(), e);
+        }
     }
 
     /** Client settings of the super user: for test harness code only, never for a service under test. */
@@ -115,9 +165,10 @@ public final class KafkaServer {
                     "process.roles=broker,controller",
                     "node.id=1",
                     "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
-                    "listeners=CLIENTS://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
-                    "advertised.listeners=CLIENTS://127.0.0.1:" + port,
-                    String.join("\n", BusSecurity.brokerProperties(passwords.get(BusSecurity.ADMIN))),
+                    "listeners=CLIENTS://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort
+                            + ",HOSTS://127.0.0.1:" + hostsPort,
+                    "advertised.listeners=CLIENTS://127.0.0.1:" + port + ",HOSTS://127.0.0.1:" + hostsPort,
+                    String.join("\n", BusSecurity.brokerProperties(passwords.get(BusSecurity.ADMIN), listenerCert)),
                     "log.dirs=" + dir.resolve("data"),
                     "num.partitions=3",
                     "auto.create.topics.enable=true",

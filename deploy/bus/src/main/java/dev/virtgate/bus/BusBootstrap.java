@@ -3,6 +3,8 @@ package dev.virtgate.bus;
 import dev.virtgate.contracts.BusAccess;
 import dev.virtgate.contracts.Topics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.quota.ClientQuotaAlteration;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
@@ -49,21 +51,40 @@ public final class BusBootstrap {
         }
         admin.alterUserScramCredentials(users).all().get(30, TimeUnit.SECONDS);
         admin.createAcls(acls()).all().get(30, TimeUnit.SECONDS);
+        admin.alterClientQuotas(List.of(enrollmentQuota())).all().get(30, TimeUnit.SECONDS);
     }
 
-    /** The ACL bindings of the whole table. */
+    /** The produce quota of the enrollment principal: any number of unenrolled agents share it per broker. */
+    static ClientQuotaAlteration enrollmentQuota() {
+        return new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(ClientQuotaEntity.USER, BusAccess.HOST_ENROLLMENT)),
+                List.of(new ClientQuotaAlteration.Op("producer_byte_rate",
+                        (double) BusAccess.ENROLLMENT_PRODUCE_BYTES_PER_SECOND)));
+    }
+
+    /**
+     * The ACL bindings of the whole table, plus pki-service's cluster rights: ALTER (it grants and
+     * withdraws the ACLs of each host) and ALTER_CONFIGS (it sets the mTLS listener's trust).
+     */
     public static List<AclBinding> acls() {
         List<AclBinding> acls = new ArrayList<>();
-        for (BusAccess.Grant grant : BusAccess.grants()) {
-            String user = "User:" + grant.principal();
-            grant.writes().forEach(t -> acls.add(allow(user, ResourceType.TOPIC, t, PatternType.LITERAL,
-                    AclOperation.WRITE)));
-            grant.reads().forEach(t -> acls.add(allow(user, ResourceType.TOPIC, t, PatternType.LITERAL,
-                    AclOperation.READ)));
-            if (grant.group() != null) {
-                acls.add(allow(user, ResourceType.GROUP, grant.group(),
-                        grant.groupIsPrefix() ? PatternType.PREFIXED : PatternType.LITERAL, AclOperation.READ));
-            }
+        BusAccess.grants().forEach(grant -> acls.addAll(bindings(grant)));
+        String pki = "User:" + dev.virtgate.contracts.trust.EventAuthorization.PKI_SERVICE;
+        BusAccess.PKI_CLUSTER_OPERATIONS.forEach(op -> acls.add(allow(pki, ResourceType.CLUSTER, "kafka-cluster",
+                PatternType.LITERAL, AclOperation.valueOf(op))));
+        return acls;
+    }
+
+    /** The ACL bindings of one principal's grant. */
+    public static List<AclBinding> bindings(BusAccess.Grant grant) {
+        List<AclBinding> acls = new ArrayList<>();
+        String user = "User:" + grant.principal();
+        grant.writes().forEach(t -> acls.add(allow(user, ResourceType.TOPIC, t, PatternType.LITERAL,
+                AclOperation.WRITE)));
+        grant.reads().forEach(t -> acls.add(allow(user, ResourceType.TOPIC, t, PatternType.LITERAL,
+                AclOperation.READ)));
+        if (grant.group() != null) {
+            acls.add(allow(user, ResourceType.GROUP, grant.group(),
+                    grant.groupIsPrefix() ? PatternType.PREFIXED : PatternType.LITERAL, AclOperation.READ));
         }
         return acls;
     }

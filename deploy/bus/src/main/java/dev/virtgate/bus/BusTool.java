@@ -7,6 +7,7 @@ import org.apache.kafka.clients.admin.Admin;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,7 +16,10 @@ import java.util.TreeMap;
  * The bus tool of the local stack's launcher and the compose stack's {@code bus-init}:
  * <ul>
  * <li>{@code principals}: the principals that need a password;</li>
- * <li>{@code broker-properties <passwords>}: the broker's security lines;</li>
+ * <li>{@code listener-cert <dir> <name>...}: unless present, a bus CA and the broker's certificate on
+ * the agents' mTLS listener for these DNS names / IP addresses: {@code bus-ca.pem} (what agents
+ * trust), {@code hosts-listener.key.pem} (0600) and {@code hosts-listener.chain.pem};</li>
+ * <li>{@code broker-properties <passwords> <listener-dir>}: the broker's security lines;</li>
  * <li>{@code format-scram <passwords>}: the storage-format argument creating the admin;</li>
  * <li>{@code bootstrap <servers> <passwords>}: topics, SCRAM credentials and ACLs, idempotently.</li>
  * </ul>
@@ -38,8 +42,14 @@ public final class BusTool {
             usage();
         }
         switch (args[0]) {
-            case "broker-properties" -> BusSecurity.brokerProperties(password(args[1], BusSecurity.ADMIN))
-                    .forEach(System.out::println);
+            case "listener-cert" -> ListenerFiles.create(Path.of(args[1]), List.of(args).subList(2, args.length));
+            case "broker-properties" -> {
+                if (args.length < 3) {
+                    usage();
+                }
+                BusSecurity.brokerProperties(password(args[1], BusSecurity.ADMIN), ListenerFiles.read(Path.of(args[2])))
+                        .forEach(System.out::println);
+            }
             case "format-scram" -> System.out.println(BusSecurity.formatScramArgument(password(args[1], BusSecurity.ADMIN)));
             case "bootstrap" -> bootstrap(args);
             default -> usage();
@@ -83,7 +93,8 @@ public final class BusTool {
     }
 
     private static void usage() {
-        System.err.println("usage: BusTool principals | broker-properties <passwords> | format-scram <passwords>"
+        System.err.println("usage: BusTool principals | listener-cert <dir> <name>... | broker-properties <passwords> <listener-dir>"
+                + " | format-scram <passwords>"
                 + " | bootstrap <servers> <passwords>   (<passwords>: a directory of <principal>.password, or env)");
         System.exit(2);
     }

@@ -28,6 +28,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -36,13 +37,20 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
  * The broker as the local stack runs it (SASL/SCRAM, StandardAuthorizer, ACLs from BusAccess),
  * attacked: strangers are refused at the door, and a hypervisor's principal cannot write the
  * control plane's topics, read another's dead letters or join a service's consumer group.
+ * Hypervisors log in with their host certificate on the mTLS listener ({@link HostBusIT} covers
+ * trust and withdrawal); here the enrollment principal and a granted host's rights.
  */
 class BusAclIT {
     private static KafkaServer kafka;
+    private static HostCertificates.Host HOST;
 
     @BeforeAll
     static void broker() {
         kafka = KafkaServer.shared();
+        HostCertificates ca = HostCertificates.trusted(kafka);
+        HOST = ca.host("h1.acl.test", "acl", "h1");
+        kafka.grantHost("h1.acl.test", "acl", "h1");
+        HostCertificates.awaitWrites(HOST);
     }
 
     @Test
@@ -57,7 +65,7 @@ class BusAclIT {
     @Test
     void aWrongPasswordIsRefusedAsSuch() {
         Map<String, Object> config = new HashMap<>(BusSecurity.clientConfig(kafka.bootstrapServers(),
-                BusAccess.HOST_AGENT, "not-the-password-of-this-principal"));
+                BusAccess.HOST_ENROLLMENT, "not-the-password-of-this-principal"));
         config.put("request.timeout.ms", 5000);
         config.put("default.api.timeout.ms", 10000);
         try (Admin admin = Admin.create(config)) {
@@ -69,11 +77,54 @@ class BusAclIT {
 
     @Test
     void anAgentMayWriteItsReportsButNoControlPlaneTopic() throws Exception {
-        try (KafkaProducer<String, byte[]> agent = producer(BusAccess.HOST_AGENT)) {
+        try (KafkaProducer<String, byte[]> agent = producer(HOST.config())) {
             agent.send(new ProducerRecord<>(Topics.AGENT_REPORTS, "h1", new byte[0])).get(15, TimeUnit.SECONDS);
+            agent.send(new ProducerRecord<>(Topics.MIGRATION_RESULTS, "h1", new byte[0])).get(15, TimeUnit.SECONDS);
             for (String controlPlane : List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS)) {
                 refused(agent, controlPlane);
             }
+        }
+    }
+
+    @Test
+    void anEnrollingAgentMayOnlyAnnounceItself() throws Exception {
+        try (KafkaProducer<String, byte[]> enrolling = producer(kafka.clientConfig(BusAccess.HOST_ENROLLMENT))) {
+            enrolling.send(new ProducerRecord<>(Topics.AGENT_REPORTS, "h9", new byte[0])).get(15, TimeUnit.SECONDS);
+            for (String topic : List.of(Topics.MIGRATION_RESULTS, Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS,
+                    Topics.deadLetter(BusAccess.HOST_AGENT))) {
+                refused(enrolling, topic);
+            }
+        }
+        try (KafkaConsumer<String, byte[]> enrolling = consumer(kafka.clientConfig(BusAccess.HOST_ENROLLMENT),
+                BusAccess.AGENT_GROUP_PREFIX + UUID.randomUUID())) {
+            enrolling.subscribe(List.of(Topics.CREDENTIALS));
+            assertThrows(TopicAuthorizationException.class, () -> pollFor(enrolling));
+        }
+        try (KafkaConsumer<String, byte[]> enrolling = consumer(kafka.clientConfig(BusAccess.HOST_ENROLLMENT),
+                BusAccess.AGENT_GROUP_PREFIX + UUID.randomUUID())) {
+            enrolling.subscribe(List.of(Topics.PKI, Topics.HOSTS));
+            pollFor(enrolling);
+            assertFalse(enrolling.assignment().isEmpty());
+        }
+    }
+
+    @Test
+    void theEnrollmentPrincipalHasAProduceQuota() throws Exception {
+        try (Admin admin = Admin.create(kafka.harnessConfig())) {
+            var quotas = admin.describeClientQuotas(org.apache.kafka.common.quota.ClientQuotaFilter.containsOnly(List.of(
+                    org.apache.kafka.common.quota.ClientQuotaFilterComponent.ofEntity(
+                            org.apache.kafka.common.quota.ClientQuotaEntity.USER, BusAccess.HOST_ENROLLMENT))))
+                    .entities().get(15, TimeUnit.SECONDS);
+            assertEquals(Map.of("producer_byte_rate", (double) BusAccess.ENROLLMENT_PRODUCE_BYTES_PER_SECOND),
+                    quotas.values().iterator().next());
+        }
+    }
+
+    @Test
+    void aHostCannotUseAnotherHostsGroup() {
+        try (KafkaConsumer<String, byte[]> agent = consumer(HOST.config(), BusAccess.AGENT_GROUP_PREFIX + "h2")) {
+            agent.subscribe(List.of(Topics.CREDENTIALS));
+            assertThrows(GroupAuthorizationException.class, () -> pollFor(agent));
         }
     }
 
@@ -88,12 +139,11 @@ class BusAclIT {
 
     @Test
     void anAgentCannotReadAnotherComponentsDeadLettersNorJoinAServiceGroup() {
-        try (KafkaConsumer<String, byte[]> agent = consumer(BusAccess.HOST_AGENT,
-                BusAccess.AGENT_GROUP_PREFIX + "h1")) {
+        try (KafkaConsumer<String, byte[]> agent = consumer(HOST.config(), BusAccess.AGENT_GROUP_PREFIX + "h1")) {
             agent.subscribe(List.of(Topics.deadLetter("credential-service")));
             assertThrows(TopicAuthorizationException.class, () -> pollFor(agent));
         }
-        try (KafkaConsumer<String, byte[]> agent = consumer(BusAccess.HOST_AGENT, "credential-service")) {
+        try (KafkaConsumer<String, byte[]> agent = consumer(HOST.config(), "credential-service")) {
             agent.subscribe(List.of(Topics.CREDENTIALS));
             assertThrows(GroupAuthorizationException.class, () -> pollFor(agent));
         }
@@ -101,8 +151,7 @@ class BusAclIT {
 
     @Test
     void anAgentReadsWhatItConsumesInAGroupOfItsOwn() {
-        try (KafkaConsumer<String, byte[]> agent = consumer(BusAccess.HOST_AGENT,
-                BusAccess.AGENT_GROUP_PREFIX + UUID.randomUUID())) {
+        try (KafkaConsumer<String, byte[]> agent = consumer(HOST.config(), BusAccess.AGENT_GROUP_PREFIX + "h1")) {
             agent.subscribe(List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS));
             pollFor(agent);
             assertFalse(agent.assignment().isEmpty());
@@ -155,14 +204,14 @@ class BusAclIT {
         }
     }
 
-    private static void refused(KafkaProducer<String, byte[]> producer, String topic) {
+    static void refused(KafkaProducer<String, byte[]> producer, String topic) {
         ExecutionException e = assertThrows(ExecutionException.class,
                 () -> producer.send(new ProducerRecord<>(topic, "h1", new byte[0])).get(15, TimeUnit.SECONDS), topic);
         assertInstanceOf(TopicAuthorizationException.class, e.getCause(), topic);
     }
 
     /** Polls until the group assigned partitions (or an authorization error is thrown). */
-    private static void pollFor(KafkaConsumer<String, byte[]> consumer) {
+    static void pollFor(KafkaConsumer<String, byte[]> consumer) {
         long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (consumer.assignment().isEmpty() && System.nanoTime() < until) {
             consumer.poll(Duration.ofMillis(200));
@@ -170,7 +219,11 @@ class BusAclIT {
     }
 
     private static KafkaProducer<String, byte[]> producer(String principal) {
-        Map<String, Object> config = new HashMap<>(kafka.clientConfig(principal));
+        return producer(kafka.clientConfig(principal));
+    }
+
+    static KafkaProducer<String, byte[]> producer(Map<String, Object> login) {
+        Map<String, Object> config = new HashMap<>(login);
         config.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10000);
         config.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 12000);
         config.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000);
@@ -178,7 +231,11 @@ class BusAclIT {
     }
 
     private static KafkaConsumer<String, byte[]> consumer(String principal, String group) {
-        Map<String, Object> config = new HashMap<>(kafka.clientConfig(principal));
+        return consumer(kafka.clientConfig(principal), group);
+    }
+
+    static KafkaConsumer<String, byte[]> consumer(Map<String, Object> login, String group) {
+        Map<String, Object> config = new HashMap<>(login);
         config.put(ConsumerConfig.GROUP_ID_CONFIG, group);
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         return new KafkaConsumer<>(config, new StringDeserializer(), new ByteArrayDeserializer());
