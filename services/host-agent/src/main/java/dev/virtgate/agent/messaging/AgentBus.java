@@ -36,7 +36,7 @@ import java.util.concurrent.TimeUnit;
  * The agent's two Kafka clients, rebuilt whenever its bus identity changes ({@link BusIdentity}):
  * the enrollment principal before the first certificate, the host certificate after it and after
  * every renewal. One consumer thread ({@code agent-in}, group {@code host-agent-<hostId>}) hands
- * the records of the four topics in order to {@link AgentEventConsumer}, parks refused ones on the
+ * the records of the topics it may read in order to {@link AgentEventConsumer}, parks refused ones on the
  * dead-letter topic, commits each offset once its record is handled, and checks the identity between
  * records: a record is never half handled when the clients change, and the new consumer resumes
  * from the committed offset (at-least-once; handlers are idempotent). The producer (acks=all) is
@@ -45,7 +45,6 @@ import java.util.concurrent.TimeUnit;
 @ApplicationScoped
 public class AgentBus {
     private static final Logger LOG = Logger.getLogger(AgentBus.class);
-    static final List<String> TOPICS = List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS);
     static final String DEAD_LETTER_TOPIC = Topics.deadLetter(BusAccess.HOST_AGENT);
     private static final Duration POLL = Duration.ofMillis(500);
     private static final Duration BACKOFF = Duration.ofSeconds(2);
@@ -66,6 +65,7 @@ public class AgentBus {
     private BusIdentity.Settings settings;
     private BusIdentity current; // guarded by this, as the producer made for it
     private KafkaProducer<String, byte[]> producer;
+    private volatile KafkaProducer<String, byte[]> retired; // the last one a rebuild closed
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean running;
     private volatile String problem = "not polled yet";
@@ -95,23 +95,80 @@ public class AgentBus {
     /** Sends a record as the current identity; completes when the broker acknowledged it (acks=all). */
     public CompletableFuture<Void> send(ProducerRecord<String, byte[]> record) {
         CompletableFuture<Void> acked = new CompletableFuture<>();
+        KafkaProducer<String, byte[]> p = null;
         try {
-            producer().send(record, (meta, failure) -> {
+            p = producer();
+            KafkaProducer<String, byte[]> sending = p;
+            p.send(record, (meta, failure) -> {
                 if (failure == null) {
                     acked.complete(null);
+                } else if (replaced(sending)) { // closed under it by a rebuild: once more, as the new identity
+                    resend(record, acked);
                 } else {
+                    refused(sending, failure);
                     acked.completeExceptionally(failure);
                 }
             });
-        } catch (RuntimeException e) { // refused before it left (closed, not authorised as idempotent producer)
-            acked.completeExceptionally(e);
+        } catch (RuntimeException e) { // refused before it left (closed, or in the error state of an earlier refusal)
+            if (p != null && replaced(p)) {
+                resend(record, acked);
+            } else {
+                refused(p, e);
+                acked.completeExceptionally(e);
+            }
         }
         return acked;
     }
 
+    private boolean replaced(KafkaProducer<String, byte[]> p) {
+        return p == retired;
+    }
+
+    private void resend(ProducerRecord<String, byte[]> record, CompletableFuture<Void> acked) {
+        send(record).whenComplete((ok, failure) -> {
+            if (failure == null) {
+                acked.complete(null);
+            } else {
+                acked.completeExceptionally(failure);
+            }
+        });
+    }
+
+    /**
+     * An idempotent producer the broker refused (ACLs withdrawn, login failed) may stay in its error
+     * state: the next send gets a fresh one, so access granted again works without a restart.
+     */
+    private void refused(KafkaProducer<String, byte[]> p, Throwable failure) {
+        if (p == null || !refusal(failure)) {
+            return;
+        }
+        synchronized (this) {
+            if (producer != p) {
+                return;
+            }
+            producer = null;
+        }
+        CompletableFuture.runAsync(() -> p.close(CLOSE)); // never from the producer's own callback thread
+    }
+
+    private static boolean refusal(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof org.apache.kafka.common.errors.AuthorizationException
+                    || t instanceof org.apache.kafka.common.errors.AuthenticationException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The principal the clients log in as now. */
-    public synchronized String principal() {
-        return (current == null ? wanted() : current).principal();
+    public String principal() {
+        return identity().principal();
+    }
+
+    /** The identity the clients use now: principal, certificate serial, client settings. */
+    public synchronized BusIdentity identity() {
+        return current == null ? wanted() : current;
     }
 
     /** Null while consuming normally; otherwise why not (the readiness check reports it). */
@@ -142,6 +199,7 @@ public class AgentBus {
             old = producer;
             producer = null;
             current = next;
+            retired = old;
         }
         if (old != null) {
             old.close(CLOSE);
@@ -158,7 +216,7 @@ public class AgentBus {
                     consuming = wanted();
                     switchProducer(consuming);
                     consumer = newConsumer(consuming);
-                    LOG.infof("consuming %s as bus principal '%s'", TOPICS, consuming);
+                    LOG.infof("consuming %s as bus principal '%s'", consuming.topics(), consuming);
                 }
                 var records = consumer.poll(POLL);
                 if (problem != null) {
@@ -221,7 +279,7 @@ public class AgentBus {
         // a record may wait for running migrations before libvirtd restarts: the group must not drop us meanwhile
         props.put("max.poll.interval.ms", Long.toString(config.libvirtd().migrationDrainTimeout().plusMinutes(5).toMillis()));
         KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
-        c.subscribe(TOPICS);
+        c.subscribe(identity.topics());
         return c;
     }
 
@@ -230,7 +288,7 @@ public class AgentBus {
         consumer = null;
         if (c != null) {
             try {
-                c.close(CLOSE);
+                c.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(CLOSE));
             } catch (RuntimeException e) {
                 LOG.debugf("closing the consumer: %s", e.getMessage());
             }

@@ -5,7 +5,10 @@ import dev.virtgate.agent.pki.Pem;
 import dev.virtgate.bus.BusSecurity;
 import dev.virtgate.contracts.BusAccess;
 
+import dev.virtgate.contracts.Topics;
+
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -15,8 +18,12 @@ import java.util.stream.Collectors;
  * (SCRAM on the CLIENTS listener) until the host has a certificate, then the host certificate
  * itself on the HOSTS listener (mTLS; the broker's principal is the certificate's subject DN).
  * Two identities are the same when they name the same certificate: a renewal is a new identity.
+ * The topics are those the identity may read: before its certificate only the hosts and PKI topics
+ * (its certificate arrives there), afterwards also credentials and migration commands.
  */
-public record BusIdentity(String principal, String certSerial, Map<String, Object> clientConfig) {
+public record BusIdentity(String principal, String certSerial, Map<String, Object> clientConfig, List<String> topics) {
+    /** What a host reads once it has its certificate (contracts' BusAccess.hostGrant). */
+    static final List<String> HOST_TOPICS = List.of(Topics.HOSTS, Topics.PKI, Topics.CREDENTIALS, Topics.MIGRATION_COMMANDS);
 
     /** Where the bus is and how the broker is trusted; the secrets come per identity. */
     public record Settings(String enrollmentBootstrap, String enrollmentPassword, String tlsBootstrap, String busCaPem) {
@@ -24,15 +31,17 @@ public record BusIdentity(String principal, String certSerial, Map<String, Objec
 
     public static BusIdentity of(Settings settings, Optional<HostIdentity.Signing> signing) {
         if (signing.isEmpty()) {
-            return new BusIdentity("host-enrollment", null,
-                    enrollmentClientConfig(settings.enrollmentBootstrap(), settings.enrollmentPassword()));
+            return new BusIdentity(BusAccess.HOST_ENROLLMENT, null,
+                    BusSecurity.enrollmentClientConfig(settings.enrollmentBootstrap(), settings.enrollmentPassword()),
+                    // only what that principal may read: subscribing to more would fail every poll
+                    List.copyOf(BusAccess.grant(BusAccess.HOST_ENROLLMENT).reads()));
         }
         HostIdentity.Signing s = signing.get();
         X509Certificate leaf = s.chain().get(0);
         String chainPem = s.chain().stream().map(Pem::encode).collect(Collectors.joining());
         return new BusIdentity(leaf.getSubjectX500Principal().getName(), leaf.getSerialNumber().toString(16),
-                hostClientConfig(settings.tlsBootstrap(), s.key().privateKeyPem(), chainPem,
-                        settings.busCaPem()));
+                BusSecurity.hostClientConfig(settings.tlsBootstrap(), s.key().privateKeyPem(), chainPem,
+                        settings.busCaPem()), HOST_TOPICS);
     }
 
     /** The serial of the certificate a signing identity would log in with; null before the first certificate. */
@@ -44,23 +53,6 @@ public record BusIdentity(String principal, String certSerial, Map<String, Objec
     public boolean sameAs(BusIdentity other) {
         return other != null && principal.equals(other.principal)
                 && java.util.Objects.equals(certSerial, other.certSerial);
-    }
-
-    // TODO(foundation): BusSecurity.enrollmentClientConfig / hostClientConfig once wt/busmtls is merged
-    private static Map<String, Object> enrollmentClientConfig(String bootstrap, String password) {
-        return BusSecurity.clientConfig(bootstrap, "host-enrollment", password);
-    }
-
-    private static Map<String, Object> hostClientConfig(String bootstrap, String keyPem, String chainPem, String caPem) {
-        Map<String, Object> c = new java.util.LinkedHashMap<>();
-        c.put("bootstrap.servers", bootstrap);
-        c.put("security.protocol", "SSL");
-        c.put("ssl.keystore.type", "PEM");
-        c.put("ssl.keystore.key", keyPem);
-        c.put("ssl.keystore.certificate.chain", chainPem);
-        c.put("ssl.truststore.type", "PEM");
-        c.put("ssl.truststore.certificates", caPem);
-        return c;
     }
 
     @Override
