@@ -40,6 +40,8 @@ public final class BusAccess {
     public static final String HOST_ORGANIZATION = "virtgate";
     private static final Pattern FQDN = Pattern.compile(
             "^(?=.{1,253}$)(?=.*[a-z-])(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\\.)+[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$");
+    /** OUs of pki-service's non-host certificates (ClientIdentity, SignerIdentity). */
+    private static final List<String> RESERVED_UNITS = List.of("api-clients", "services");
     private static final Pattern ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
     /** Read-only: the public stream {@link Topics#PUBLIC}, with consumer groups {@code cloud-observer*}. */
     public static final String CLOUD_OBSERVER = "cloud-observer";
@@ -65,6 +67,10 @@ public final class BusAccess {
             throw new IllegalArgumentException("fqdn must be a lower-case fully qualified DNS name: " + printable(fqdn));
         }
         requireId("clusterId", clusterId);
+        if (RESERVED_UNITS.contains(clusterId)) {
+            // the OU of API client and signer certificates of the same CA: never a host principal
+            throw new IllegalArgumentException("clusterId '" + clusterId + "' is reserved by pki-service");
+        }
         return "CN=" + fqdn + ",OU=" + clusterId + ",O=" + HOST_ORGANIZATION;
     }
 

@@ -41,6 +41,9 @@ class BusAccessTest {
                 "H1.lab.example", "", null}) {
             assertThrows(IllegalArgumentException.class, () -> BusAccess.hostPrincipal(fqdn, "lab"), fqdn);
         }
+        for (String id : new String[] {"api-clients", "services"}) { // an API client's or signer's certificate
+            assertThrows(IllegalArgumentException.class, () -> BusAccess.hostPrincipal("h1.lab.example", id), id);
+        }
         for (String id : new String[] {"lab,O=x", "la b", "Lab", "", null}) {
             assertThrows(IllegalArgumentException.class, () -> BusAccess.hostPrincipal("h1.lab.example", id), id);
             assertThrows(IllegalArgumentException.class, () -> BusAccess.hostGrant("h1.lab.example", "lab", id), id);

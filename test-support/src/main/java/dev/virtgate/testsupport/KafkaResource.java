@@ -22,7 +22,7 @@ public class KafkaResource implements QuarkusTestResourceLifecycleManager {
         KafkaServer server = KafkaServer.shared();
         Map<String, String> config = new HashMap<>();
         config.put("kafka.bootstrap.servers", server.bootstrapServers());
-        Workspace.testService().ifPresent(service -> config.put("virtgate.bus.password", server.password(service)));
+        Workspace.testService().ifPresent(service -> config.put("virtgate.bus.password", server.startingPassword(service)));
         return config;
     }
 

@@ -80,6 +80,14 @@ public final class KafkaServer {
         return password;
     }
 
+    /**
+     * The SCRAM password a component starts with: its own principal's; a host agent's is the
+     * enrollment principal's (it logs in with its host certificate once it has one).
+     */
+    public String startingPassword(String component) {
+        return password(BusAccess.HOST_AGENT.equals(component) ? BusAccess.HOST_ENROLLMENT : component);
+    }
+
     /** Client settings of a principal: bootstrap servers and its SCRAM login. */
     public Map<String, Object> clientConfig(String principal) {
         return BusSecurity.clientConfig(bootstrapServers(), principal, password(principal));

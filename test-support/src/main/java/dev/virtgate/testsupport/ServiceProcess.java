@@ -71,7 +71,7 @@ public final class ServiceProcess {
         env.put("QUARKUS_HTTP_HOST", Net.LOOPBACK);
         env.putIfAbsent("QUARKUS_PROFILE", "prod");
         if (dev.virtgate.contracts.BusAccess.principals().contains(name)) {
-            env.putIfAbsent("VIRTGATE_BUS_PASSWORD", KafkaServer.shared().password(name)); // its own principal
+            env.putIfAbsent("VIRTGATE_BUS_PASSWORD", KafkaServer.shared().startingPassword(name)); // its own principal (an agent: enrollment)
         }
         ServiceProcess service = new ServiceProcess(name, port, env);
         service.start(jar);

@@ -87,17 +87,20 @@ public final class HostBusAccess {
     }
 
     /**
-     * Makes the broker's host ACLs exactly those of {@code hosts}: grants each (idempotent), withdraws
-     * every other host principal. Returns the principals withdrawn.
+     * Makes the broker's host principals exactly those of {@code hosts}: grants each that holds no ACL
+     * (one describe, not one write per host and round), withdraws every other host principal.
+     * Returns the principals withdrawn.
      */
     public static Set<String> reconcile(Admin admin, Collection<Host> hosts)
             throws ExecutionException, InterruptedException, TimeoutException {
+        Set<String> granted = grantedPrincipals(admin);
         Set<String> wanted = new TreeSet<>();
         for (Host host : hosts) {
-            grant(admin, host.fqdn(), host.clusterId(), host.hostId());
-            wanted.add(host.principal());
+            if (wanted.add(host.principal()) && !granted.contains(host.principal())) {
+                grant(admin, host.fqdn(), host.clusterId(), host.hostId());
+            }
         }
-        Set<String> stale = grantedPrincipals(admin);
+        Set<String> stale = new TreeSet<>(granted);
         stale.removeAll(wanted);
         for (String principal : stale) {
             withdrawPrincipal(admin, principal);

@@ -54,7 +54,7 @@ class ComposeConfigTest {
         JsonNode stack = new ObjectMapper(new YAMLFactory()).readTree(config.stdout());
         List<String> services = new ArrayList<>();
         stack.path("services").fieldNames().forEachRemaining(services::add);
-        assertEquals(List.of("bus-init", "credential-service", "host-agent", "kafka", "migration-service", "openbao",
+        assertEquals(List.of("bus-certs", "bus-init", "credential-service", "host-agent", "kafka", "migration-service", "openbao",
                 "openbao-init", "pki-service", "postgres"), services.stream().sorted().toList());
 
         String bao = stack.at("/services/openbao/entrypoint").toString();
@@ -70,7 +70,14 @@ class ComposeConfigTest {
             String volumes = stack.at("/services/" + service + "/volumes").toString();
             assertEquals(service.equals("openbao-init"), volumes.contains("openbao-keys"),
                     service + ": only openbao-init mounts the unseal key and root token");
+            assertEquals(service.equals("kafka") || service.equals("bus-certs"), volumes.contains("bus-listener"),
+                    service + ": only the broker (and bus-certs, which makes it) mounts its mTLS listener key");
         }
+        String kafka = stack.at("/services/kafka/command").toString();
+        for (String file : List.of("hosts-listener.key.pem", "hosts-listener.chain.pem", "bus-ca.pem")) {
+            assertTrue(kafka.contains("/bus/" + file), "the broker reads " + file + ": " + kafka);
+        }
+        assertTrue(stack.at("/services/host-agent/volumes").toString().contains("bus-ca"), "agents trust the bus CA");
         for (String service : List.of("pki-service", "credential-service", "migration-service", "host-agent")) {
             assertEquals("service_completed_successfully",
                     stack.at("/services/" + service + "/depends_on/openbao-init/condition").asText(),
@@ -80,12 +87,12 @@ class ComposeConfigTest {
 
     @Test
     void aMissingSecretIsNamedAndNothingIsResolved() throws Exception {
-        assertTrue(required.contains("VIRTGATE_BUS_HOST_AGENT_PASSWORD"), required.toString());
+        assertTrue(required.contains("VIRTGATE_BUS_HOST_ENROLLMENT_PASSWORD"), required.toString());
         Map<String, String> env = dummySecrets();
-        env.remove("VIRTGATE_BUS_HOST_AGENT_PASSWORD");
+        env.remove("VIRTGATE_BUS_HOST_ENROLLMENT_PASSWORD");
         Result config = config(env);
         assertNotEquals(0, config.exit(), config.output());
-        assertTrue(config.output().contains("set VIRTGATE_BUS_HOST_AGENT_PASSWORD"), config.output());
+        assertTrue(config.output().contains("set VIRTGATE_BUS_HOST_ENROLLMENT_PASSWORD"), config.output());
     }
 
     @Test

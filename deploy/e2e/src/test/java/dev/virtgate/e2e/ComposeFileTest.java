@@ -95,12 +95,16 @@ class ComposeFileTest {
         assertEquals("false", kafka.path("KAFKA_ALLOW_EVERYONE_IF_NO_ACL_FOUND").asText());
         assertEquals("User:admin", kafka.path("KAFKA_SUPER_USERS").asText());
         for (String listener : kafka.path("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP").asText().split(",")) {
-            assertTrue(listener.endsWith(":SASL_PLAINTEXT"), "an anonymous listener: " + listener);
+            assertTrue(listener.endsWith(":SASL_PLAINTEXT") || listener.equals("HOSTS:SSL"), "an anonymous listener: " + listener);
         }
+        // the agents' listener: TLS with a client certificate, always
+        assertEquals("required", kafka.path("KAFKA_LISTENER_NAME_HOSTS_SSL_CLIENT_AUTH").asText());
         JsonNode init = compose.at("/services/bus-init");
         assertTrue(init.path("entrypoint").toString().contains("dev.virtgate.bus.BusTool"), "bus-init runs the bus tool");
         for (String service : SERVICES) {
-            String variable = "VIRTGATE_BUS_" + service.toUpperCase().replace('-', '_') + "_PASSWORD";
+            // an agent logs in as the enrollment principal until it has its host certificate
+            String principal = service.equals("host-agent") ? "host-enrollment" : service;
+            String variable = "VIRTGATE_BUS_" + principal.toUpperCase().replace('-', '_') + "_PASSWORD";
             assertTrue(compose.at("/services/" + service + "/environment/VIRTGATE_BUS_PASSWORD").asText()
                     .startsWith("${" + variable + ":?"), service + ": its own bus password from " + variable);
             assertTrue(init.at("/environment/" + variable).asText().startsWith("${" + variable + ":?"),

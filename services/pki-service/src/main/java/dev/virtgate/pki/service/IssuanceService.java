@@ -1,5 +1,7 @@
 package dev.virtgate.pki.service;
 
+import jakarta.enterprise.event.Event;
+import dev.virtgate.pki.bus.HostBusChanged;
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.pki.config.PkiConfig;
@@ -41,6 +43,9 @@ public class IssuanceService {
 
     @Inject
     OutboxWriter outbox;
+
+    @Inject
+    Event<HostBusChanged> hostBusChanged;
 
     /** Operator REST path: the CSR must come with the host's enrollment proof; the token is single use. */
     @Transactional
@@ -108,6 +113,7 @@ public class IssuanceService {
         outbox.write(new CertIssued(issued.hostId, issued.clusterId, issued.serial, issued.subjectDn,
                 issued.libvirtDn, issued.certificatePem, ca.chain(terms.ca()), ca.bundle(), terms.notBefore(),
                 terms.notAfter(), reason));
+        hostBusChanged.fire(new HostBusChanged(issued.hostId)); // its bus ACLs, once committed
         return issued;
     }
 

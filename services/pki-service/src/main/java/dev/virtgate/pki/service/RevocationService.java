@@ -1,5 +1,7 @@
 package dev.virtgate.pki.service;
 
+import jakarta.enterprise.event.Event;
+import dev.virtgate.pki.bus.HostBusChanged;
 import dev.virtgate.contracts.events.CertRevoked;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CrlRecord;
@@ -36,6 +38,9 @@ public class RevocationService {
     @Inject
     AuditRecorder audit;
 
+    @Inject
+    Event<HostBusChanged> hostBusChanged;
+
     @Transactional
     public IssuedCertificate revoke(String serial, String reason, String revokedBy) {
         ca.requireReady();
@@ -62,6 +67,7 @@ public class RevocationService {
         if (IssuedCertificate.isHostId(cert.hostId)) {
             outbox.write(new CertRevoked(cert.hostId, cert.clusterId, cert.serial, cert.libvirtDn, reason,
                     cert.revokedAt, crl.crlPem));
+            hostBusChanged.fire(new HostBusChanged(cert.hostId)); // no valid one left: off the bus
         }
         LOG.infof("certificate %s of host %s revoked (%s); CRL #%d", cert.serial, cert.hostId, reason, crl.crlNumber);
         return cert;
