@@ -14,13 +14,10 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
@@ -39,8 +36,8 @@ import java.util.concurrent.TimeUnit;
  * the records of the topics it may read in order to {@link AgentEventConsumer}, parks refused ones on the
  * dead-letter topic, commits each offset once its record is handled, and checks the identity between
  * records: a record is never half handled when the clients change, and the new consumer resumes
- * from the committed offset (at-least-once; handlers are idempotent). The producer (acks=all) is
- * made on first send and replaced by the consumer thread at the same moment as the consumer.
+ * from the committed offset (at-least-once; handlers are idempotent). The producer
+ * ({@link BusProducer}) is replaced by the consumer thread at the same moment as the consumer.
  */
 @ApplicationScoped
 public class AgentBus {
@@ -63,9 +60,7 @@ public class AgentBus {
     String enrollmentPassword;
 
     private BusIdentity.Settings settings;
-    private BusIdentity current; // guarded by this, as the producer made for it
-    private KafkaProducer<String, byte[]> producer;
-    private volatile KafkaProducer<String, byte[]> retired; // the last one a rebuild closed
+    private BusProducer out;
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean running;
     private volatile String problem = "not polled yet";
@@ -89,76 +84,12 @@ public class AgentBus {
         if (thread != null) {
             thread.join(CLOSE.toMillis());
         }
-        switchProducer(null);
+        out().switchTo(null);
     }
 
     /** Sends a record as the current identity; completes when the broker acknowledged it (acks=all). */
     public CompletableFuture<Void> send(ProducerRecord<String, byte[]> record) {
-        CompletableFuture<Void> acked = new CompletableFuture<>();
-        KafkaProducer<String, byte[]> p = null;
-        try {
-            p = producer();
-            KafkaProducer<String, byte[]> sending = p;
-            p.send(record, (meta, failure) -> {
-                if (failure == null) {
-                    acked.complete(null);
-                } else if (replaced(sending)) { // closed under it by a rebuild: once more, as the new identity
-                    resend(record, acked);
-                } else {
-                    refused(sending, failure);
-                    acked.completeExceptionally(failure);
-                }
-            });
-        } catch (RuntimeException e) { // refused before it left (closed, or in the error state of an earlier refusal)
-            if (p != null && replaced(p)) {
-                resend(record, acked);
-            } else {
-                refused(p, e);
-                acked.completeExceptionally(e);
-            }
-        }
-        return acked;
-    }
-
-    private boolean replaced(KafkaProducer<String, byte[]> p) {
-        return p == retired;
-    }
-
-    private void resend(ProducerRecord<String, byte[]> record, CompletableFuture<Void> acked) {
-        send(record).whenComplete((ok, failure) -> {
-            if (failure == null) {
-                acked.complete(null);
-            } else {
-                acked.completeExceptionally(failure);
-            }
-        });
-    }
-
-    /**
-     * An idempotent producer the broker refused (ACLs withdrawn, login failed) may stay in its error
-     * state: the next send gets a fresh one, so access granted again works without a restart.
-     */
-    private void refused(KafkaProducer<String, byte[]> p, Throwable failure) {
-        if (p == null || !refusal(failure)) {
-            return;
-        }
-        synchronized (this) {
-            if (producer != p) {
-                return;
-            }
-            producer = null;
-        }
-        CompletableFuture.runAsync(() -> p.close(CLOSE)); // never from the producer's own callback thread
-    }
-
-    private static boolean refusal(Throwable failure) {
-        for (Throwable t = failure; t != null; t = t.getCause()) {
-            if (t instanceof org.apache.kafka.common.errors.AuthorizationException
-                    || t instanceof org.apache.kafka.common.errors.AuthenticationException) {
-                return true;
-            }
-        }
-        return false;
+        return out().send(record);
     }
 
     /** The principal the clients log in as now. */
@@ -167,8 +98,8 @@ public class AgentBus {
     }
 
     /** The identity the clients use now: principal, certificate serial, client settings. */
-    public synchronized BusIdentity identity() {
-        return current == null ? wanted() : current;
+    public BusIdentity identity() {
+        return out().identity();
     }
 
     /** Null while consuming normally; otherwise why not (the readiness check reports it). */
@@ -176,34 +107,11 @@ public class AgentBus {
         return running && thread != null && thread.isAlive() ? problem : "consumer not running";
     }
 
-    private synchronized KafkaProducer<String, byte[]> producer() {
-        if (producer == null) {
-            if (current == null) {
-                current = wanted();
-            }
-            Map<String, Object> props = new HashMap<>(current.clientConfig());
-            props.put("acks", "all");
-            props.put("client.id", "host-agent-" + config.hostId() + "-out");
-            producer = new KafkaProducer<>(props, new StringSerializer(), new ByteArraySerializer());
+    private synchronized BusProducer out() {
+        if (out == null) {
+            out = new BusProducer("host-agent-" + config.hostId() + "-out", this::wanted);
         }
-        return producer;
-    }
-
-    /** Makes the next send use {@code next} (null: none); sends in flight finish on the old producer first. */
-    private void switchProducer(BusIdentity next) {
-        KafkaProducer<String, byte[]> old;
-        synchronized (this) {
-            if (next != null && next.sameAs(current)) {
-                return;
-            }
-            old = producer;
-            producer = null;
-            current = next;
-            retired = old;
-        }
-        if (old != null) {
-            old.close(CLOSE);
-        }
+        return out;
     }
 
     private void consume() {
@@ -214,7 +122,7 @@ public class AgentBus {
                 if (consumer == null || !consuming.sameAs(wantedIfChanged(consuming))) {
                     closeConsumer();
                     consuming = wanted();
-                    switchProducer(consuming);
+                    out().switchTo(consuming);
                     consumer = newConsumer(consuming);
                     LOG.infof("consuming %s as bus principal '%s'", consuming.topics(), consuming);
                 }

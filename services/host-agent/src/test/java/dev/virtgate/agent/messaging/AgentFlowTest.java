@@ -411,7 +411,8 @@ class AgentFlowTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> serialOf(renewed).equals(bus.identity().certSerial()));
         assertThat(bus.identity().certSerial()).isNotEqualTo(before);
         assertThat(bus.identity().principal()).isEqualTo(HOST_DN);
-        assertThat(logged).anyMatch(l -> l.contains("as bus principal '" + HOST_DN + " (certificate " + serialOf(renewed)));
+        await().atMost(Duration.ofSeconds(30)).until(() -> logged.stream()
+                .anyMatch(l -> l.contains("as bus principal '" + HOST_DN + " (certificate " + serialOf(renewed))));
         // nothing lost: every command answered, and one sent after the rebuild too, signed with the new certificate
         send(pki.migrationService().sign(signed(command("m-after-renewal", HOST, Instant.now().plusSeconds(60),
                 "virtgate-migration-commands"))));
