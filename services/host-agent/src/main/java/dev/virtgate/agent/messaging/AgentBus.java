@@ -64,6 +64,7 @@ public class AgentBus {
     private volatile KafkaConsumer<String, byte[]> consumer;
     private volatile boolean running;
     private volatile String problem = "not polled yet";
+    private boolean accessLost; // consumer thread only
     private Thread thread;
 
     /** After the start-up lock-down: reads the bus CA (start-up fails if it cannot) and starts consuming. */
@@ -116,19 +117,25 @@ public class AgentBus {
 
     private void consume() {
         AgentEventConsumer handler = new AgentEventConsumer(agent.get());
+        accessLost = agent.get().state().busAccessLost; // a restart keeps TCP closed until the bus accepts the host
         BusIdentity consuming = null;
         while (running) {
             try {
                 if (consumer == null || !consuming.sameAs(wantedIfChanged(consuming))) {
                     closeConsumer();
-                    consuming = wanted();
+                    BusIdentity next = wanted();
+                    boolean changed = !next.sameAs(consuming); // else: again after a refusal, said already
+                    consuming = next;
                     out().switchTo(consuming);
                     consumer = newConsumer(consuming);
-                    LOG.infof("consuming %s as bus principal '%s'", consuming.topics(), consuming);
+                    LOG.logf(changed ? Logger.Level.INFO : Logger.Level.DEBUG, "consuming %s as bus principal '%s'",
+                            consuming.topics(), consuming);
                 }
                 var records = consumer.poll(POLL);
-                if (problem != null) {
-                    problem = null;
+                problem = connected(consumer) ? null : "not connected to the broker yet, or no partitions assigned";
+                if (accessLost && problem == null) {
+                    accessLost = false;
+                    agent.get().busAccess(false);
                 }
                 for (ConsumerRecord<String, byte[]> record : records) {
                     handle(handler, record);
@@ -144,6 +151,10 @@ public class AgentBus {
                     LOG.warnf("bus: %s", why); // once per distinct problem, not once per poll
                 }
                 problem = why;
+                if (consuming != null && consuming.certSerial() != null && BusProducer.refusal(e) && !accessLost) {
+                    accessLost = true; // the host's certificate refused: fail closed (AgentService#busAccess)
+                    agent.get().busAccess(true);
+                }
                 closeConsumer(); // its position may be past records not handled: resume from the committed offsets
                 pause();
             }
@@ -157,7 +168,12 @@ public class AgentBus {
             try {
                 send(DeadLetters.record(DEAD_LETTER_TOPIC, record, refused.get())).get(CLOSE.toMillis(), TimeUnit.MILLISECONDS);
             } catch (java.util.concurrent.ExecutionException e) {
-                throw new IllegalStateException(BusRefusal.explain(e.getCause(), principal()), e.getCause());
+                if (!(identity().certSerial() == null && BusProducer.refusal(e.getCause()))) {
+                    throw new IllegalStateException(BusRefusal.explain(e.getCause(), principal()), e.getCause());
+                }
+                // the enrollment principal may not write the dead-letter topic: skipping beats retrying forever
+                LOG.warnf("%s@%d not dead-lettered (%s): skipped", record.topic(), record.offset(),
+                        BusRefusal.explain(e.getCause(), principal()));
             } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
                 throw new IllegalStateException("dead-lettering " + record.topic() + "@" + record.offset() + " timed out", e);
             }
@@ -189,6 +205,15 @@ public class AgentBus {
         KafkaConsumer<String, byte[]> c = new KafkaConsumer<>(props, new StringDeserializer(), new ByteArrayDeserializer());
         c.subscribe(identity.topics());
         return c;
+    }
+
+    /** What Quarkus' Kafka check asked (a broker answers), plus that the group gave this agent its partitions. */
+    private static boolean connected(KafkaConsumer<String, byte[]> c) {
+        if (c.assignment().isEmpty()) {
+            return false;
+        }
+        return c.metrics().entrySet().stream().anyMatch(m -> m.getKey().name().equals("connection-count")
+                && m.getKey().group().equals("consumer-metrics") && m.getValue().metricValue() instanceof Double d && d > 0);
     }
 
     private void closeConsumer() {

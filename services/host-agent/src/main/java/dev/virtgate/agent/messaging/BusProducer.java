@@ -97,7 +97,7 @@ final class BusProducer {
         CompletableFuture.runAsync(() -> p.close(CLOSE)); // never from the producer's own callback thread
     }
 
-    private static boolean refusal(Throwable failure) {
+    static boolean refusal(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof org.apache.kafka.common.errors.AuthorizationException
                     || t instanceof org.apache.kafka.common.errors.AuthenticationException) {

@@ -289,6 +289,22 @@ public class AgentService {
         return first;
     }
 
+    /**
+     * The broker refused (or again accepts) this host's certificate: while refused, libvirtd's plain
+     * TCP port is closed whatever the last policy said, since a newer policy or credential could not
+     * reach the host. Only a change is applied.
+     */
+    public synchronized void busAccess(boolean lost) {
+        if (state.busAccessLost == lost || state.certPem == null) {
+            return;
+        }
+        state.busAccessLost = lost;
+        state.save();
+        LOG.warnf(lost ? "the bus refuses this host: libvirtd's TCP port stays closed until it accepts it again"
+                : "the bus accepts this host again: libvirtd's TCP port follows the cluster policy");
+        reconciler.applyAndReport();
+    }
+
     /** Renders, validates, writes, reloads or restarts, probes and reports. Retries later when libvirtd is down. */
     public synchronized HostConfigured applyAndReport() {
         return reconciler.applyAndReport();

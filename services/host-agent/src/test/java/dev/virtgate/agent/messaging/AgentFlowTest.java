@@ -203,6 +203,20 @@ class AgentFlowTest {
             assertThatThrownBy(() -> out.send(new ProducerRecord<>(Topics.MIGRATION_RESULTS, HOST, new byte[] {'{', '}'}))
                     .get(30, java.util.concurrent.TimeUnit.SECONDS)).satisfies(AgentFlowTest::authorizationRefused);
         }
+        // a poison record before the certificate: the enrollment principal may not dead-letter it, so it is
+        // skipped with one line rather than retried forever (the certificate behind it still arrives, below)
+        ProducerRecord<String, byte[]> poison = new ProducerRecord<>(Topics.PKI, HOST,
+                "{\"hostId\":\"qt-h1\"}".getBytes(StandardCharsets.UTF_8));
+        new EventEnvelope(UUID.randomUUID().toString(), "test", EventType.CERT_ISSUED, HOST, Instant.now()).headers()
+                .forEach((k, v) -> poison.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+        try {
+            producer.send(poison).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> logged.stream().anyMatch(l -> l.contains("not dead-lettered")
+                && l.contains("bus principal '" + BusAccess.HOST_ENROLLMENT + "' is not allowed to use topic(s) [" + DLQ + "]")));
+
         p.put("group.id", BusAccess.AGENT_GROUP_PREFIX + HOST + "-enrolling");
         try (KafkaConsumer<String, byte[]> in = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
             in.subscribe(List.of(Topics.MIGRATION_COMMANDS));
@@ -436,6 +450,9 @@ class AgentFlowTest {
         String refusal = "bus principal '" + HOST_DN + "' is not allowed to use ";
         // the consumer is refused (its group or its topics) and says so, naming itself and what it was refused
         await().atMost(Duration.ofSeconds(60)).until(() -> logged.stream().anyMatch(l -> l.contains(refusal)));
+        // and fails closed: no policy or credential change can reach it now, so TCP stays closed
+        await().atMost(Duration.ofSeconds(30)).until(() -> agent.state().busAccessLost);
+        assertThat(dev.virtgate.agent.reconcile.ConfigRenderer.tcpEnabled(agent.state(), Instant.now())).isFalse();
         send(pki.migrationService().sign(command("m-while-withdrawn", HOST, Instant.now().plusSeconds(120),
                 "virtgate-migration-commands")));
         CompletableFuture<Void> refused = bus.send(new ProducerRecord<>(Topics.MIGRATION_RESULTS, HOST, new byte[] {'{', '}'}));
@@ -458,6 +475,7 @@ class AgentFlowTest {
         sink.resendSpooled();
         await().atMost(Duration.ofSeconds(60)).until(() -> sink.spool().size() == 0);
         await().atMost(Duration.ofSeconds(30)).until(() -> bus.problem() == null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !agent.state().busAccessLost);
     }
 
     static String serialOf(dev.virtgate.contracts.events.CertIssued issued) {
