@@ -67,9 +67,15 @@ public class AgentBus {
     private boolean accessLost; // consumer thread only
     private Thread thread;
 
-    /** After the start-up lock-down: reads the bus CA (start-up fails if it cannot) and starts consuming. */
+    /** After the start-up lock-down: reads the bus CA (the agent exits if it cannot) and starts consuming. */
     void start(@Observes StartupEvent ev) {
-        settings();
+        try {
+            settings();
+        } catch (IllegalStateException e) { // one line naming the setting and the file, no stack trace
+            LOG.error(e.getMessage());
+            io.quarkus.runtime.Quarkus.asyncExit(1);
+            return;
+        }
         running = true;
         thread = new Thread(this::consume, "agent-in");
         thread.setDaemon(true);
