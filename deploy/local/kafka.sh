@@ -20,7 +20,9 @@ kafka_java() {
 # The bus tool (deploy/bus): topics, principals and ACLs from contracts' BusAccess, the broker's
 # security settings. Built on first use: the broker needs it before the services are built.
 bus_tool() {
-  if [[ ! -f "${BUS_TOOL_CP##*:}" || ! -f "${BUS_TOOL_CP%%:*}" ]]; then
+  # (a build from before the mTLS listener has no lib/ with BouncyCastle: rebuilt too)
+  if [[ ! -f "${BUS_TOOL_CP##*:}" || ! -f "${BUS_TOOL_CP%%:*}" ]] ||
+    ! compgen -G "$REPO_ROOT/deploy/bus/target/lib/bcpkix-*.jar" >/dev/null; then
     info "  kafka: building the bus tool (mvn -pl deploy/bus -am package, log: $LOG_DIR/bus-build.log)" >&2
     (cd "$REPO_ROOT" && mvn -B -q -DskipTests package -pl deploy/bus -am) >"$LOG_DIR/bus-build.log" 2>&1 9>&- ||
       die "kafka: cannot build the bus tool (see $LOG_DIR/bus-build.log)"

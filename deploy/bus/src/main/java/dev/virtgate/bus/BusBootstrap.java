@@ -9,6 +9,11 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ScramCredentialInfo;
 import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.admin.UserScramCredentialAlteration;
+import org.apache.kafka.clients.admin.UserScramCredentialDeletion;
+import org.apache.kafka.common.acl.AccessControlEntryFilter;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.errors.ResourceNotFoundException;
+import org.apache.kafka.common.resource.ResourcePatternFilter;
 import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
 import org.apache.kafka.common.acl.AccessControlEntry;
 import org.apache.kafka.common.acl.AclBinding;
@@ -32,6 +37,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class BusBootstrap {
     static final int SCRAM_ITERATIONS = 8192;
+    /** Principals of earlier versions, removed by every bootstrap. */
+    static final List<String> RETIRED = List.of(BusAccess.HOST_AGENT);
 
     private BusBootstrap() {
     }
@@ -52,6 +59,27 @@ public final class BusBootstrap {
         admin.alterUserScramCredentials(users).all().get(30, TimeUnit.SECONDS);
         admin.createAcls(acls()).all().get(30, TimeUnit.SECONDS);
         admin.alterClientQuotas(List.of(enrollmentQuota())).all().get(30, TimeUnit.SECONDS);
+        retire(admin);
+    }
+
+    /**
+     * Removes the principals of earlier versions: the SCRAM login all agents shared ({@code host-agent})
+     * and its ACLs, so that its password opens nothing once the broker is upgraded.
+     */
+    public static void retire(Admin admin) throws ExecutionException, InterruptedException,
+            java.util.concurrent.TimeoutException {
+        for (String principal : RETIRED) {
+            admin.deleteAcls(List.of(new AclBindingFilter(ResourcePatternFilter.ANY, new AccessControlEntryFilter(
+                    "User:" + principal, null, AclOperation.ANY, AclPermissionType.ANY)))).all().get(30, TimeUnit.SECONDS);
+            try {
+                admin.alterUserScramCredentials(List.of(new UserScramCredentialDeletion(principal,
+                        ScramMechanism.SCRAM_SHA_512))).all().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof ResourceNotFoundException)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** The produce quota of the enrollment principal: any number of unenrolled agents share it per broker. */

@@ -1,5 +1,6 @@
 package dev.virtgate.e2e;
 
+import dev.virtgate.bus.BusBootstrap;
 import dev.virtgate.bus.BusSecurity;
 import dev.virtgate.contracts.BusAccess;
 import dev.virtgate.contracts.Topics;
@@ -117,6 +118,30 @@ class BusAclIT {
                     .entities().get(15, TimeUnit.SECONDS);
             assertEquals(Map.of("producer_byte_rate", (double) BusAccess.ENROLLMENT_PRODUCE_BYTES_PER_SECOND),
                     quotas.values().iterator().next());
+        }
+    }
+
+    @Test
+    void theBootstrapRetiresTheLoginAllAgentsShared() throws Exception {
+        String password = "0123456789abcdef0123456789abcdef";
+        try (Admin admin = Admin.create(kafka.harnessConfig())) {
+            // what an earlier version left: the shared SCRAM login and an ACL of it
+            admin.alterUserScramCredentials(List.of(new org.apache.kafka.clients.admin.UserScramCredentialUpsertion(
+                    BusAccess.HOST_AGENT, new org.apache.kafka.clients.admin.ScramCredentialInfo(
+                    org.apache.kafka.clients.admin.ScramMechanism.SCRAM_SHA_512, 8192), password)))
+                    .all().get(15, TimeUnit.SECONDS);
+            admin.createAcls(BusBootstrap.bindings(new BusAccess.Grant(BusAccess.HOST_AGENT,
+                    new java.util.TreeSet<>(List.of(Topics.AGENT_REPORTS)), new java.util.TreeSet<>(), null, false)))
+                    .all().get(15, TimeUnit.SECONDS);
+            BusBootstrap.retire(admin);
+            assertFalse(admin.describeUserScramCredentials().users().get(15, TimeUnit.SECONDS)
+                    .contains(BusAccess.HOST_AGENT), "the shared login is gone");
+            assertEquals(0, admin.describeAcls(new org.apache.kafka.common.acl.AclBindingFilter(
+                    org.apache.kafka.common.resource.ResourcePatternFilter.ANY,
+                    new org.apache.kafka.common.acl.AccessControlEntryFilter("User:" + BusAccess.HOST_AGENT, null,
+                            org.apache.kafka.common.acl.AclOperation.ANY, org.apache.kafka.common.acl.AclPermissionType.ANY)))
+                    .values().get(15, TimeUnit.SECONDS).size());
+            BusBootstrap.retire(admin); // idempotent
         }
     }
 

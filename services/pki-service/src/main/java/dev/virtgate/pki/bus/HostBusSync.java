@@ -42,6 +42,11 @@ public class HostBusSync {
     private volatile String appliedTrust;
     private volatile boolean failing;
 
+    /** Whether the last attempt failed (the broker is away): tests. */
+    boolean failing() {
+        return failing;
+    }
+
     @PostConstruct
     void init() {
         worker = Executors.newSingleThreadExecutor(task -> {

@@ -1,9 +1,8 @@
 package dev.virtgate.pki.service;
 
-import jakarta.enterprise.event.Event;
-import dev.virtgate.pki.bus.HostBusChanged;
 import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.pki.bus.HostBusChanged;
 import dev.virtgate.pki.config.PkiConfig;
 import dev.virtgate.pki.pki.CsrInspector;
 import dev.virtgate.pki.pki.HostIdentity;
@@ -14,6 +13,7 @@ import dev.virtgate.support.error.InvalidInputException;
 import dev.virtgate.support.error.NotFoundException;
 import dev.virtgate.support.outbox.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;

@@ -1,8 +1,7 @@
 package dev.virtgate.pki.service;
 
-import jakarta.enterprise.event.Event;
-import dev.virtgate.pki.bus.HostBusChanged;
 import dev.virtgate.contracts.events.CertRevoked;
+import dev.virtgate.pki.bus.HostBusChanged;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CrlRecord;
 import dev.virtgate.pki.repository.IssuedCertificate;
@@ -13,6 +12,7 @@ import dev.virtgate.support.error.ConflictException;
 import dev.virtgate.support.error.NotFoundException;
 import dev.virtgate.support.outbox.OutboxWriter;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Event;
 import jakarta.inject.Inject;
 import jakarta.persistence.LockModeType;
 import jakarta.transaction.Transactional;
