@@ -83,6 +83,10 @@ launch_service() {
       export QUARKUS_DATASOURCE_USERNAME QUARKUS_DATASOURCE_PASSWORD
     fi
     if [[ $svc == host-agent ]]; then
+      # once it has its host certificate: the broker's mTLS listener, whose certificate the bus CA signed
+      export VIRTGATE_AGENT_BUS_TLS_BOOTSTRAP_SERVERS="$BIND_HOST:$KAFKA_HOSTS_PORT"
+      VIRTGATE_AGENT_BUS_CA_FILE="$(agent_bus_ca_file)"
+      export VIRTGATE_AGENT_BUS_CA_FILE
       # the agent's own launcher: its recommended flags and the start-up CDS archive made at packaging
       VIRTGATE_AGENT_APP_DIR="$(dirname "$(service_jar "$svc")")" \
         start_daemon "$svc" "$LOG_DIR/$svc.log" "$REPO_ROOT/services/host-agent/src/main/sh/virtgate-agent"
@@ -136,6 +140,9 @@ stop_service() {
   rm -f "$(pid_file "$svc")"
 }
 
+# The bus CA the local agent trusts for the broker's mTLS listener (made by kafka.sh).
+agent_bus_ca_file() { echo "$BUS_SECRETS/bus-ca.pem"; }
+
 status_service() {
   local svc="$1" pid code state
   if [[ ! -f "$(service_jar "$svc")" ]]; then
@@ -143,6 +150,11 @@ status_service() {
     return 0
   fi
   if ! pid="$(service_pid "$svc")"; then
+    # the agent does not start without its bus CA file: name the file rather than only "down"
+    if [[ $svc == host-agent && ! -r "$(agent_bus_ca_file)" ]]; then
+      status_row "$svc" - "$(service_port "$svc")" "down (bus CA file missing or unreadable: $(agent_bus_ca_file))"
+      return 1
+    fi
     status_row "$svc" - "$(service_port "$svc")" down
     return 1
   fi

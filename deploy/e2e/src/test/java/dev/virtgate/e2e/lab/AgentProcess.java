@@ -74,7 +74,10 @@ public final class AgentProcess {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    /** Environment for the agent of {@code host}: identity, control plane, libvirtd restart, probe interval. */
+    /**
+     * Environment for the agent of {@code host}: identity, control plane (the bus as the enrollment
+     * principal, then the mTLS listener for hosts), libvirtd restart, probe interval.
+     */
     public static Map<String, String> env(LabHosts lab, String host, String clusterId, String token,
             String caFingerprint, String kafkaBootstrap, String openBaoUrl) {
         Map<String, String> env = new HashMap<>();
@@ -82,8 +85,11 @@ public final class AgentProcess {
         env.put("QUARKUS_HTTP_HOST", "127.0.0.1");
         env.put("QUARKUS_HTTP_PORT", "8084"); // its own network namespace: no clash between hosts
         env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrap);
+        // before its certificate the enrollment principal; then its host certificate on the mTLS listener
         env.put("VIRTGATE_BUS_PASSWORD", dev.virtgate.testsupport.KafkaServer.shared().password(
-                dev.virtgate.contracts.BusAccess.HOST_AGENT));
+                dev.virtgate.contracts.BusAccess.HOST_ENROLLMENT));
+        env.put("VIRTGATE_AGENT_BUS_TLS_BOOTSTRAP_SERVERS", dev.virtgate.testsupport.KafkaServer.shared()
+                .hostsBootstrapServers());
         env.put("QUARKUS_VAULT_URL", openBaoUrl);
         env.put("VIRTGATE_AGENT_HOST_ID", host);
         env.put("VIRTGATE_AGENT_CLUSTER_ID", clusterId);
@@ -114,6 +120,7 @@ public final class AgentProcess {
         List<String> cmd = List.of("nsenter", "-t", String.valueOf(lab.holderPid(host)), "-n", "-m", "-u", "--",
                 "bash", launcher().toString());
         Map<String, String> launch = new HashMap<>(env);
+        launch.putIfAbsent("VIRTGATE_AGENT_BUS_CA_FILE", busCaFile(workDir).toString());
         launch.put("VIRTGATE_AGENT_APP_DIR", app.toString());
         launch.put("JAVA", java());
         ManagedProcess p = ManagedProcess.start("host-agent-" + host, cmd, dir, dir.resolve("host-agent.log"), launch);
@@ -127,6 +134,17 @@ public final class AgentProcess {
                     return agent.logContains("started in");
                 });
         return agent;
+    }
+
+    /** The bus CA (PEM) the agents trust for the broker's mTLS listener, in the work directory they all see. */
+    public static Path busCaFile(Path workDir) {
+        Path file = workDir.resolve("bus-ca.pem");
+        try {
+            Files.writeString(file, dev.virtgate.testsupport.KafkaServer.shared().busCaPem());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return file;
     }
 
     public boolean logContains(String text) {

@@ -9,6 +9,7 @@ import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationRequested;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.KafkaServer;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.ServiceProcess;
 import dev.virtgate.testsupport.TestTokens;
@@ -117,8 +118,9 @@ class EndToEndIT {
         lab.create(2, true);
         int kafkaPort = URI.create("tcp://" + kafka).getPort();
         int baoPort = URI.create(bao.address()).getPort();
+        int kafkaHostsPort = URI.create("tcp://" + KafkaServer.shared().hostsBootstrapServers()).getPort();
         for (String h : List.of(H1, H2)) {
-            lab.forward(h, kafkaPort, baoPort);
+            lab.forward(h, kafkaPort, kafkaHostsPort, baoPort); // the agents' mTLS listener too
         }
     }
 

@@ -110,10 +110,12 @@ class InstalledAgentIT {
         m.join();
         p.join();
         c.join();
-        lab.forward(HOST, URI.create("tcp://" + kafka).getPort(), URI.create(bao.address()).getPort(), pki.port());
+        lab.forward(HOST, URI.create("tcp://" + kafka).getPort(),
+                URI.create("tcp://" + KafkaServer.shared().hostsBootstrapServers()).getPort(),
+                URI.create(bao.address()).getPort(), pki.port());
         sandbox = DebSandbox.inside(List.of("nsenter", "-t", String.valueOf(lab.holderPid(HOST)), "-n", "-m", "-u", "--"),
                 WORK.resolve("sandbox"));
-        busPassword = KafkaServer.shared().password(BusAccess.HOST_AGENT);
+        busPassword = KafkaServer.shared().password(BusAccess.HOST_ENROLLMENT);
     }
 
     @AfterAll
@@ -164,11 +166,13 @@ class InstalledAgentIT {
         // the bus password reaches enroll as the docs say: in a file only root reads
         Path passwordFile = Files.writeString(WORK.resolve("bus-password"), busPassword + "\n");
         Files.setPosixFilePermissions(passwordFile, PosixFilePermissions.fromString("rw-------"));
+        Path busCa = Files.writeString(WORK.resolve("given-bus-ca.pem"), KafkaServer.shared().busCaPem());
         DebSandbox.Result enrolled = sandbox.run("/usr/bin/virtgate-agent", "enroll",
                 "--server", "http://127.0.0.1:" + pki.port(), "--token", token, "--ca-hash", caHash,
                 "--host-id", HOST, "--cluster", CLUSTER, "--fqdn", lab.fqdn(HOST),
                 "--management-address", lab.address(HOST), "--migration-address", lab.migrationAddress(HOST),
                 "--bus", KafkaResource.bootstrapServers(), "--bus-password-file", passwordFile.toString(),
+                "--bus-tls", KafkaServer.shared().hostsBootstrapServers(), "--bus-ca-file", busCa.toString(),
                 "--openbao", OpenBaoServer.shared().address());
         Files.delete(passwordFile);
         assertThat(enrolled.exit()).as(enrolled.both()).isZero();
@@ -177,7 +181,11 @@ class InstalledAgentIT {
         assertThat(sandbox.read(ENV)).contains("VIRTGATE_AGENT_HOST_ID=\"" + HOST + "\"",
                 "VIRTGATE_AGENT_CA_FINGERPRINT=\"" + caHash + "\"",
                 "KAFKA_BOOTSTRAP_SERVERS=\"" + KafkaResource.bootstrapServers() + "\"",
-                "QUARKUS_VAULT_URL=\"" + OpenBaoServer.shared().address() + "\"");
+                "QUARKUS_VAULT_URL=\"" + OpenBaoServer.shared().address() + "\"",
+                "VIRTGATE_AGENT_BUS_TLS_BOOTSTRAP_SERVERS=\"" + KafkaServer.shared().hostsBootstrapServers() + "\"",
+                "VIRTGATE_AGENT_BUS_CA_FILE=\"/etc/virtgate/bus-ca.pem\"");
+        assertThat(sandbox.stat("/etc/virtgate/bus-ca.pem")).isEqualTo("644 root:root");
+        assertThat(sandbox.read("/etc/virtgate/bus-ca.pem")).isEqualTo(KafkaServer.shared().busCaPem());
     }
 
     @Test

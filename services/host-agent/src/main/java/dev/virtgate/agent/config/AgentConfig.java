@@ -110,6 +110,21 @@ public interface AgentConfig {
 
     OpenBao openbao();
 
+    Bus bus();
+
+    /**
+     * The bus once the host has a certificate: the broker's mTLS listener for hosts, where the agent
+     * logs in with its host certificate. Before that it logs in as the enrollment principal on
+     * {@code kafka.bootstrap.servers} with {@code virtgate.bus.password}.
+     */
+    interface Bus {
+        /** The broker's HOSTS listener, host:port[,host:port...] (VIRTGATE_AGENT_BUS_TLS_BOOTSTRAP_SERVERS). */
+        String tlsBootstrapServers();
+
+        /** PEM of the CA that signed the broker's HOSTS listener certificate (VIRTGATE_AGENT_BUS_CA_FILE). */
+        String caFile();
+    }
+
     interface Paths {
         /** Prefix under which the agent reads and writes every file below ("/" in production). */
         @WithDefault("/")

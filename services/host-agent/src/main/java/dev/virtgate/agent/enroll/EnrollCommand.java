@@ -2,6 +2,8 @@ package dev.virtgate.agent.enroll;
 
 import dev.virtgate.agent.conf.ConfigRejectedException;
 import dev.virtgate.agent.conf.ConfigValues;
+import dev.virtgate.agent.files.SecureFiles;
+import dev.virtgate.agent.pki.Pem;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -29,6 +31,7 @@ import java.util.regex.Pattern;
                 + "environment file (0600) for virtgate-agent.service.")
 public final class EnrollCommand implements Callable<Integer> {
     private static final Pattern ID = Pattern.compile("^[a-z0-9][a-z0-9-]{0,62}$");
+    static final String BUS_CA_FILE_NAME = "bus-ca.pem";
     private static final Pattern BOOTSTRAP = Pattern.compile("^[A-Za-z0-9.:\\[\\]-]+:[0-9]{1,5}(,[A-Za-z0-9.:\\[\\]-]+:[0-9]{1,5})*$");
 
     @Option(names = "--server", required = true, paramLabel = "URL", description = "pki-service's base URL (serves GET /v1/ca)")
@@ -58,8 +61,18 @@ public final class EnrollCommand implements Callable<Integer> {
     @Option(names = "--bus", paramLabel = "HOST:PORT[,...]", description = "Kafka bootstrap servers")
     String bus;
 
-    @Option(names = "--bus-password-file", paramLabel = "FILE", description = "file holding the host-agent principal's bus password")
+    @Option(names = "--bus-password-file", paramLabel = "FILE",
+            description = "file holding the bus password of the enrollment principal (host-enrollment)")
     Path busPasswordFile;
+
+    @Option(names = "--bus-tls", required = true, paramLabel = "HOST:PORT[,...]",
+            description = "the broker's mTLS listener for hosts, used once the host has its certificate")
+    String busTls;
+
+    @Option(names = "--bus-ca-file", required = true, paramLabel = "FILE",
+            description = "PEM of the CA of that listener's certificate; copied next to the environment file as "
+                    + BUS_CA_FILE_NAME + " (0644)")
+    Path busCaFile;
 
     @Option(names = "--openbao", paramLabel = "URL", description = "OpenBao's address")
     String openbao;
@@ -87,11 +100,12 @@ public final class EnrollCommand implements Callable<Integer> {
             env.put("VIRTGATE_AGENT_MIGRATION_ADDRESS", ConfigValues.address("--migration-address", migrationAddress));
         }
         if (bus != null) {
-            if (!BOOTSTRAP.matcher(bus).matches()) {
-                throw new ConfigRejectedException("--bus", "not host:port[,host:port...]");
-            }
-            env.put("KAFKA_BOOTSTRAP_SERVERS", bus);
+            env.put("KAFKA_BOOTSTRAP_SERVERS", bootstrap("--bus", bus));
         }
+        env.put("VIRTGATE_AGENT_BUS_TLS_BOOTSTRAP_SERVERS", bootstrap("--bus-tls", busTls));
+        byte[] busCa = readCertificates("--bus-ca-file", busCaFile);
+        Path busCaCopy = envFile.toAbsolutePath().resolveSibling(BUS_CA_FILE_NAME);
+        env.put("VIRTGATE_AGENT_BUS_CA_FILE", busCaCopy.toString());
         if (busPasswordFile != null) {
             env.put("VIRTGATE_BUS_PASSWORD", ConfigValues.secret("--bus-password-file", readSecret(busPasswordFile)));
         }
@@ -99,9 +113,10 @@ public final class EnrollCommand implements Callable<Integer> {
             env.put("QUARKUS_VAULT_URL", httpUrl("--openbao", openbao).toString());
         }
         pin.fetchAndCheck(serverUri, timeout);
+        SecureFiles.writeAtomically(busCaCopy, busCa, "rw-r--r--", null); // public: a CA certificate
         env.writeTo(envFile);
         System.out.println("virtgate-agent enroll: CA " + pin.value() + " verified; wrote " + envFile
-                + " (0600). Start the agent: systemctl enable --now virtgate-agent");
+                + " (0600) and " + busCaCopy + " (0644). Start the agent: systemctl enable --now virtgate-agent");
         return 0;
     }
 
@@ -164,6 +179,31 @@ public final class EnrollCommand implements Callable<Integer> {
         } catch (java.net.URISyntaxException e) {
             throw new ConfigRejectedException(field, "not an http(s)://host[:port][/path] URL");
         }
+    }
+
+    private static String bootstrap(String field, String value) {
+        if (!BOOTSTRAP.matcher(value).matches()) {
+            throw new ConfigRejectedException(field, "not host:port[,host:port...]");
+        }
+        return value;
+    }
+
+    /** The file's bytes, if it is PEM holding at least one certificate and nothing unreadable. */
+    private static byte[] readCertificates(String field, Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (IOException e) {
+            throw new ConfigRejectedException(field, "cannot read " + file);
+        }
+        try {
+            if (!Pem.certificates(new String(bytes, StandardCharsets.US_ASCII)).isEmpty()) {
+                return bytes;
+            }
+        } catch (RuntimeException e) {
+            // below: the same answer for garbage and for PEM without a certificate
+        }
+        throw new ConfigRejectedException(field, "no PEM certificate in " + file);
     }
 
     private static String readSecret(Path file) {

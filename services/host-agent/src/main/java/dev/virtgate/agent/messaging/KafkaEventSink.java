@@ -1,7 +1,6 @@
 package dev.virtgate.agent.messaging;
 
 import dev.virtgate.bus.BusRefusal;
-import dev.virtgate.contracts.BusAccess;
 import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.service.SignedEventSink;
@@ -9,14 +8,11 @@ import dev.virtgate.agent.trust.SignedEvent;
 import dev.virtgate.contracts.CloudEventHeaders;
 import dev.virtgate.contracts.EventType;
 import io.quarkus.scheduler.Scheduled;
-import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.internals.RecordHeaders;
-import org.eclipse.microprofile.reactive.messaging.Channel;
-import org.eclipse.microprofile.reactive.messaging.Emitter;
-import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import java.nio.charset.StandardCharsets;
@@ -34,8 +30,7 @@ public class KafkaEventSink implements SignedEventSink {
     private static final Logger LOG = Logger.getLogger(KafkaEventSink.class);
 
     @Inject
-    @Channel("agent-out")
-    Emitter<byte[]> emitter;
+    AgentBus bus;
 
     @Inject
     AgentConfig config;
@@ -96,26 +91,12 @@ public class KafkaEventSink implements SignedEventSink {
     private CompletableFuture<Void> send(EventSpool.Entry entry, String ceType) {
         RecordHeaders headers = new RecordHeaders();
         entry.headers().forEach((k, v) -> headers.add(k, v.getBytes(StandardCharsets.UTF_8)));
-        OutgoingKafkaRecordMetadata<String> meta = OutgoingKafkaRecordMetadata.<String>builder()
-                .withTopic(entry.topic()).withKey(entry.key()).withHeaders(headers).build();
-        CompletableFuture<Void> acked = new CompletableFuture<>();
-        try {
-            emitter.send(Message.of(entry.payload().getBytes(StandardCharsets.UTF_8)).addMetadata(meta)
-                    .withAck(() -> {
-                        acked.complete(null);
-                        return CompletableFuture.completedFuture(null);
-                    })
-                    .withNack(t -> {
-                        LOG.warnf("publishing %s failed: %s", ceType,
-                                BusRefusal.explain(t, BusAccess.HOST_AGENT));
-                        acked.completeExceptionally(t);
-                        return CompletableFuture.completedFuture(null);
-                    }));
-        } catch (RuntimeException e) { // emitter overflow or a closed channel: the spool keeps the event
-            LOG.warnf("publishing %s failed: %s", ceType, e.getMessage());
-            acked.completeExceptionally(e);
-        }
-        LOG.debugf("published %s", ceType);
-        return acked;
+        ProducerRecord<String, byte[]> record = new ProducerRecord<>(entry.topic(), null, entry.key(),
+                entry.payload().getBytes(StandardCharsets.UTF_8), headers);
+        return bus.send(record).whenComplete((ok, failure) -> {
+            if (failure != null) { // the spool keeps an event that must not be lost
+                LOG.warnf("publishing %s failed: %s", ceType, BusRefusal.explain(failure, bus.principal()));
+            }
+        });
     }
 }

@@ -61,10 +61,11 @@ public final class ConfigRenderer {
     /**
      * Whether libvirtd listens on plain TCP (SASL DIGEST-MD5): only while the cluster's policy allows
      * it (ALLOW_SASL_FALLBACK, or an UPGRADE_WINDOW not yet expired) and with a credential to
-     * authenticate with.
+     * authenticate with, and never while the broker refuses this host (revoked or decommissioned:
+     * it could no longer learn that the policy or the credential changed, so it fails closed).
      */
     public static boolean tcpEnabled(AgentState state, Instant now) {
-        return state.credential != null && ClusterPolicy.of(state).tcpAllowed(now);
+        return state.credential != null && !state.busAccessLost && ClusterPolicy.of(state).tcpAllowed(now);
     }
 
     /** auth_tls = "sasl" (SCRAM-SHA-256 on top of the client certificate) when the policy says so, else "none". */

@@ -137,6 +137,11 @@ public class AgentService {
         return anchors.anchors().stream().map(EventSignatures::fingerprint).toList();
     }
 
+    /** The key and certificate chain the host signs with, and logs in to the bus with; empty before its first certificate. */
+    public Optional<HostIdentity.Signing> signing() {
+        return identity.signing();
+    }
+
     /** What the agent would put on the bus for {@code event}: signed by this host (empty without a certificate). */
     public Optional<SignedEvent> sign(Event event) {
         return signer.sign(event);
@@ -282,6 +287,22 @@ public class AgentService {
         boolean first = state.seenMigrations.add(migrationId);
         state.save();
         return first;
+    }
+
+    /**
+     * The broker refused (or again accepts) this host's certificate: while refused, libvirtd's plain
+     * TCP port is closed whatever the last policy said, since a newer policy or credential could not
+     * reach the host. Only a change is applied.
+     */
+    public synchronized void busAccess(boolean lost) {
+        if (state.busAccessLost == lost || state.certPem == null) {
+            return;
+        }
+        state.busAccessLost = lost;
+        state.save();
+        LOG.warnf(lost ? "the bus refuses this host: libvirtd's TCP port stays closed until it accepts it again"
+                : "the bus accepts this host again: libvirtd's TCP port follows the cluster policy");
+        reconciler.applyAndReport();
     }
 
     /** Renders, validates, writes, reloads or restarts, probes and reports. Retries later when libvirtd is down. */

@@ -42,6 +42,8 @@ public final class AgentState {
     /** Issuer (RFC 2253) -> the CRL applied for that CA and its CRL number; a CRL replaces only a lower number. */
     public Map<String, AppliedCrl> crls = new TreeMap<>();
     public boolean ownCertRevoked;
+    /** The broker refused this host's certificate its topics (revoked, decommissioned): TCP stays closed. */
+    public boolean busAccessLost;
     /** hostId -> libvirt DN of every peer of this cluster with a current certificate. */
     public Map<String, String> peerDns = new TreeMap<>();
     public Map<String, String> peerSerials = new TreeMap<>();

@@ -1,6 +1,7 @@
 package dev.virtgate.agent.deb;
 
 import dev.virtgate.agent.enroll.CaServer;
+import dev.virtgate.testsupport.trust.TestCa;
 import dev.virtgate.agent.it.PrivateLibvirtd;
 import dev.virtgate.agent.it.TestAgents;
 import dev.virtgate.testsupport.DebSandbox;
@@ -126,7 +127,9 @@ class DebPackageIT {
         assertThat(enrolled.exit()).as(enrolled.both()).isZero();
         assertThat(enrolled.both()).doesNotContain(TOKEN);
         assertThat(sandbox.stat(ENV)).isEqualTo("600 root:root");
-        assertThat(sandbox.read(ENV)).contains("VIRTGATE_AGENT_HOST_ID=\"kvm-deb\"",
+        assertThat(sandbox.stat("/etc/virtgate/bus-ca.pem")).isEqualTo("644 root:root");
+        assertThat(sandbox.read(ENV)).contains("VIRTGATE_AGENT_BUS_CA_FILE=\"/etc/virtgate/bus-ca.pem\"",
+                "VIRTGATE_AGENT_HOST_ID=\"kvm-deb\"",
                 "VIRTGATE_AGENT_ENROLLMENT_TOKEN=\"" + TOKEN + "\"", "VIRTGATE_AGENT_CA_FINGERPRINT=\"" + pki.fingerprint() + "\"");
     }
 
@@ -188,7 +191,8 @@ class DebPackageIT {
         assertThat(sandbox.read(ENV)).isEqualTo(env);
         assertThat(sandbox.stat(ENV)).isEqualTo("600 root:root");
         assertThat(sandbox.read(STATE_KEY)).contains("stands in for the host key");
-        assertThat(sandbox.run("sh", "-c", "ls /etc/virtgate").out().strip()).as("no .dpkg-new/.dpkg-old").isEqualTo("agent.env");
+        assertThat(sandbox.run("sh", "-c", "ls /etc/virtgate").out().strip()).as("no .dpkg-new/.dpkg-old")
+                .isEqualTo("agent.env\nbus-ca.pem");
     }
 
     @Test
@@ -232,9 +236,10 @@ class DebPackageIT {
     }
 
     private static Result enroll(String caHash) throws Exception {
+        Path busCa = Files.writeString(sandbox.dir().resolve("given-bus-ca.pem"), new TestCa("deb-bus-ca").pem());
         return sandbox.run("/usr/bin/virtgate-agent", "enroll", "--server", pki.url(), "--token", TOKEN,
                 "--ca-hash", caHash, "--host-id", "kvm-deb", "--cluster", "prod", "--fqdn", "kvm-deb.example.org",
-                "--management-address", "192.0.2.10");
+                "--management-address", "192.0.2.10", "--bus-tls", "192.0.2.1:9093", "--bus-ca-file", busCa.toString());
     }
 
     /** The same package with a higher version: a real upgrade, its maintainer scripts included. */

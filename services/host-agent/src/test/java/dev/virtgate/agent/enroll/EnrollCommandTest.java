@@ -24,6 +24,8 @@ class EnrollCommandTest {
     static final String TOKEN = "vgt_enroll_Secret-Token_0123456789abcdef";
     static final String OTHER_CA = "sha256:" + "ab".repeat(32);
 
+    static final dev.virtgate.testsupport.trust.TestCa BUS_CA = new dev.virtgate.testsupport.trust.TestCa("bus-ca");
+
     @TempDir
     Path dir;
     Path envFile;
@@ -59,8 +61,36 @@ class EnrollCommandTest {
                 "VIRTGATE_AGENT_CA_FINGERPRINT=\"" + pki.fingerprint() + "\"",
                 "KAFKA_BOOTSTRAP_SERVERS=\"10.0.0.5:9092\"",
                 "VIRTGATE_BUS_PASSWORD=\"bus_Password_123\"",
-                "QUARKUS_VAULT_URL=\"https://bao.example.org:8200\"");
+                "QUARKUS_VAULT_URL=\"https://bao.example.org:8200\"",
+                "VIRTGATE_AGENT_BUS_TLS_BOOTSTRAP_SERVERS=\"10.0.0.5:9093\"",
+                "VIRTGATE_AGENT_BUS_CA_FILE=\"" + envFile.resolveSibling("bus-ca.pem") + "\"");
         assertThat(out.toString() + err).doesNotContain(TOKEN).doesNotContain("bus_Password_123");
+        // the bus CA, copied next to the environment file: public, readable by all
+        Path busCa = envFile.resolveSibling("bus-ca.pem");
+        assertThat(Files.readString(busCa)).isEqualTo(BUS_CA.pem());
+        assertThat(Files.getPosixFilePermissions(busCa)).isEqualTo(PosixFilePermissions.fromString("rw-r--r--"));
+    }
+
+    @Test
+    void aBusCaFileWithoutACertificateIsRefusedNamingItsOptionBeforeAnyRequest() throws IOException {
+        Files.writeString(dir.resolve("bus-ca.pem"), "not a certificate\n");
+        int exit = run(args(pki.fingerprint(), "--bus-tls", "10.0.0.5:9093", "--bus-ca-file",
+                dir.resolve("bus-ca.pem").toString()).toArray(String[]::new));
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).startsWith("virtgate-agent enroll: --bus-ca-file: no PEM certificate in");
+        assertThat(pki.requests()).isZero();
+        assertThat(dir.resolve("etc")).doesNotExist();
+    }
+
+    @Test
+    void aBadBusTlsAddressIsRefusedNamingItsOption() {
+        int exit = run(args(pki.fingerprint(), "--bus-tls", "10.0.0.5:9093;rm", "--bus-ca-file",
+                busCaFile().toString()).toArray(String[]::new));
+
+        assertThat(exit).isEqualTo(2);
+        assertThat(err.toString()).startsWith("virtgate-agent enroll: --bus-tls: not host:port");
+        assertThat(pki.requests()).isZero();
     }
 
     @Test
@@ -91,7 +121,7 @@ class EnrollCommandTest {
     void aBadValueIsRefusedNamingItsOptionBeforeAnyRequest() {
         int exit = run("--server", pki.url(), "--token", TOKEN, "--ca-hash", pki.fingerprint(), "--host-id", "kvm-a",
                 "--cluster", "prod", "--fqdn", "kvm-a.example.org\nEVIL=1", "--management-address", "10.0.0.11",
-                "--env-file", envFile.toString());
+                "--env-file", envFile.toString(), "--bus-tls", "10.0.0.5:9093", "--bus-ca-file", busCaFile().toString());
 
         assertThat(exit).isEqualTo(2);
         assertThat(err.toString()).startsWith("virtgate-agent enroll: --fqdn: not a DNS host name");
@@ -116,11 +146,27 @@ class EnrollCommandTest {
     }
 
     private int enroll(String caHash, String... more) {
+        List<String> args = args(caHash, "--bus-tls", "10.0.0.5:9093", "--bus-ca-file", busCaFile().toString());
+        args.addAll(List.of(more));
+        return run(args.toArray(String[]::new));
+    }
+
+    private List<String> args(String caHash, String... more) {
         List<String> args = new ArrayList<>(List.of("--server", pki.url(), "--token", TOKEN, "--ca-hash", caHash,
                 "--host-id", "kvm-a", "--cluster", "prod", "--fqdn", "kvm-a.example.org",
                 "--management-address", "10.0.0.11", "--env-file", envFile.toString()));
         args.addAll(List.of(more));
-        return run(args.toArray(String[]::new));
+        return args;
+    }
+
+    private Path busCaFile() {
+        Path file = dir.resolve("given-bus-ca.pem");
+        try {
+            Files.writeString(file, BUS_CA.pem());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return file;
     }
 
     private int run(String... args) {

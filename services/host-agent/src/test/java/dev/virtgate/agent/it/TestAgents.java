@@ -13,6 +13,8 @@ public final class TestAgents {
 
     public static AgentConfig config(Map<String, String> values) {
         Map<String, String> all = new HashMap<>();
+        all.put("virtgate.agent.bus.tls-bootstrap-servers", "127.0.0.1:9"); // the core never reads them
+        all.put("virtgate.agent.bus.ca-file", "/nonexistent/bus-ca.pem");
         values.forEach((k, v) -> all.put(k.startsWith("virtgate.") ? k : "virtgate.agent." + k, v));
         SmallRyeConfig config = new SmallRyeConfigBuilder().withMapping(AgentConfig.class)
                 .withSources(new PropertiesConfigSource(all, "test", 500))
@@ -39,7 +41,21 @@ public final class TestAgents {
         m.put("libvirtd.restart-command", String.join(",", host.ctlCommand("restart")));
         m.put("libvirtd.health-timeout", "60s");
         m.put("openbao.url", "http://127.0.0.1:1");
+        m.put("bus.tls-bootstrap-servers", "127.0.0.1:9");
+        m.put("bus.ca-file", busCaFile(host.root()).toString());
         return m;
+    }
+
+    /** A bus CA file for an agent that never reaches a broker (it must exist and hold a certificate to start). */
+    public static java.nio.file.Path busCaFile(java.nio.file.Path dir) {
+        java.nio.file.Path file = dir.resolve("bus-ca.pem");
+        try {
+            java.nio.file.Files.createDirectories(dir);
+            java.nio.file.Files.writeString(file, new dev.virtgate.testsupport.trust.TestCa("unused-bus-ca").pem());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return file;
     }
 
     private TestAgents() {

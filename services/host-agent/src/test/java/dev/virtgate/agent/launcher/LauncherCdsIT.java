@@ -42,6 +42,8 @@ class LauncherCdsIT {
         ProcessBuilder pb = new ProcessBuilder(List.of("bash", Path.of("src/main/sh/virtgate-agent").toAbsolutePath().toString(),
                 "-Xshare:on", "-Xlog:class+load=info:file=" + dir.resolve("classes.log"), "-Dquarkus.http.port=" + Net.freePort(), "-Dkafka.bootstrap.servers=127.0.0.1:9", "-Dvirtgate.bus.password=no-broker-here",
                 "-Dvirtgate.agent.libvirt-uri=test:///default", "-Dvirtgate.agent.paths.root=" + dir.resolve("root"),
+                "-Dvirtgate.agent.bus.tls-bootstrap-servers=127.0.0.1:9",
+                "-Dvirtgate.agent.bus.ca-file=" + dev.virtgate.agent.it.TestAgents.busCaFile(dir),
                 "-Dquarkus.log.category.org.apache.kafka.level=OFF"))
                 .redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().put("VIRTGATE_AGENT_APP_DIR", APP.toString());

@@ -4,6 +4,7 @@ import dev.virtgate.testsupport.EventBus;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtgate.agent.it.TestPki;
+import dev.virtgate.agent.it.AgentBusResource;
 import dev.virtgate.agent.it.TestPkiResource;
 import dev.virtgate.agent.openbao.OpenBaoAccess;
 import dev.virtgate.agent.pki.Ecies;
@@ -27,6 +28,12 @@ import dev.virtgate.contracts.trust.EventVerifier;
 import dev.virtgate.contracts.trust.Producer;
 import dev.virtgate.contracts.trust.TrustAnchors;
 import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.KafkaServer;
+import dev.virtgate.contracts.BusAccess;
+import dev.virtgate.contracts.Topics;
+import dev.virtgate.contracts.events.CertRenewalRequested;
+import dev.virtgate.contracts.events.CsrSubmitted;
+import java.util.concurrent.CompletableFuture;
 import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.OpenBaoServer;
 import dev.virtgate.testsupport.trust.TestCa;
@@ -69,6 +76,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -80,7 +88,7 @@ import static org.awaitility.Awaitility.await;
  * driver here (test:///default); the real-libvirtd behaviour is covered by LibvirtdLockdownIT.
  */
 @QuarkusTest
-@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = AgentBusResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = OpenBaoResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = TestPkiResource.class, restrictToAnnotatedClass = false)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -91,6 +99,7 @@ class AgentFlowTest {
     static final String FQDN = "qt-h1.lab.virtgate.test";
     static final String PASSWORD = "qtPasswordAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
     static final String DLQ = "virtgate.dlq.host-agent";
+    static final String HOST_DN = "CN=" + FQDN + ",OU=qt,O=virtgate";
     static TestPki pki;
     static KafkaProducer<String, byte[]> producer;
     static KafkaConsumer<String, byte[]> consumer;
@@ -107,11 +116,31 @@ class AgentFlowTest {
     @Inject
     KafkaEventSink sink;
 
+    @Inject
+    AgentBus bus;
+
     @ConfigProperty(name = "virtgate.agent.enrollment-token")
     String token;
 
+    static final List<String> logged = new CopyOnWriteArrayList<>();
+    static final java.util.logging.Handler LOG_CAPTURE = new java.util.logging.Handler() {
+        @Override
+        public void publish(java.util.logging.LogRecord r) {
+            logged.add(r instanceof org.jboss.logmanager.ExtLogRecord ext ? ext.getFormattedMessage() : r.getMessage());
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+
     @BeforeAll
     static void clients() {
+        java.util.logging.Logger.getLogger("dev.virtgate.agent").addHandler(LOG_CAPTURE);
         pki = TestPkiResource.pki();
         Properties p = new Properties();
         p.putAll(EventBus.clientProps(KafkaResource.bootstrapServers()));
@@ -135,6 +164,7 @@ class AgentFlowTest {
 
     @AfterAll
     static void close() throws Exception {
+        java.util.logging.Logger.getLogger("dev.virtgate.agent").removeHandler(LOG_CAPTURE);
         polling = false;
         poller.join(5000);
         consumer.close();
@@ -161,6 +191,42 @@ class AgentFlowTest {
 
     @Test
     @Order(2)
+    void beforeItsCertificateTheAgentReachesOnlyWhatTheEnrollmentPrincipalAllows() {
+        BusIdentity enrolling = bus.identity();
+        assertThat(enrolling.principal()).isEqualTo(BusAccess.HOST_ENROLLMENT);
+        assertThat(enrolling.certSerial()).isNull();
+        assertThat(enrolling.topics()).containsExactlyInAnyOrder(Topics.HOSTS, Topics.PKI);
+        // with the agent's own settings: its HostEnrolled went out (above); a migration result or a command cannot
+        Properties p = new Properties();
+        p.putAll(enrolling.clientConfig());
+        try (KafkaProducer<String, byte[]> out = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer())) {
+            assertThatThrownBy(() -> out.send(new ProducerRecord<>(Topics.MIGRATION_RESULTS, HOST, new byte[] {'{', '}'}))
+                    .get(30, java.util.concurrent.TimeUnit.SECONDS)).satisfies(AgentFlowTest::authorizationRefused);
+        }
+        // a poison record before the certificate: the enrollment principal may not dead-letter it, so it is
+        // skipped with one line rather than retried forever (the certificate behind it still arrives, below)
+        ProducerRecord<String, byte[]> poison = new ProducerRecord<>(Topics.PKI, HOST,
+                "{\"hostId\":\"qt-h1\"}".getBytes(StandardCharsets.UTF_8));
+        new EventEnvelope(UUID.randomUUID().toString(), "test", EventType.CERT_ISSUED, HOST, Instant.now()).headers()
+                .forEach((k, v) -> poison.headers().add(k, v.getBytes(StandardCharsets.UTF_8)));
+        try {
+            producer.send(poison).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> logged.stream().anyMatch(l -> l.contains("not dead-lettered")
+                && l.contains("bus principal '" + BusAccess.HOST_ENROLLMENT + "' is not allowed to use topic(s) [" + DLQ + "]")));
+
+        p.put("group.id", BusAccess.AGENT_GROUP_PREFIX + HOST + "-enrolling");
+        try (KafkaConsumer<String, byte[]> in = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
+            in.subscribe(List.of(Topics.MIGRATION_COMMANDS));
+            assertThatThrownBy(() -> await().atMost(Duration.ofSeconds(30))
+                    .until(() -> in.poll(Duration.ofMillis(200)) == null)).satisfies(AgentFlowTest::authorizationRefused);
+        }
+    }
+
+    @Test
+    @Order(3)
     void anAccessGrantThatOvertakesTheFirstCertificateWaitsForItThenLeadsToAppRoleLogin() throws Exception {
         OpenBaoServer bao = OpenBaoServer.shared();
         String root = bao.rootToken();
@@ -189,8 +255,14 @@ class AgentFlowTest {
                 .until(() -> agent.state().roleId == null && deadLettered(List.of(grant)).isEmpty());
 
         var issued = pki.issue(HOST, "qt", FQDN, TestCsr.publicKey(enrolled.csrPem()), List.of("127.0.0.1"));
+        KafkaServer.shared().grantHost(FQDN, "qt", HOST); // as pki-service does when it issues
         send(pki.pkiService().sign(issued));
         await().atMost(Duration.ofSeconds(30)).until(() -> openBao.hasAccess());
+        // from its first certificate on, the agent is that certificate on the bus
+        await().atMost(Duration.ofSeconds(30)).until(() -> serialOf(issued).equals(bus.identity().certSerial()));
+        assertThat(bus.identity().principal()).isEqualTo(HOST_DN);
+        assertThat(bus.identity().clientConfig()).containsEntry("security.protocol", "SSL")
+                .containsEntry("bootstrap.servers", KafkaServer.shared().hostsBootstrapServers());
         assertThat(openBao.password("secret/data/" + kvPath, 1)).isEqualTo(PASSWORD);
         assertThat(agent.state().roleId).isEqualTo(roleId);
         assertThat(agent.state().caBundlePem).containsExactly(pki.caPem());
@@ -208,7 +280,7 @@ class AgentFlowTest {
     }
 
     @Test
-    @Order(3)
+    @Order(4)
     void unsignedForeignSignedAndExpiredCommandsAreRefused() throws Exception {
         TestProducer migrationService = pki.migrationService();
         MigrationRequested unsigned = command("m-unsigned", HOST, Instant.now().plusSeconds(60), "virtgate-migration-commands");
@@ -238,7 +310,7 @@ class AgentFlowTest {
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void commandsNotSignedByMigrationServiceAreRefusedBeforeTheGate() throws Exception {
         MigrationRequested good = signed(command("m-bus-unsigned", HOST, Instant.now().plusSeconds(60),
                 "virtgate-migration-commands"));
@@ -276,7 +348,7 @@ class AgentFlowTest {
     }
 
     @Test
-    @Order(5)
+    @Order(6)
     void poisonEventGoesToTheDeadLetterTopicAndTheConsumerContinues() throws Exception {
         ProducerRecord<String, byte[]> poison = new ProducerRecord<>("virtgate.pki", HOST,
                 "{\"hostId\":\"qt-h1\",\"serial\":\"zz\"}".getBytes(StandardCharsets.UTF_8));
@@ -292,7 +364,7 @@ class AgentFlowTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void aSpooledResultIsSentAgainWithItsIdAndSignature() {
         // the MigrationFailed results of the tests above were spooled, acknowledged, and their files deleted
         await().atMost(Duration.ofSeconds(30)).until(() -> sink.spool().size() == 0);
@@ -317,7 +389,7 @@ class AgentFlowTest {
     }
 
     @Test
-    @Order(7)
+    @Order(8)
     void everythingTheAgentPublishedVerifiesAndNothingOnTheBusCarriesTheToken() {
         List<ConsumerRecord<String, byte[]>> own = seen.stream().filter(r -> !r.topic().equals(DLQ))
                 .filter(r -> ("virtgate/host-agent/" + HOST).equals(headers(r).get(CloudEventHeaders.SOURCE))).toList();
@@ -331,6 +403,92 @@ class AgentFlowTest {
             assertThat(new String(r.value(), StandardCharsets.UTF_8)).doesNotContain(token);
             assertThat(headers(r).values()).noneMatch(v -> v != null && v.contains(token));
         }
+    }
+
+    @Test
+    @Order(9)
+    void aRenewedCertificateRebuildsBothClientsAndTheAgentKeepsConsumingAndProducing() throws Exception {
+        String before = bus.identity().certSerial();
+        send(pki.pkiService().sign(new CertRenewalRequested(HOST, "qt", agent.state().certSerial,
+                Instant.now().plus(Duration.ofDays(10)), "LIFETIME")));
+        CsrSubmitted csr = await().atMost(Duration.ofSeconds(30))
+                .until(() -> find(CsrSubmitted.class, c -> c.hostId().equals(HOST)), c -> c != null);
+        var renewed = pki.issue(HOST, "qt", FQDN, TestCsr.publicKey(csr.csrPem()), List.of("127.0.0.1"));
+        send(pki.pkiService().sign(renewed));
+        // commands right behind the certificate: some reach the old consumer, the rest the rebuilt one
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            ids.add("m-renewal-" + i);
+            send(pki.migrationService().sign(signed(command("m-renewal-" + i, HOST, Instant.now().plusSeconds(60),
+                    "virtgate-migration-commands"))));
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> serialOf(renewed).equals(bus.identity().certSerial()));
+        assertThat(bus.identity().certSerial()).isNotEqualTo(before);
+        assertThat(bus.identity().principal()).isEqualTo(HOST_DN);
+        await().atMost(Duration.ofSeconds(30)).until(() -> logged.stream()
+                .anyMatch(l -> l.contains("as bus principal '" + HOST_DN + " (certificate " + serialOf(renewed))));
+        // nothing lost: every command answered, and one sent after the rebuild too, signed with the new certificate
+        send(pki.migrationService().sign(signed(command("m-after-renewal", HOST, Instant.now().plusSeconds(60),
+                "virtgate-migration-commands"))));
+        ids.add("m-after-renewal");
+        for (String id : ids) {
+            ConsumerRecord<String, byte[]> r = await().atMost(Duration.ofSeconds(30))
+                    .until(() -> record(MigrationFailed.class, f -> f.migrationId().equals(id)), x -> x != null);
+            assertThat(verify(r, CODEC.decode(MigrationFailed.class, r.value()))).isEqualTo(Producer.host(HOST));
+        }
+        ConsumerRecord<String, byte[]> last = record(MigrationFailed.class, f -> f.migrationId().equals("m-after-renewal"));
+        assertThat(headers(last).get(EventSignatures.SIGNER_CHAIN)).contains(
+                Base64.getEncoder().encodeToString(dev.virtgate.agent.pki.Pem.certificate(renewed.certificatePem())
+                        .getEncoded()).substring(0, 40));
+    }
+
+    @Test
+    @Order(10)
+    void aHostWhoseAccessIsWithdrawnCanNeitherConsumeNorProduceAndSaysSoThenRecoversWhenGrantedAgain() {
+        assertThat(sink.spool().size()).isZero();
+        KafkaServer.shared().withdrawHost(FQDN, "qt", HOST); // as pki-service does at revocation
+        String refusal = "bus principal '" + HOST_DN + "' is not allowed to use ";
+        // the consumer is refused (its group or its topics) and says so, naming itself and what it was refused
+        await().atMost(Duration.ofSeconds(60)).until(() -> logged.stream().anyMatch(l -> l.contains(refusal)));
+        // and fails closed: no policy or credential change can reach it now, so TCP stays closed
+        await().atMost(Duration.ofSeconds(30)).until(() -> agent.state().busAccessLost);
+        assertThat(dev.virtgate.agent.reconcile.ConfigRenderer.tcpEnabled(agent.state(), Instant.now())).isFalse();
+        send(pki.migrationService().sign(command("m-while-withdrawn", HOST, Instant.now().plusSeconds(120),
+                "virtgate-migration-commands")));
+        CompletableFuture<Void> refused = bus.send(new ProducerRecord<>(Topics.MIGRATION_RESULTS, HOST, new byte[] {'{', '}'}));
+        assertThatThrownBy(() -> refused.get(30, java.util.concurrent.TimeUnit.SECONDS))
+                .satisfies(AgentFlowTest::authorizationRefused);
+        // the spool's path logs the principal and the topic it was refused
+        MigrationFailed kept = new MigrationFailed("m-spooled-while-withdrawn", "vm-x", HOST, "qt-h2", "libvirt error",
+                "Unable to read from monitor", 1, false);
+        sink.send(agent.sign(kept).orElseThrow());
+        await().atMost(Duration.ofSeconds(60)).until(() -> logged.stream()
+                .anyMatch(l -> l.contains(refusal + "topic(s) [" + Topics.MIGRATION_RESULTS + "]")));
+        assertThat(sink.spool().size()).isEqualTo(1);
+        assertThat(bus.problem()).contains(refusal);
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
+                .until(() -> find(MigrationFailed.class, f -> f.migrationId().equals("m-while-withdrawn")) == null);
+
+        KafkaServer.shared().grantHost(FQDN, "qt", HOST); // granted again: consumed, answered, the spool drained
+        await().atMost(Duration.ofSeconds(60))
+                .until(() -> find(MigrationFailed.class, f -> f.migrationId().equals("m-while-withdrawn")) != null);
+        sink.resendSpooled();
+        await().atMost(Duration.ofSeconds(60)).until(() -> sink.spool().size() == 0);
+        await().atMost(Duration.ofSeconds(30)).until(() -> bus.problem() == null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !agent.state().busAccessLost);
+    }
+
+    static String serialOf(dev.virtgate.contracts.events.CertIssued issued) {
+        return dev.virtgate.agent.pki.Pem.certificate(issued.certificatePem()).getSerialNumber().toString(16);
+    }
+
+    static void authorizationRefused(Throwable failure) {
+        List<Throwable> chain = new ArrayList<>();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            chain.add(t);
+        }
+        assertThat(chain).as("refused for authorization").anyMatch(
+                t -> t instanceof org.apache.kafka.common.errors.AuthorizationException);
     }
 
     static MigrationRequested command(String id, String source, Instant notAfter, String key) {

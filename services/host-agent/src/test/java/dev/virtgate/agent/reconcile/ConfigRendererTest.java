@@ -130,6 +130,14 @@ class ConfigRendererTest {
     }
 
     @Test
+    void aHostTheBusRefusesKeepsTcpClosedWhateverTheLastPolicySaid() {
+        AgentState s = under(credential(), PolicyMode.ALLOW_SASL_FALLBACK, null, true);
+        assertThat(ConfigRenderer.tcpEnabled(s, NOW)).isTrue();
+        s.busAccessLost = true; // revoked or decommissioned: newer policies and credentials cannot reach it
+        assertThat(ConfigRenderer.tcpEnabled(s, NOW)).isFalse();
+    }
+
+    @Test
     void aCredentialThatCannotBeReadKeepsTcpClosedAndEverythingElseApplies() {
         AgentState s = under(credential(), PolicyMode.ALLOW_SASL_FALLBACK, null, true);
         s.certPem = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";

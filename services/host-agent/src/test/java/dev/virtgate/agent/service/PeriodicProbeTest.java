@@ -1,12 +1,14 @@
 package dev.virtgate.agent.service;
 
 import dev.virtgate.agent.it.TestPki;
+import dev.virtgate.agent.it.AgentBusResource;
 import dev.virtgate.agent.it.TestPkiResource;
 import dev.virtgate.contracts.EventCodec;
 import dev.virtgate.contracts.Topics;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.testsupport.EventBus;
 import dev.virtgate.testsupport.KafkaResource;
+import dev.virtgate.testsupport.KafkaServer;
 import dev.virtgate.testsupport.OpenBaoResource;
 import dev.virtgate.testsupport.trust.TestCsr;
 import io.quarkus.test.common.QuarkusTestResource;
@@ -31,7 +33,7 @@ import static org.awaitility.Awaitility.await;
  */
 @QuarkusTest
 @TestProfile(PeriodicProbeTest.EverySecond.class)
-@QuarkusTestResource(value = KafkaResource.class, restrictToAnnotatedClass = false)
+@QuarkusTestResource(value = AgentBusResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = OpenBaoResource.class, restrictToAnnotatedClass = false)
 @QuarkusTestResource(value = TestPkiResource.class, restrictToAnnotatedClass = false)
 class PeriodicProbeTest {
@@ -53,6 +55,7 @@ class PeriodicProbeTest {
             HostEnrolled e = new EventCodec().decode(HostEnrolled.class,
                     enrolled.payload().getBytes(StandardCharsets.UTF_8));
             TestPki pki = TestPkiResource.pki();
+            KafkaServer.shared().grantHost(e.fqdn(), "qt", HOST); // as pki-service does when it issues
             pki.pkiService().sign(pki.issue(HOST, "qt", e.fqdn(), TestCsr.publicKey(e.csrPem()), List.of("127.0.0.1")))
                     .publish(KafkaResource.bootstrapServers());
             List<EventBus.Seen> reports = await().atMost(Duration.ofSeconds(30)).until(
