@@ -30,7 +30,10 @@ public final class BusAccess {
     public static final String HOST_AGENT = "host-agent";
     /** The consumer groups of agents are {@code host-agent-<host id>}. */
     public static final String AGENT_GROUP_PREFIX = HOST_AGENT + "-";
-    /** SCRAM principal of agents without a host certificate yet: writes its enrollment, reads PKI and hosts. */
+    /**
+     * SCRAM principal of agents without a host certificate yet: writes its enrollment (and the agents'
+     * dead-letter topic), reads PKI and hosts.
+     */
     public static final String HOST_ENROLLMENT = "host-enrollment";
     /** Produce quota of {@link #HOST_ENROLLMENT} (bytes per second per broker): an enrollment is a few KiB. */
     public static final int ENROLLMENT_PRODUCE_BYTES_PER_SECOND = 64 * 1024;
@@ -120,7 +123,9 @@ public final class BusAccess {
         for (Map.Entry<String, List<String>> entry : READS.entrySet()) {
             String principal = entry.getKey();
             boolean enrollment = HOST_ENROLLMENT.equals(principal);
-            SortedSet<String> writes = enrollment ? new TreeSet<>(List.of(Topics.AGENT_REPORTS))
+            // an enrolling agent dead-letters what it refuses, like any agent: nothing is lost before its certificate
+            SortedSet<String> writes = enrollment
+                    ? new TreeSet<>(List.of(Topics.AGENT_REPORTS, Topics.deadLetter(HOST_AGENT)))
                     : new TreeSet<>(writtenBy(principal));
             if (Topics.CONSUMERS.contains(principal)) {
                 writes.add(Topics.deadLetter(principal));

@@ -53,7 +53,7 @@ class BusAccessTest {
     @Test
     void anEnrollingAgentOnlyAnnouncesItselfAndReadsWhatAnswersIt() {
         BusAccess.Grant enrollment = BusAccess.grant(BusAccess.HOST_ENROLLMENT);
-        assertEquals(Set.of(Topics.AGENT_REPORTS), enrollment.writes());
+        assertEquals(Set.of(Topics.AGENT_REPORTS, Topics.deadLetter(BusAccess.HOST_AGENT)), enrollment.writes());
         assertEquals(Set.of(Topics.PKI, Topics.HOSTS), enrollment.reads());
         assertEquals(BusAccess.AGENT_GROUP_PREFIX, enrollment.group());
         assertTrue(enrollment.groupIsPrefix());

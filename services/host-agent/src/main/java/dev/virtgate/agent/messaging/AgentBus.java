@@ -177,7 +177,7 @@ public class AgentBus {
                 if (!(identity().certSerial() == null && BusProducer.refusal(e.getCause()))) {
                     throw new IllegalStateException(BusRefusal.explain(e.getCause(), principal()), e.getCause());
                 }
-                // the enrollment principal may not write the dead-letter topic: skipping beats retrying forever
+                // a broker whose ACLs predate the enrollment principal's dead-letter right: skipping beats retrying forever
                 LOG.warnf("%s@%d not dead-lettered (%s): skipped", record.topic(), record.offset(),
                         BusRefusal.explain(e.getCause(), principal()));
             } catch (java.util.concurrent.TimeoutException | InterruptedException e) {

@@ -203,8 +203,8 @@ class AgentFlowTest {
             assertThatThrownBy(() -> out.send(new ProducerRecord<>(Topics.MIGRATION_RESULTS, HOST, new byte[] {'{', '}'}))
                     .get(30, java.util.concurrent.TimeUnit.SECONDS)).satisfies(AgentFlowTest::authorizationRefused);
         }
-        // a poison record before the certificate: the enrollment principal may not dead-letter it, so it is
-        // skipped with one line rather than retried forever (the certificate behind it still arrives, below)
+        // a poison record before the certificate: dead-lettered with its reason by the enrollment principal,
+        // and the consumer goes on (the certificate behind it still arrives, below)
         ProducerRecord<String, byte[]> poison = new ProducerRecord<>(Topics.PKI, HOST,
                 "{\"hostId\":\"qt-h1\"}".getBytes(StandardCharsets.UTF_8));
         new EventEnvelope(UUID.randomUUID().toString(), "test", EventType.CERT_ISSUED, HOST, Instant.now()).headers()
@@ -214,8 +214,10 @@ class AgentFlowTest {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
-        await().atMost(Duration.ofSeconds(30)).until(() -> logged.stream().anyMatch(l -> l.contains("not dead-lettered")
-                && l.contains("bus principal '" + BusAccess.HOST_ENROLLMENT + "' is not allowed to use topic(s) [" + DLQ + "]")));
+        String poisonId = new String(poison.headers().lastHeader(CloudEventHeaders.ID).value(), StandardCharsets.UTF_8);
+        await().atMost(Duration.ofSeconds(30)).until(() -> seen.stream().anyMatch(r -> r.topic().equals(DLQ)
+                && poisonId.equals(headers(r).get(CloudEventHeaders.ID)) && headers(r).get("dead-letter-reason") != null));
+        assertThat(logged).noneMatch(l -> l.contains("not dead-lettered"));
 
         p.put("group.id", BusAccess.AGENT_GROUP_PREFIX + HOST + "-enrolling");
         try (KafkaConsumer<String, byte[]> in = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
