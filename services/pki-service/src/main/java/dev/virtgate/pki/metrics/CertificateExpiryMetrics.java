@@ -4,10 +4,9 @@ import dev.virtgate.pki.repository.IssuedCertificate;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.MultiGauge;
 import io.micrometer.core.instrument.Tags;
-import io.quarkus.runtime.StartupEvent;
 import io.quarkus.scheduler.Scheduled;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
+import jakarta.annotation.PostConstruct;
 import jakarta.inject.Inject;
 import jakarta.persistence.EntityManager;
 import jakarta.transaction.Transactional;
@@ -39,7 +38,9 @@ public class CertificateExpiryMetrics {
     /** The rows' values: held here, since gauges only keep weak references. */
     private volatile List<MultiGauge.Row<?>> rows = List.of();
 
-    void register(@Observes StartupEvent start) {
+    // built with the bean, not at StartupEvent: the scheduler's first refresh may come before that event
+    @PostConstruct
+    void register() {
         expiry = MultiGauge.builder(EXPIRY).baseUnit("seconds")
                 .description("seconds until the host's current certificate expires").register(meters);
     }
