@@ -7,6 +7,9 @@
 #   <MODE>_P<n>     TLS_NATIVE or PLAIN_TCP plus --parallel --parallel-connections n (multifd: n
 #                   memory connections, each with its own TLS session under TLS_NATIVE); libvirt
 #                   refuses --parallel with --tunnelled, so the tunnelled modes have no _P<n>
+#   TLS_PROXY[_P<n>] lab experiment (lib/tls-proxy.sh): QEMU's stream in clear only on each host's
+#                   own loopback, carried between the hosts inside TLS by a user-space proxy (socat,
+#                   OpenSSL), as an agent-terminated TLS mode would; not in the default modes
 # For every guest size: REPS migrations per mode (alternating h1->h2, h2->h1), medians of
 #   wall      virsh migrate, as the operator waits for it
 #   job       libvirt's "Time elapsed" of the completed job (includes starting QEMU on the destination)
@@ -43,10 +46,12 @@ ok()  { printf '   ok: %s\n' "$*" >&2; }
 LAB_PKI_DIR="$LAB_STATE/bench-pki"
 # shellcheck source=lib/secure-setup.sh
 source "$LAB_DIR/lib/secure-setup.sh"
+# shellcheck source=lib/tls-proxy.sh
+source "$LAB_DIR/lib/tls-proxy.sh"
 
 mode_args() {   # mode_args MODE : URI scheme, then the virsh flags
   local base=$1 parallel=""
-  if [[ $1 =~ ^(TLS_NATIVE|PLAIN_TCP)_P([1-9]|1[0-6])$ ]]; then
+  if [[ $1 =~ ^(TLS_NATIVE|PLAIN_TCP|TLS_PROXY)_P([1-9]|1[0-6])$ ]]; then
     base=${BASH_REMATCH[1]} parallel="--parallel --parallel-connections ${BASH_REMATCH[2]}"
   fi
   case "$base" in
@@ -54,7 +59,8 @@ mode_args() {   # mode_args MODE : URI scheme, then the virsh flags
     TLS_TUNNELLED) echo "qemu+tls --tunnelled" ;;
     SASL_TUNNELLED) echo "qemu+tcp --tunnelled" ;;
     PLAIN_TCP) echo "qemu+tcp $parallel" ;;
-    *) die "unknown mode $1 (TLS_NATIVE[_P<1-16>], TLS_TUNNELLED, SASL_TUNNELLED, PLAIN_TCP[_P<1-16>])" ;;
+    TLS_PROXY) echo "qemu+tls $parallel" ;;
+    *) die "unknown mode $1 (TLS_NATIVE[_P<1-16>], TLS_TUNNELLED, SASL_TUNNELLED, PLAIN_TCP[_P<1-16>], TLS_PROXY[_P<1-16>])" ;;
   esac
 }
 
@@ -69,6 +75,7 @@ migrate_once() {   # migrate_once MODE : prints "wall_s job_ms transfer_s mibps 
   local mode=$1 src=$WHERE dst scheme flags c0 c1 t0 wall info mem bw
   dst=$([[ $src == "$H1" ]] && echo $H2 || echo $H1)
   read -r scheme flags <<< "$(mode_args "$mode")"
+  [[ $mode != TLS_PROXY* ]] || flags="$flags $(proxy_flags "$src")"
   c0=$("$GUEST" counter "$src" "$DOM" 2>/dev/null)
   profile_start "$src"
   t0=$(now)
@@ -161,6 +168,7 @@ bench_guest() {   # bench_guest MEMORY_MIB FILL
 
 cleanup() {
   local rc=$?
+  stop_tls_proxies
   "$LAB" destroy >&2 || rc=1
   exit "$rc"
 }
@@ -179,6 +187,7 @@ main() {
   "$LAB" libvirtd $H1 restart; "$LAB" libvirtd $H2 restart
   LAB_NETNS=("$(readlink "/proc/$(holder_pid $H1)/ns/net")" "$(readlink "/proc/$(holder_pid $H2)/ns/net")")
   ok "TLS (lab CA, ECDSA P-256) + SASL digest-md5 on both hosts"
+  [[ " ${MODES[*]} " != *" TLS_PROXY"* ]] || start_tls_proxies
   for spec in $GUESTS; do
     [[ $spec =~ ^([0-9]+):([01])$ ]] || die "VIRTGATE_BENCH_GUESTS entries are MiB:fill (got $spec)"
     bench_guest "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
