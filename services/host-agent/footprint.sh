@@ -6,7 +6,9 @@
 #   START_RUNS without it, alternated, each timed until /q/health/live answers (medians reported),
 #   then one more start with the archive left idle for IDLE_SECONDS for the memory figures.
 # Env: KAFKA_BOOTSTRAP (default 127.0.0.1:19092; the agent keeps retrying when no broker runs),
-#      VIRTGATE_BUS_PASSWORD (default: the local stack's host-agent password, if ./virtgate up wrote one),
+#      VIRTGATE_BUS_PASSWORD (default: the local stack's host-enrollment password, if ./virtgate up wrote one),
+#      KAFKA_HOSTS_BOOTSTRAP (default 127.0.0.1:19094, the mTLS listener), BUS_CA_FILE (default: the
+#      local stack's bus CA, else a throw-away certificate: the agent refuses to start without one),
 #      LIBVIRT_URI (default test:///default), JAVA_OPTS (default: the launcher's recommended flags).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,7 +18,8 @@ LAUNCHER=src/main/sh/virtgate-agent
 ARCHIVE=target/quarkus-app/host-agent.jsa
 [[ -f target/quarkus-app/quarkus-run.jar ]] || (cd ../.. && mvn -B -q -o -pl services/host-agent package -DskipTests)
 [[ -s $ARCHIVE && $ARCHIVE -nt target/quarkus-app/quarkus-run.jar ]] || "$LAUNCHER" train
-BUS_PASSWORD_FILE="${VIRTGATE_HOME:-$(cd ../.. && pwd)/.virtgate}/secrets/bus/host-agent.password"
+BUS_SECRETS="${VIRTGATE_HOME:-$(cd ../.. && pwd)/.virtgate}/secrets/bus"
+BUS_PASSWORD_FILE="$BUS_SECRETS/host-enrollment.password"
 if [[ -z ${VIRTGATE_BUS_PASSWORD:-} ]]; then
   VIRTGATE_BUS_PASSWORD="$(cat "$BUS_PASSWORD_FILE" 2>/dev/null || echo no-local-stack)"
 fi
@@ -30,6 +33,13 @@ stop_agent() {
   PID=""
 }
 trap 'stop_agent; rm -rf "$WORK"' EXIT
+BUS_CA_FILE=${BUS_CA_FILE:-$BUS_SECRETS/bus-ca.pem}
+if [[ ! -r $BUS_CA_FILE ]]; then
+  BUS_CA_FILE=$WORK/bus-ca.pem
+  keytool -genkeypair -keystore "$WORK/ca.p12" -storepass footprint -alias ca -keyalg EC -dname CN=footprint \
+    -validity 1 >/dev/null 2>&1
+  keytool -exportcert -rfc -keystore "$WORK/ca.p12" -storepass footprint -alias ca -file "$BUS_CA_FILE" >/dev/null 2>&1
+fi
 
 # start_agent N ARCHIVE: starts the agent with its own root and port, with the given CDS archive
 # (empty: none); sets PID, LOG and START_MS.
@@ -42,6 +52,8 @@ start_agent() {
   VIRTGATE_AGENT_CDS_ARCHIVE="$2" "$LAUNCHER" \
     -Dquarkus.http.port="$port" \
     -Dkafka.bootstrap.servers="${KAFKA_BOOTSTRAP:-127.0.0.1:19092}" \
+    -Dvirtgate.agent.bus.tls-bootstrap-servers="${KAFKA_HOSTS_BOOTSTRAP:-127.0.0.1:19094}" \
+    -Dvirtgate.agent.bus.ca-file="$BUS_CA_FILE" \
     -Dvirtgate.agent.host-id=fp-h1 -Dvirtgate.agent.cluster-id=fp -Dvirtgate.agent.fqdn=fp-h1.example.test \
     -Dvirtgate.agent.management-address=127.0.0.1 -Dvirtgate.agent.libvirt-uri="${LIBVIRT_URI:-test:///default}" \
     -Dvirtgate.agent.paths.root="$root" -Dquarkus.log.category.org.apache.kafka.level=ERROR >"$LOG" 2>&1 &
