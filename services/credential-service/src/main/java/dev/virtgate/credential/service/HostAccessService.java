@@ -3,6 +3,8 @@ package dev.virtgate.credential.service;
 import dev.virtgate.contracts.events.HostAccessGranted;
 import dev.virtgate.credential.config.CredentialConfig;
 import dev.virtgate.credential.openbao.OpenBaoClient;
+import dev.virtgate.credential.openbao.OpenBaoUnavailableException;
+import dev.virtgate.credential.openbao.OpenBaoException;
 import dev.virtgate.credential.pki.HostKeys;
 import dev.virtgate.credential.repository.ClusterCredentialRepository;
 import dev.virtgate.credential.repository.HostMember;
@@ -152,12 +154,19 @@ public class HostAccessService {
     private int destroySecretIdsOtherThan(String role, String grant) {
         int destroyed = 0;
         for (String accessor : openBao.secretIdAccessors(role)) {
-            Optional<Map<String, String>> metadata = openBao.secretIdMetadata(role, accessor);
-            if (metadata.isEmpty() || grant.equals(metadata.get().get(OpenBaoClient.GRANT_METADATA))) {
-                continue; // gone meanwhile, or issued for this very enrollment
+            try {
+                Optional<Map<String, String>> metadata = openBao.secretIdMetadata(role, accessor);
+                if (metadata.isEmpty() || grant.equals(metadata.get().get(OpenBaoClient.GRANT_METADATA))) {
+                    continue; // gone meanwhile, or issued for this very enrollment
+                }
+                openBao.destroySecretId(role, accessor);
+                destroyed++;
+            } catch (OpenBaoException | OpenBaoUnavailableException e) {
+                // OpenBao answers 500, not 404, for an accessor a concurrent grant has just destroyed
+                if (openBao.secretIdAccessors(role).contains(accessor)) {
+                    throw e;
+                }
             }
-            openBao.destroySecretId(role, accessor);
-            destroyed++;
         }
         return destroyed;
     }
