@@ -12,6 +12,8 @@ import java.util.List;
  * @param multifdTls libvirt and QEMU, as running now, can run a parallel (multifd) migration with QEMU
  *                   native TLS on every connection (re-discovered at every report, so an upgrade after
  *                   enrolment counts); null from agents older than the field: what enrolment said holds
+ * @param migrationProxyPort the port on which the agent terminates TLS_AGENT_PROXY memory streams now;
+ *                   null: it does not offer that mode (disabled, no certificate yet, or an older agent)
  */
 public record HostConfigured(
         String hostId,
@@ -27,7 +29,18 @@ public record HostConfigured(
         List<PostureCheck> posture,
         String configDigest,
         Instant probedAt,
-        Boolean multifdTls) implements Event {
+        Boolean multifdTls,
+        Integer migrationProxyPort) implements Event {
+
+    /** As an agent that offers no migration proxy reports. */
+    public HostConfigured(String hostId, String clusterId, String appliedCertSerial, Instant certNotAfter,
+            String credentialRotationId, Integer credentialVersion, CredentialPhase credentialPhase,
+            boolean tlsListening, boolean saslListening, boolean nativeTlsMigration, List<PostureCheck> posture,
+            String configDigest, Instant probedAt, Boolean multifdTls) {
+        this(hostId, clusterId, appliedCertSerial, certNotAfter, credentialRotationId, credentialVersion,
+                credentialPhase, tlsListening, saslListening, nativeTlsMigration, posture, configDigest, probedAt,
+                multifdTls, null);
+    }
 
     /** As an agent that does not report {@code multifdTls} (older agents) describes its host. */
     public HostConfigured(String hostId, String clusterId, String appliedCertSerial, Instant certNotAfter,
@@ -35,7 +48,8 @@ public record HostConfigured(
             boolean tlsListening, boolean saslListening, boolean nativeTlsMigration, List<PostureCheck> posture,
             String configDigest, Instant probedAt) {
         this(hostId, clusterId, appliedCertSerial, certNotAfter, credentialRotationId, credentialVersion,
-                credentialPhase, tlsListening, saslListening, nativeTlsMigration, posture, configDigest, probedAt, null);
+                credentialPhase, tlsListening, saslListening, nativeTlsMigration, posture, configDigest, probedAt, null,
+                null);
     }
 
     @Override
