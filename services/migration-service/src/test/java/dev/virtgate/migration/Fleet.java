@@ -75,6 +75,29 @@ public final class Fleet {
         awaitTlsReady(host, true);
     }
 
+    /**
+     * TLS-ready with native TLS, its agent offering its migration proxy on {@code proxyPort} (TLS_AGENT_PROXY)
+     * at enrolment and in its report.
+     */
+    public static void makeProxyReady(Host host, int proxyPort) {
+        HostCapabilities c = caps(true, false);
+        Bus.publish(host.agent().enrolled(host.token(), new HostCapabilities(c.libvirtVersion(), c.qemuVersion(),
+                c.nativeTlsMigration(), c.tlsReloadSupported(), c.saslMechanisms(), c.listeners(), c.hostUuid(),
+                c.agentVersion(), c.multifdTls(), proxyPort)));
+        Bus.publish(TestTrust.pki(), host.agent().certIssued("ENROLLMENT"));
+        reportsProxyPort(host, proxyPort);
+        awaitTlsReady(host, true);
+    }
+
+    /** A passing report that states the agent's migration proxy port ({@code null}: not offered now). */
+    public static void reportsProxyPort(Host host, Integer proxyPort) {
+        HostConfigured r = report(host, host.agent().serial(), true, true, true, CheckStatus.PASS, Instant.now());
+        Bus.publish(host.agent().producer(), new HostConfigured(r.hostId(), r.clusterId(), r.appliedCertSerial(),
+                r.certNotAfter(), r.credentialRotationId(), r.credentialVersion(), r.credentialPhase(), r.tlsListening(),
+                r.saslListening(), r.nativeTlsMigration(), r.posture(), r.configDigest(), r.probedAt(), null,
+                proxyPort));
+    }
+
     /** pki-service renewed the host's certificate; returns the new serial. The agent has not applied it yet. */
     public static String renew(Host host) {
         host.agent().renew();

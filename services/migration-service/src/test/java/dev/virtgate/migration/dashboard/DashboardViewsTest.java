@@ -33,7 +33,7 @@ class DashboardViewsTest {
     @Test
     void aHostLineSaysWhatFailsAndWhy() throws Exception {
         HostView view = new HostView("h1", "c1", "h1.example.org", "ENROLLED", List.of(), List.of(), List.of(), NOW,
-                "alice", null, NOW, null, null, cert(Duration.ofDays(3), false),
+                "alice", null, NOW, null, null, null, cert(Duration.ofDays(3), false),
                 new HostView.Credential(4, "ACTIVE"),
                 new HostView.Posture(NOW.minusSeconds(42), 42, true, false, true, true, true, new ObjectMapper()
                         .readTree("[{\"name\":\"unauthenticated-tcp-refused\",\"status\":\"FAIL\",\"detail\":\"open\"},"
@@ -49,7 +49,8 @@ class DashboardViewsTest {
         assertThat(row.tlsProblems()).containsExactly("host: posture check unauthenticated-tcp-refused failed");
 
         HostRow fresh = HostRow.of(new HostView("h2", "c1", "h2.example.org", "REGISTERED", List.of(), List.of(),
-                List.of(), NOW, "alice", NOW, null, null, null, null, null, null, false, List.of("no certificate")), NOW);
+                List.of(), NOW, "alice", NOW, null, null, null, null, null, null, null, false, List.of("no certificate")),
+                NOW);
         assertThat(fresh.postureText()).isEqualTo("no report yet");
         assertThat(fresh.expiryText()).isEqualTo("no certificate");
         assertThat(fresh.credentialText()).isEqualTo("none yet");
@@ -61,7 +62,7 @@ class DashboardViewsTest {
         List<HostState> hosts = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             hosts.add(new HostState(String.format("h%02d", i), "c1", "h" + i + ".example.org", null, null, null, null,
-                    null, null, false, false, false, false, null, null, null, null, null));
+                    null, null, false, false, false, false, null, null, null, null, null, null));
         }
         PairMatrix matrix = PairMatrix.of("c1", hosts, 40, ClusterPolicy.DEFAULT, new Negotiator(Duration.ofMinutes(3)),
                 NOW);
