@@ -1,6 +1,7 @@
 package dev.virtgate.migration.dashboard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.migration.negotiation.ClusterPolicy;
 import dev.virtgate.migration.negotiation.HostState;
 import dev.virtgate.migration.negotiation.Negotiator;
@@ -78,6 +79,23 @@ class DashboardViewsTest {
         PairMatrix small = PairMatrix.of("c1", hosts.subList(0, 3), 3, ClusterPolicy.DEFAULT,
                 new Negotiator(Duration.ofMinutes(3)), NOW);
         assertThat(small.capped()).isFalse();
+    }
+
+    /** The agents' proxy is TLS between verified hosts: green like QEMU's and libvirt's own TLS. */
+    @Test
+    void anAgentProxyPairIsShownAsTls() {
+        List<HostState> hosts = new ArrayList<>();
+        for (String id : List.of("a", "b")) {
+            hosts.add(new HostState(id, "c1", id + ".example.org", null, "0af3", NOW.minusSeconds(3600),
+                    NOW.plusSeconds(86_400), null, "0af3", true, true, true, false, 16516, 1, true, null,
+                    NOW.minusSeconds(30), null));
+        }
+        PairMatrix matrix = PairMatrix.of("c1", hosts, 2, new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, null, true),
+                new Negotiator(Duration.ofMinutes(3)), NOW);
+        PairMatrix.Cell pair = matrix.rows().get(0).cells().get(1);
+        assertThat(pair.label()).isEqualTo("TLS_AGENT_PROXY");
+        assertThat(pair.css()).isEqualTo("mode-tls");
+        assertThat(pair.reasons()).contains("inside TLS they terminate");
     }
 
     @Test
