@@ -84,7 +84,7 @@ class AgentProxyTest {
 
         Fleet.reportsProxyPort(b, null);
         awaitMode(a, b, "TLS_NATIVE");
-        Fleet.viewer().get("/v1/hosts/" + b.id()).then().body("migrationProxyPort", nullValue());
+        awaitProxyPort(b, null);
         plan(a, b).body("proxyRoute", nullValue()).body("reasons", hasItem("cluster policy sets agentTlsProxy, but the"
                 + " destination agent offers no migration proxy (no migrationProxyPort reported): QEMU native TLS or"
                 + " libvirt's tunnel instead"));
@@ -92,6 +92,23 @@ class AgentProxyTest {
         Fleet.reportsProxyPort(b, 16600);
         awaitMode(a, b, "TLS_AGENT_PROXY");
         plan(a, b).body("proxyRoute.port", is(16600));
+    }
+
+    /** Enrolment states the port until the first report; the report then says what holds. */
+    @Test
+    void enrolmentStatesThePortUntilTheFirstReport() {
+        Fleet.Host h = Fleet.register("apx-e");
+        Bus.publish(h.agent().enrolled(h.token(), Fleet.proxyCaps(16520)));
+        awaitProxyPort(h, 16520);
+        Bus.publish(TestTrust.pki(), h.agent().certIssued("ENROLLMENT"));
+        Fleet.reportsProxyPort(h, null);
+        awaitProxyPort(h, null);
+    }
+
+    static void awaitProxyPort(Fleet.Host host, Integer port) {
+        Awaitility.await(host.id() + " migrationProxyPort=" + port).atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(100)).until(() -> java.util.Objects.equals(port,
+                        Fleet.viewer().get("/v1/hosts/" + host.id()).then().extract().path("migrationProxyPort")));
     }
 
     static ValidatableResponse plan(Fleet.Host source, Fleet.Host destination) {

@@ -80,10 +80,7 @@ public final class Fleet {
      * at enrolment and in its report.
      */
     public static void makeProxyReady(Host host, int proxyPort) {
-        HostCapabilities c = caps(true, false);
-        Bus.publish(host.agent().enrolled(host.token(), new HostCapabilities(c.libvirtVersion(), c.qemuVersion(),
-                c.nativeTlsMigration(), c.tlsReloadSupported(), c.saslMechanisms(), c.listeners(), c.hostUuid(),
-                c.agentVersion(), c.multifdTls(), proxyPort)));
+        Bus.publish(host.agent().enrolled(host.token(), proxyCaps(proxyPort)));
         Bus.publish(TestTrust.pki(), host.agent().certIssued("ENROLLMENT"));
         reportsProxyPort(host, proxyPort);
         awaitTlsReady(host, true);
@@ -153,6 +150,13 @@ public final class Fleet {
     static HostCapabilities caps(boolean nativeTls, boolean multifdTls) {
         return new HostCapabilities("9.0.0", "7.2.0", nativeTls, true, List.of("scram-sha-256", "digest-md5"),
                 List.of("tcp:16509", "tls:16514"), "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11", "0.1.0", multifdTls);
+    }
+
+    /** An agent with native TLS whose migration proxy listens on {@code proxyPort}. */
+    static HostCapabilities proxyCaps(int proxyPort) {
+        HostCapabilities c = caps(true, false);
+        return new HostCapabilities(c.libvirtVersion(), c.qemuVersion(), c.nativeTlsMigration(), c.tlsReloadSupported(),
+                c.saslMechanisms(), c.listeners(), c.hostUuid(), c.agentVersion(), c.multifdTls(), proxyPort);
     }
 
     public static Map<String, Object> migration(String vm, Host source, Host destination) {
