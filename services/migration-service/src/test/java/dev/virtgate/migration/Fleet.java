@@ -75,6 +75,26 @@ public final class Fleet {
         awaitTlsReady(host, true);
     }
 
+    /**
+     * TLS-ready with native TLS, its agent offering its migration proxy on {@code proxyPort} (TLS_AGENT_PROXY)
+     * at enrolment and in its report.
+     */
+    public static void makeProxyReady(Host host, int proxyPort) {
+        Bus.publish(host.agent().enrolled(host.token(), proxyCaps(proxyPort)));
+        Bus.publish(TestTrust.pki(), host.agent().certIssued("ENROLLMENT"));
+        reportsProxyPort(host, proxyPort);
+        awaitTlsReady(host, true);
+    }
+
+    /** A passing report that states the agent's migration proxy port ({@code null}: not offered now). */
+    public static void reportsProxyPort(Host host, Integer proxyPort) {
+        HostConfigured r = report(host, host.agent().serial(), true, true, true, CheckStatus.PASS, Instant.now());
+        Bus.publish(host.agent().producer(), new HostConfigured(r.hostId(), r.clusterId(), r.appliedCertSerial(),
+                r.certNotAfter(), r.credentialRotationId(), r.credentialVersion(), r.credentialPhase(), r.tlsListening(),
+                r.saslListening(), r.nativeTlsMigration(), r.posture(), r.configDigest(), r.probedAt(), null,
+                proxyPort));
+    }
+
     /** pki-service renewed the host's certificate; returns the new serial. The agent has not applied it yet. */
     public static String renew(Host host) {
         host.agent().renew();
@@ -130,6 +150,13 @@ public final class Fleet {
     static HostCapabilities caps(boolean nativeTls, boolean multifdTls) {
         return new HostCapabilities("9.0.0", "7.2.0", nativeTls, true, List.of("scram-sha-256", "digest-md5"),
                 List.of("tcp:16509", "tls:16514"), "0a6d8f8e-5c1d-4f0e-9b6a-2f5e0c1d7a11", "0.1.0", multifdTls);
+    }
+
+    /** An agent with native TLS whose migration proxy listens on {@code proxyPort}. */
+    static HostCapabilities proxyCaps(int proxyPort) {
+        HostCapabilities c = caps(true, false);
+        return new HostCapabilities(c.libvirtVersion(), c.qemuVersion(), c.nativeTlsMigration(), c.tlsReloadSupported(),
+                c.saslMechanisms(), c.listeners(), c.hostUuid(), c.agentVersion(), c.multifdTls(), proxyPort);
     }
 
     public static Map<String, Object> migration(String vm, Host source, Host destination) {

@@ -33,6 +33,10 @@ class MetricsTest {
         PrometheusText before = scrape();
         assertThat(before.value("virtgate_migrations_total", Map.of("mode", "TLS_NATIVE", "result", "completed")))
                 .as("every mode/result series exists from the start").isPresent();
+        for (MigrationMode mode : MigrationMode.values()) {
+            assertThat(before.value("virtgate_migrations_total", Map.of("mode", mode.name(), "result", "requested")))
+                    .as(mode + " requested").isPresent();
+        }
 
         String done = Fleet.operator().body(Fleet.migration("vm-metrics-1", a, b)).post("/v1/migrations").then()
                 .statusCode(202).body("mode", org.hamcrest.Matchers.is("TLS_NATIVE")).extract().path("id");

@@ -46,6 +46,8 @@ class PolicyApiTest {
         Fleet.operator().body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/Bad_Id/policy").then().statusCode(400)
                 .body("invalidParams.name", hasItem("clusterId"));
         bad(Map.of("mode", "REQUIRE_TLS", "saslOnTls", "maybe"), 400, "saslOnTls");
+        bad(Map.of("mode", "REQUIRE_TLS", "agentTlsProxy", "maybe"), 400, "agentTlsProxy");
+        bad(Map.of("mode", "REQUIRE_TLS", "agentTlsProxy", Map.of("on", true)), 400, "agentTlsProxy");
         bad(Map.of("mode", "REQUIRE_TLS", "parallelConnections", 0), 422, "parallelConnections");
         bad(Map.of("mode", "REQUIRE_TLS", "parallelConnections", 17), 422, "parallelConnections");
         bad(Map.of("mode", "REQUIRE_TLS", "parallelConnections", -3), 422, "parallelConnections");
@@ -63,6 +65,24 @@ class PolicyApiTest {
         Fleet.viewer().get("/v1/clusters/pol-p/policy").then().body("parallelConnections", is(4)).body("revision", is(1));
         Fleet.operator().body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/pol-p/policy").then().statusCode(200)
                 .body("parallelConnections", nullValue());
+    }
+
+    /** Opt-in: absent reads as false, and every PUT says it again (a PUT without it turns it off). */
+    @Test
+    void agentTlsProxyIsOptInAndKept() {
+        Fleet.viewer().get("/v1/clusters/pol-x/policy").then().body("agentTlsProxy", is(false));
+        Fleet.operator().body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/pol-x/policy").then().statusCode(200)
+                .body("agentTlsProxy", is(false));
+        Fleet.operator().body(Map.of("mode", "ALLOW_SASL_FALLBACK", "agentTlsProxy", true))
+                .put("/v1/clusters/pol-x/policy").then().statusCode(200).body("agentTlsProxy", is(true));
+        Fleet.viewer().get("/v1/clusters/pol-x/policy").then().body("agentTlsProxy", is(true))
+                .body("mode", is("ALLOW_SASL_FALLBACK")).body("revision", is(2));
+        Fleet.operator().body(Map.of("mode", "REQUIRE_TLS", "agentTlsProxy", "maybe")).put("/v1/clusters/pol-x/policy")
+                .then().statusCode(400).contentType("application/problem+json")
+                .body("invalidParams.name", hasItem("agentTlsProxy"));
+        Fleet.viewer().get("/v1/clusters/pol-x/policy").then().body("agentTlsProxy", is(true)).body("revision", is(2));
+        Fleet.operator().body(Map.of("mode", "REQUIRE_TLS")).put("/v1/clusters/pol-x/policy").then().statusCode(200)
+                .body("agentTlsProxy", is(false));
     }
 
     static void bad(Map<String, Object> body, int status, String field) {

@@ -52,9 +52,9 @@ public record PairMatrix(String clusterId, List<String> hostIds, List<Row> rows,
     private static Cell cell(HostState source, HostState destination, MigrationPlan plan) {
         String label = plan.allowed() ? plan.mode().name() : "refused";
         String css = !plan.allowed() ? "mode-refused" : switch (plan.mode()) {
-            case TLS_NATIVE, TLS_TUNNELLED -> "mode-tls";
+            case TLS_NATIVE, TLS_AGENT_PROXY, TLS_TUNNELLED -> "mode-tls";
             case SASL_TUNNELLED -> "mode-sasl";
-            default -> "mode-insecure";
+            case INSECURE -> "mode-insecure";
         };
         return new Cell(source.hostId(), destination.hostId(), label, css, String.join("; ", plan.reasons()));
     }

@@ -12,6 +12,7 @@ import java.time.Instant;
  * @param nativeTlsMigration QEMU can encrypt the migration stream itself
  * @param multifdTls         libvirt and QEMU run parallel (multifd) migration with TLS (HostEnrolled, then
  *                           the newest HostConfigured that carries it)
+ * @param migrationProxyPort port of the agent's migration proxy (TLS_AGENT_PROXY); null: not offered
  * @param previousCert       the certificate the current one replaced, while libvirtd may still run it
  */
 public record HostState(
@@ -28,6 +29,7 @@ public record HostState(
         boolean saslListening,
         boolean nativeTlsMigration,
         boolean multifdTls,
+        Integer migrationProxyPort,
         Integer credentialVersion,
         Boolean postureAllPass,
         String failedCheck,

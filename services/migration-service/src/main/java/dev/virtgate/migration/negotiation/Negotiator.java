@@ -15,12 +15,15 @@ import java.util.Map;
  * of both hosts' state, the cluster policy and the clock: no I/O, so it is tested exhaustively.
  *
  * <pre>
+ * both TLS-ready, policy agentTlsProxy,
+ *   both agents offer their proxy     -> TLS_AGENT_PROXY qemu+tls, memory in TLS between the agents (a ProxyRoute)
  * both TLS-ready, native TLS on both  -> TLS_NATIVE      qemu+tls, TLS (+ PARALLEL when both run multifd with TLS)
  * both TLS-ready, one lacks native    -> TLS_TUNNELLED   qemu+tls, TUNNELLED
  * otherwise, both SASL-ready, allowed -> SASL_TUNNELLED  qemu+tcp, TUNNELLED (warning)
  * otherwise, open upgrade window      -> INSECURE        qemu+tcp, memory in clear (warning, audited)
  * otherwise                           -> refused
  * </pre>
+ * The TLS-ready plans are {@link TlsPlans}'.
  */
 public final class Negotiator {
     static final List<String> BASE_FLAGS = List.of("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE");
@@ -50,7 +53,7 @@ public final class Negotiator {
         notTls.addAll(tlsProblems("source", source, now));
         notTls.addAll(tlsProblems("destination", destination, now));
         if (notTls.isEmpty()) {
-            return tls(source, destination, effective, bandwidthMiBps);
+            return TlsPlans.plan(source, destination, effective, bandwidthMiBps);
         }
         List<String> reasons = new ArrayList<>(notTls);
         if (effective.allowsSasl(now)) {
@@ -74,56 +77,6 @@ public final class Negotiator {
         }
         reasons.add(refusal(effective, now));
         return MigrationPlan.refused(reasons);
-    }
-
-    private static MigrationPlan tls(HostState source, HostState destination, ClusterPolicy policy,
-            Integer bandwidthMiBps) {
-        List<String> reasons = new ArrayList<>();
-        reasons.add("both hosts are TLS-ready");
-        if (source.nativeTlsMigration() && destination.nativeTlsMigration()) {
-            reasons.add("QEMU native migration TLS on both hosts: the memory stream is encrypted by QEMU");
-            String address = destination.migrationAddress();
-            if (address != null) {
-                reasons.add("memory goes over the migration network to " + address + ", TLS verified against "
-                        + destination.fqdn());
-            }
-            Integer connections = parallelConnections(source, destination, policy, reasons);
-            return new MigrationPlan(true, MigrationMode.TLS_NATIVE, uri("tls", destination),
-                    connections == null ? flags("TLS") : flags("TLS", "PARALLEL"),
-                    params(address, address == null ? null : destination.fqdn(), bandwidthMiBps, connections), reasons,
-                    false);
-        }
-        String lacking = !source.nativeTlsMigration() && !destination.nativeTlsMigration() ? "neither host has"
-                : (!source.nativeTlsMigration() ? "source" : "destination") + " lacks";
-        reasons.add(lacking + " QEMU native migration TLS: memory is tunnelled through the libvirtd TLS connection");
-        reasons.add(NOT_IN_TUNNEL);
-        return new MigrationPlan(true, MigrationMode.TLS_TUNNELLED, uri("tls", destination), flags("TUNNELLED"),
-                params(null, null, bandwidthMiBps, null), reasons, false);
-    }
-
-    /**
-     * The number of TLS connections of a parallel (multifd) TLS_NATIVE migration, or null for a single
-     * stream; says why in {@code reasons}.
-     */
-    private static Integer parallelConnections(HostState source, HostState destination, ClusterPolicy policy,
-            List<String> reasons) {
-        if (!source.multifdTls() || !destination.multifdTls()) {
-            String lacking = !source.multifdTls() && !destination.multifdTls() ? "neither host runs"
-                    : (!source.multifdTls() ? "source" : "destination") + " does not run";
-            reasons.add("one TLS connection: " + lacking
-                    + " parallel (multifd) migration with TLS (libvirt and QEMU 5.2 or later)");
-            return null;
-        }
-        Integer fromPolicy = policy.parallelConnections();
-        if (fromPolicy != null && fromPolicy == 1) {
-            reasons.add("one TLS connection: cluster policy sets parallelConnections to 1");
-            return null;
-        }
-        int connections = fromPolicy != null ? fromPolicy : DEFAULT_PARALLEL_CONNECTIONS;
-        reasons.add(connections + " parallel TLS connections carry the memory (multifd), both hosts run it; "
-                + (fromPolicy != null ? "cluster policy sets parallelConnections" : "default, no parallelConnections"
-                        + " in the cluster policy"));
-        return connections;
     }
 
     /**
@@ -205,18 +158,18 @@ public final class Negotiator {
         };
     }
 
-    private static String uri(String transport, HostState destination) {
+    static String uri(String transport, HostState destination) {
         return "qemu+" + transport + "://" + destination.fqdn() + "/system";
     }
 
-    private static List<String> flags(String... extra) {
+    static List<String> flags(String... extra) {
         List<String> flags = new ArrayList<>(BASE_FLAGS);
         flags.addAll(List.of(extra));
         return List.copyOf(flags);
     }
 
     /** Only through {@link MigrationParameters}: a name libvirt does not know cannot be produced. */
-    private static Map<String, String> params(String migrationAddress, String tlsDestination, Integer bandwidthMiBps,
+    static Map<String, String> params(String migrationAddress, String tlsDestination, Integer bandwidthMiBps,
             Integer parallelConnections) {
         MigrationParameters params = MigrationParameters.none();
         if (migrationAddress != null) {

@@ -41,6 +41,10 @@ public class ClusterPolicyEntity extends PanacheEntityBase {
     /** Memory connections of a parallel TLS_NATIVE migration (1 to 16); null: the negotiator's default. */
     public Integer parallelConnections;
 
+    /** TLS_AGENT_PROXY where both agents offer it (opt-in: it puts the agents in the memory path). */
+    @Column(nullable = false)
+    public boolean agentTlsProxy;
+
     @Column(nullable = false, length = 256)
     public String updatedBy;
 
@@ -48,7 +52,7 @@ public class ClusterPolicyEntity extends PanacheEntityBase {
     public Instant updatedAt;
 
     public ClusterPolicy toPolicy() {
-        return new ClusterPolicy(mode, windowExpiresAt, parallelConnections);
+        return new ClusterPolicy(mode, windowExpiresAt, parallelConnections, agentTlsProxy);
     }
 
     public boolean saslOnTlsOrDefault() {

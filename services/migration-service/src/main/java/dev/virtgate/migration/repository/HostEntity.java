@@ -95,6 +95,11 @@ public class HostEntity extends PanacheEntityBase {
      * each newer report that carries it (agents older than that field leave enrolment's answer in force).
      */
     public boolean multifdTls;
+    /**
+     * Port of the agent's TLS_AGENT_PROXY listener: HostCapabilities.migrationProxyPort of HostEnrolled, then
+     * HostConfigured.migrationProxyPort of each newer report (null there: not offered now); null: not offered.
+     */
+    public Integer migrationProxyPort;
 
     /** PostureCheck list of the latest HostConfigured, as JSON. */
     @Column(columnDefinition = "text")

@@ -2,6 +2,7 @@ package dev.virtgate.migration.repository;
 
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationRequested;
+import dev.virtgate.contracts.migration.ProxyRoute;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
@@ -63,6 +64,13 @@ public class MigrationEntity extends PanacheEntityBase {
     @Column(columnDefinition = "text")
     public Map<String, String> parameters;
 
+    /** The route a TLS_AGENT_PROXY command carried (destination agent's proxy); null for every other mode. */
+    @Column(length = 253)
+    public String proxyAddress;
+    public Integer proxyPort;
+    @Column(length = 253)
+    public String proxyServerName;
+
     @Convert(converter = StringListConverter.class)
     @Column(columnDefinition = "text")
     public List<String> reasons;
@@ -107,6 +115,10 @@ public class MigrationEntity extends PanacheEntityBase {
     public Instant updatedAt;
     public Instant finishedAt;
 
+    public ProxyRoute proxyRoute() {
+        return proxyPort == null ? null : new ProxyRoute(proxyAddress, proxyPort, proxyServerName);
+    }
+
     public void finish(MigrationState terminal, Instant now) {
         state = terminal;
         activeVm = null;
@@ -129,6 +141,11 @@ public class MigrationEntity extends PanacheEntityBase {
         m.destinationUri = command.destinationUri();
         m.flags = command.flags();
         m.parameters = command.parameters();
+        if (command.proxyRoute() != null) {
+            m.proxyAddress = command.proxyRoute().address();
+            m.proxyPort = command.proxyRoute().port();
+            m.proxyServerName = command.proxyRoute().serverName();
+        }
         m.reasons = command.reasons();
         m.state = MigrationState.REQUESTED;
         m.requestedBy = command.requestedBy();

@@ -26,6 +26,9 @@ public record HostView(
         Instant decommissionedAt,
         @Schema(implementation = HostCapabilities.class, description = "What the agent discovered from libvirtd")
         JsonNode capabilities,
+        @Schema(description = "Port of the agent's migration proxy (TLS_AGENT_PROXY), as its latest report says; "
+                + "absent: it does not offer that mode", minimum = "1024", maximum = "65535")
+        Integer migrationProxyPort,
         Certificate certificate,
         Credential credential,
         Posture posture,

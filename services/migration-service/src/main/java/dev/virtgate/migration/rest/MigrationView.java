@@ -23,6 +23,7 @@ public record MigrationView(
         String destinationUri,
         List<String> flags,
         Map<String, String> parameters,
+        ProxyRouteView proxyRoute,
         List<String> reasons,
         String requestedBy,
         Instant requestedAt,
@@ -65,7 +66,7 @@ public record MigrationView(
                         m.memoryBytesPerSecond, m.elapsedMs, m.progressAt != null ? m.progressAt : m.updatedAt,
                         m.downtimeMs);
         return new MigrationView(m.id, m.vmName, m.clusterId, m.sourceHostId, m.destinationHostId, m.bandwidthMiBps,
-                m.state, m.mode, m.destinationUri, m.flags, m.parameters, m.reasons, m.requestedBy, m.requestedAt,
+                m.state, m.mode, m.destinationUri, m.flags, m.parameters, ProxyRouteView.of(m.proxyRoute()), m.reasons, m.requestedBy, m.requestedAt,
                 m.cancelRequestedAt, progress, m.failureReason, m.finishedAt);
     }
 

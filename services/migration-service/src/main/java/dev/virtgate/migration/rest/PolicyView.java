@@ -19,6 +19,8 @@ public record PolicyView(
         @Schema(description = "Memory connections of a parallel TLS_NATIVE migration; absent: the negotiator's "
                 + "default")
         Integer parallelConnections,
+        @Schema(description = "TLS_AGENT_PROXY between TLS-ready hosts whose agents both offer their migration proxy")
+        boolean agentTlsProxy,
         String updatedBy,
         Instant updatedAt) {
 }

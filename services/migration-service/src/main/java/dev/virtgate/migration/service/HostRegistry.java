@@ -141,7 +141,7 @@ public class HostRegistry {
     public static HostState state(HostEntity h) {
         return new HostState(h.id, h.clusterId, h.fqdn, h.migrationAddress(), h.certSerial, h.certNotBefore,
                 h.certNotAfter, h.certRevokedAt, h.appliedCertSerial, h.tlsListening, h.saslListening,
-                h.nativeTlsMigration, h.multifdTls, h.credentialVersion, h.postureAllPass, h.failedCheck, h.probedAt,
+                h.nativeTlsMigration, h.multifdTls, h.migrationProxyPort, h.credentialVersion, h.postureAllPass, h.failedCheck, h.probedAt,
                 h.previousCertSerial == null ? null : new HostState.PreviousCertificate(h.previousCertSerial,
                         h.previousCertNotAfter, h.previousCertRevokedAt));
     }
@@ -163,7 +163,7 @@ public class HostRegistry {
         String status = h.decommissionedAt != null ? "DECOMMISSIONED" : h.enrolledAt != null ? "ENROLLED" : "REGISTERED";
         return new HostView(h.id, h.clusterId, h.fqdn, status, h.dnsNames, h.managementAddresses, h.migrationAddresses,
                 h.registeredAt, h.registeredBy, h.enrolledAt == null ? h.enrollmentTokenExpiresAt : null, h.enrolledAt,
-                h.decommissionedAt, tree(h.capabilitiesJson), cert, credential, posture, tlsProblems.isEmpty(),
+                h.decommissionedAt, tree(h.capabilitiesJson), h.migrationProxyPort, cert, credential, posture, tlsProblems.isEmpty(),
                 tlsProblems);
     }
 

@@ -81,6 +81,7 @@ public class HostUpdates {
         }
         host.capabilitiesJson = JSON.valueToTree(event.capabilities()).toString();
         host.multifdTls = event.capabilities() != null && event.capabilities().multifdTls();
+        host.migrationProxyPort = event.capabilities() == null ? null : event.capabilities().migrationProxyPort();
         if (host.probedAt == null && event.capabilities() != null) {
             host.nativeTlsMigration = event.capabilities().nativeTlsMigration();
         }
@@ -152,6 +153,8 @@ public class HostUpdates {
         if (event.multifdTls() != null) { // null: an agent older than the field, enrolment's answer holds
             host.multifdTls = event.multifdTls();
         }
+        // unlike multifdTls, null is an answer: the agent does not offer its migration proxy now
+        host.migrationProxyPort = event.migrationProxyPort();
         host.postureJson = JSON.valueToTree(event.posture()).toString();
         host.postureAllPass = event.allChecksPass();
         host.failedCheck = event.posture().stream().filter(c -> c.status() == CheckStatus.FAIL)

@@ -119,7 +119,7 @@ public class MigrationService {
         MigrationRequested unsigned = new MigrationRequested("m-" + UUID.randomUUID(), request.vmName(),
                 pair.source().clusterId, pair.source().id, pair.destination().id, plan.destinationUri(), plan.flags(),
                 plan.parameters(), plan.mode(), plan.reasons(), requestedBy, now, now.plus(config.commandTtl()),
-                signer.keyName(), null);
+                signer.keyName(), null, plan.proxyRoute());
         // Signed before the transaction opens: the Transit round trip does not hold a database connection.
         MigrationRequested command = unsigned.withSignature(signer.sign(unsigned.signingPayload()));
         MigrationEntity entity = MigrationEntity.requested(command, request.bandwidthMiBps(), idempotencyKey,

@@ -42,7 +42,7 @@ public class PolicyService {
         ClusterPolicyEntity entity = ClusterPolicyEntity.findById(clusterId);
         Instant now = Instant.now();
         if (entity == null) {
-            return new PolicyView(clusterId, PolicyMode.REQUIRE_TLS, null, false, true, 0, null, null, null);
+            return new PolicyView(clusterId, PolicyMode.REQUIRE_TLS, null, false, true, 0, null, false, null, null);
         }
         return view(entity, now);
     }
@@ -78,6 +78,7 @@ public class PolicyService {
                 : request.windowExpiresAt().truncatedTo(ChronoUnit.MICROS);
         entity.saslOnTls = request.saslOnTlsOrDefault();
         entity.parallelConnections = connections;
+        entity.agentTlsProxy = request.agentTlsProxyOrDefault();
         entity.revision = entity.revisionOrZero() + 1;
         entity.updatedBy = requestedBy;
         entity.updatedAt = now;
@@ -86,7 +87,8 @@ public class PolicyService {
         String what = "policy=" + request.mode()
                 + (request.windowExpiresAt() == null ? "" : " until=" + request.windowExpiresAt())
                 + " saslOnTls=" + entity.saslOnTls
-                + (connections == null ? "" : " parallelConnections=" + connections) + " revision=" + entity.revision;
+                + (connections == null ? "" : " parallelConnections=" + connections)
+                + " agentTlsProxy=" + entity.agentTlsProxy + " revision=" + entity.revision;
         audit.accepted(AuditEntry.of(AuditActions.POLICY_SET, clusterId).cluster(clusterId).detail(what)
                 .warn(request.mode() == PolicyMode.UPGRADE_WINDOW));
         return view(entity, now);
@@ -111,7 +113,8 @@ public class PolicyService {
 
     private static PolicyView view(ClusterPolicyEntity entity, Instant now) {
         return new PolicyView(entity.clusterId, entity.mode, entity.windowExpiresAt, entity.toPolicy().windowOpen(now),
-                entity.saslOnTlsOrDefault(), entity.revisionOrZero(), entity.parallelConnections, entity.updatedBy,
+                entity.saslOnTlsOrDefault(), entity.revisionOrZero(), entity.parallelConnections, entity.agentTlsProxy,
+                entity.updatedBy,
                 entity.updatedAt);
     }
 

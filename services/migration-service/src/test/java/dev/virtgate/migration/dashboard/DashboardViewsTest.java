@@ -1,6 +1,7 @@
 package dev.virtgate.migration.dashboard;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.migration.negotiation.ClusterPolicy;
 import dev.virtgate.migration.negotiation.HostState;
 import dev.virtgate.migration.negotiation.Negotiator;
@@ -33,7 +34,7 @@ class DashboardViewsTest {
     @Test
     void aHostLineSaysWhatFailsAndWhy() throws Exception {
         HostView view = new HostView("h1", "c1", "h1.example.org", "ENROLLED", List.of(), List.of(), List.of(), NOW,
-                "alice", null, NOW, null, null, cert(Duration.ofDays(3), false),
+                "alice", null, NOW, null, null, null, cert(Duration.ofDays(3), false),
                 new HostView.Credential(4, "ACTIVE"),
                 new HostView.Posture(NOW.minusSeconds(42), 42, true, false, true, true, true, new ObjectMapper()
                         .readTree("[{\"name\":\"unauthenticated-tcp-refused\",\"status\":\"FAIL\",\"detail\":\"open\"},"
@@ -49,7 +50,8 @@ class DashboardViewsTest {
         assertThat(row.tlsProblems()).containsExactly("host: posture check unauthenticated-tcp-refused failed");
 
         HostRow fresh = HostRow.of(new HostView("h2", "c1", "h2.example.org", "REGISTERED", List.of(), List.of(),
-                List.of(), NOW, "alice", NOW, null, null, null, null, null, null, false, List.of("no certificate")), NOW);
+                List.of(), NOW, "alice", NOW, null, null, null, null, null, null, null, false, List.of("no certificate")),
+                NOW);
         assertThat(fresh.postureText()).isEqualTo("no report yet");
         assertThat(fresh.expiryText()).isEqualTo("no certificate");
         assertThat(fresh.credentialText()).isEqualTo("none yet");
@@ -61,7 +63,7 @@ class DashboardViewsTest {
         List<HostState> hosts = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             hosts.add(new HostState(String.format("h%02d", i), "c1", "h" + i + ".example.org", null, null, null, null,
-                    null, null, false, false, false, false, null, null, null, null, null));
+                    null, null, false, false, false, false, null, null, null, null, null, null));
         }
         PairMatrix matrix = PairMatrix.of("c1", hosts, 40, ClusterPolicy.DEFAULT, new Negotiator(Duration.ofMinutes(3)),
                 NOW);
@@ -77,6 +79,23 @@ class DashboardViewsTest {
         PairMatrix small = PairMatrix.of("c1", hosts.subList(0, 3), 3, ClusterPolicy.DEFAULT,
                 new Negotiator(Duration.ofMinutes(3)), NOW);
         assertThat(small.capped()).isFalse();
+    }
+
+    /** The agents' proxy is TLS between verified hosts: green like QEMU's and libvirt's own TLS. */
+    @Test
+    void anAgentProxyPairIsShownAsTls() {
+        List<HostState> hosts = new ArrayList<>();
+        for (String id : List.of("a", "b")) {
+            hosts.add(new HostState(id, "c1", id + ".example.org", null, "0af3", NOW.minusSeconds(3600),
+                    NOW.plusSeconds(86_400), null, "0af3", true, true, true, false, 16516, 1, true, null,
+                    NOW.minusSeconds(30), null));
+        }
+        PairMatrix matrix = PairMatrix.of("c1", hosts, 2, new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, null, true),
+                new Negotiator(Duration.ofMinutes(3)), NOW);
+        PairMatrix.Cell pair = matrix.rows().get(0).cells().get(1);
+        assertThat(pair.label()).isEqualTo("TLS_AGENT_PROXY");
+        assertThat(pair.css()).isEqualTo("mode-tls");
+        assertThat(pair.reasons()).contains("inside TLS they terminate");
     }
 
     @Test

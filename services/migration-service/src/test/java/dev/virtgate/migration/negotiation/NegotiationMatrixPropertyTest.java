@@ -4,12 +4,14 @@ import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.migration.MigrationParameter;
 import dev.virtgate.contracts.migration.MigrationParameters;
+import dev.virtgate.contracts.migration.ProxyRoute;
 import net.jqwik.api.Arbitraries;
 import net.jqwik.api.Arbitrary;
 import net.jqwik.api.Combinators;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
+import net.jqwik.api.statistics.Statistics;
 import net.jqwik.api.constraints.IntRange;
 
 import java.time.Duration;
@@ -39,7 +41,7 @@ class NegotiationMatrixPropertyTest {
         MigrationPlan plan = negotiator.negotiate(source, destination, policy, NOW, bandwidthGiven == 1 ? 256 : null);
 
         boolean clear = plan.allowed() && (plan.mode() == MigrationMode.INSECURE
-                || !(plan.flags().contains("TLS") || plan.flags().contains("TUNNELLED")));
+                || !(plan.flags().contains("TLS") || plan.flags().contains("TUNNELLED") || plan.proxyRoute() != null));
         if (clear) {
             assertThat(policy.windowOpen(NOW)).as("clear text only in an open upgrade window").isTrue();
             assertThat(plan.mode()).isEqualTo(MigrationMode.INSECURE);
@@ -55,6 +57,12 @@ class NegotiationMatrixPropertyTest {
             assertThat(plan.flags()).doesNotContain("PARALLEL");
         }
         assertThat(plan.parameters().containsKey("parallel.connections")).isEqualTo(plan.flags().contains("PARALLEL"));
+        // a route exactly for the agents' proxy, and then QEMU and libvirt neither encrypt nor split the stream
+        assertThat(plan.proxyRoute() != null).isEqualTo(plan.mode() == MigrationMode.TLS_AGENT_PROXY);
+        if (plan.proxyRoute() != null) {
+            assertThat(plan.flags()).doesNotContain("TLS", "TUNNELLED", "PARALLEL");
+            assertThat(plan.parameters()).doesNotContainKeys("migrate_uri", "tls.destination", "parallel.connections");
+        }
     }
 
     @Property(tries = 5_000)
@@ -68,6 +76,9 @@ class NegotiationMatrixPropertyTest {
         MigrationMode expected;
         if (!sameCluster) {
             expected = null;
+        } else if (bothTls && policy.agentTlsProxy() && source.migrationProxyPort() != null
+                && destination.migrationProxyPort() != null) {
+            expected = MigrationMode.TLS_AGENT_PROXY;
         } else if (bothTls) {
             expected = source.nativeTlsMigration() && destination.nativeTlsMigration() ? MigrationMode.TLS_NATIVE
                     : MigrationMode.TLS_TUNNELLED;
@@ -80,6 +91,13 @@ class NegotiationMatrixPropertyTest {
         }
         assertThat(plan.mode()).isEqualTo(expected);
         assertThat(plan.allowed()).isEqualTo(expected != null);
+        // the generators reach every row of the table, the agents' proxy included
+        Statistics.label("mode").collect(expected == null ? "refused" : expected.name());
+        Statistics.label("mode").coverage(coverage -> {
+            for (MigrationMode mode : MigrationMode.values()) {
+                coverage.check(mode.name()).count(n -> n > 0);
+            }
+        });
         if (expected == null) {
             return;
         }
@@ -87,6 +105,7 @@ class NegotiationMatrixPropertyTest {
         switch (expected) {
             case TLS_NATIVE -> {
                 assertThat(plan.destinationUri()).isEqualTo("qemu+tls://" + destination.fqdn() + "/system");
+                assertThat(plan.proxyRoute()).isNull();
                 boolean parallel = source.multifdTls() && destination.multifdTls()
                         && !Integer.valueOf(1).equals(policy.parallelConnections());
                 assertThat(plan.flags().contains("PARALLEL")).isEqualTo(parallel);
@@ -102,6 +121,15 @@ class NegotiationMatrixPropertyTest {
                 } else {
                     assertThat(plan.parameters()).doesNotContainKeys("tls.destination", "migrate_uri");
                 }
+            }
+            case TLS_AGENT_PROXY -> {
+                assertThat(plan.destinationUri()).isEqualTo("qemu+tls://" + destination.fqdn() + "/system");
+                assertThat(plan.flags()).containsExactly("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE");
+                assertThat(plan.parameters()).isEmpty();
+                assertThat(plan.proxyRoute()).isEqualTo(new ProxyRoute(destination.migrationAddress() != null
+                        ? destination.migrationAddress() : destination.fqdn(), destination.migrationProxyPort(),
+                        destination.fqdn()));
+                assertThat(plan.warning()).isFalse();
             }
             case TLS_TUNNELLED -> {
                 assertThat(plan.destinationUri()).startsWith("qemu+tls://");
@@ -142,8 +170,8 @@ class NegotiationMatrixPropertyTest {
     @Provide
     Arbitrary<ClusterPolicy> policies() {
         Arbitrary<Integer> connections = Arbitraries.oneOf(Arbitraries.just(null), Arbitraries.integers().between(1, 16));
-        return Combinators.combine(modes(), connections)
-                .as((p, n) -> new ClusterPolicy(p.mode(), p.windowExpiresAt(), n));
+        return Combinators.combine(modes(), connections, Arbitraries.of(true, false))
+                .as((p, n, proxy) -> new ClusterPolicy(p.mode(), p.windowExpiresAt(), n, proxy));
     }
 
     Arbitrary<ClusterPolicy> modes() {
@@ -158,20 +186,29 @@ class NegotiationMatrixPropertyTest {
 
     @Provide
     Arbitrary<HostState> hosts() {
-        Arbitrary<Cert> cert = Arbitraries.of(Cert.class);
-        Arbitrary<Posture> posture = Arbitraries.of(Posture.class);
+        // weighted towards TLS-ready hosts: uniform choices make a TLS-ready pair about 1 in 3000
+        Arbitrary<Cert> cert = Arbitraries.frequencyOf(net.jqwik.api.Tuple.of(6, Arbitraries.just(Cert.VALID)),
+                net.jqwik.api.Tuple.of(6, Arbitraries.of(Cert.class)));
+        Arbitrary<Posture> posture = Arbitraries.frequencyOf(
+                net.jqwik.api.Tuple.of(2, Arbitraries.just(Posture.FRESH_PASS)),
+                net.jqwik.api.Tuple.of(3, Arbitraries.of(Posture.class)));
         Arbitrary<Boolean> bool = Arbitraries.of(true, false);
+        Arbitrary<Boolean> mostlyTrue = Arbitraries.frequency(net.jqwik.api.Tuple.of(3, true),
+                net.jqwik.api.Tuple.of(1, false));
         Arbitrary<String> cluster = Arbitraries.frequency(
                 net.jqwik.api.Tuple.of(19, "c1"), net.jqwik.api.Tuple.of(1, "c2"));
         Arbitrary<Long> ageSeconds = Arbitraries.longs().between(0, 3 * 86_400);
-        return Combinators.combine(cert, posture, bool, bool, bool, bool, bool, cluster).flatAs(
+        // the agent's migration proxy: often absent (older agents, disabled), else a port of the schema's range
+        Arbitrary<Integer> proxyPort = Arbitraries.oneOf(Arbitraries.just(null), Arbitraries.integers().between(1024,
+                65535));
+        return Combinators.combine(cert, posture, mostlyTrue, bool, bool, bool, bool, cluster).flatAs(
                 (c, p, tls, sasl, nativeTls, credential, migrationNet, clusterId) -> Combinators.combine(ageSeconds,
-                        bool).as((age, multifdTls) -> host(c, p, tls, sasl, nativeTls, multifdTls, credential,
-                                migrationNet, clusterId, age)));
+                        bool, proxyPort).as((age, multifdTls, port) -> host(c, p, tls, sasl, nativeTls, multifdTls,
+                                port, credential, migrationNet, clusterId, age)));
     }
 
     static HostState host(Cert cert, Posture posture, boolean tls, boolean sasl, boolean nativeTls, boolean multifdTls,
-            boolean credential, boolean migrationNet, String cluster, long ageSeconds) {
+            Integer proxyPort, boolean credential, boolean migrationNet, String cluster, long ageSeconds) {
         String serial = cert == Cert.NONE ? null : "0af3";
         Instant notBefore = cert == Cert.NOT_YET_VALID ? NOW.plusSeconds(60) : NOW.minusSeconds(86_400);
         Instant notAfter = cert == Cert.EXPIRED ? NOW.minusSeconds(1 + ageSeconds) : NOW.plusSeconds(86_400);
@@ -185,7 +222,8 @@ class NegotiationMatrixPropertyTest {
         Boolean allPass = posture == Posture.NONE ? null : posture != Posture.FRESH_FAIL;
         String id = "h" + Math.abs((cert + "" + posture + tls + sasl + nativeTls).hashCode() % 1000);
         return new HostState(id, cluster, id + ".lab.test", migrationNet ? "10.78.0.2" : null, serial,
-                notBefore, notAfter, revoked, applied, tls, sasl, nativeTls, multifdTls, credential ? 3 : null, allPass,
+                notBefore, notAfter, revoked, applied, tls, sasl, nativeTls, multifdTls, proxyPort, credential ? 3 : null,
+                allPass,
                 posture == Posture.FRESH_FAIL ? "unauthenticated-tcp-refused" : null, probedAt, null);
     }
 }

@@ -2,6 +2,7 @@ package dev.virtgate.migration.negotiation;
 
 import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.contracts.events.MigrationMode;
+import dev.virtgate.contracts.migration.ProxyRoute;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -19,24 +20,30 @@ class NegotiatorTest {
     }
 
     static HostState ready(String id, boolean nativeTls, boolean multifdTls, String migrationAddress) {
+        return ready(id, nativeTls, multifdTls, migrationAddress, null);
+    }
+
+    /** {@code proxyPort}: the port of the agent's migration proxy (TLS_AGENT_PROXY); null: not offered. */
+    static HostState ready(String id, boolean nativeTls, boolean multifdTls, String migrationAddress,
+            Integer proxyPort) {
         return new HostState(id, "c1", id + ".lab.test", migrationAddress, "0af3", NOW.minusSeconds(3600),
-                NOW.plusSeconds(86_400), null, "0af3", true, true, nativeTls, multifdTls, 1, true, null,
+                NOW.plusSeconds(86_400), null, "0af3", true, true, nativeTls, multifdTls, proxyPort, 1, true, null,
                 NOW.minusSeconds(30), null);
     }
 
     static HostState expiredCert(HostState h, Duration ago) {
         return new HostState(h.hostId(), h.clusterId(), h.fqdn(), h.migrationAddress(), h.certSerial(),
                 h.certNotBefore(), NOW.minus(ago), null, h.appliedCertSerial(), h.tlsListening(), h.saslListening(),
-                h.nativeTlsMigration(), h.multifdTls(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(),
-                h.probedAt(), h.previousCert());
+                h.nativeTlsMigration(), h.multifdTls(), h.migrationProxyPort(), h.credentialVersion(), h.postureAllPass(),
+                h.failedCheck(), h.probedAt(), h.previousCert());
     }
 
     /** Renewed to 0af3 while libvirtd still runs {@code applied}; 0aa0 is the certificate 0af3 replaced. */
     static HostState renewing(HostState h, String applied, HostState.PreviousCertificate previous) {
         return new HostState(h.hostId(), h.clusterId(), h.fqdn(), h.migrationAddress(), h.certSerial(),
                 h.certNotBefore(), h.certNotAfter(), null, applied, h.tlsListening(), h.saslListening(),
-                h.nativeTlsMigration(), h.multifdTls(), h.credentialVersion(), h.postureAllPass(), h.failedCheck(),
-                h.probedAt(), previous);
+                h.nativeTlsMigration(), h.multifdTls(), h.migrationProxyPort(), h.credentialVersion(), h.postureAllPass(),
+                h.failedCheck(), h.probedAt(), previous);
     }
 
     @Test
@@ -114,7 +121,8 @@ class NegotiatorTest {
         HostState r = ready("b", true, null);
         HostState revoked = new HostState(r.hostId(), r.clusterId(), r.fqdn(), r.migrationAddress(), r.certSerial(),
                 r.certNotBefore(), r.certNotAfter(), NOW.minus(Duration.ofMinutes(5)), r.appliedCertSerial(),
-                r.tlsListening(), r.saslListening(), r.nativeTlsMigration(), r.multifdTls(), r.credentialVersion(),
+                r.tlsListening(), r.saslListening(), r.nativeTlsMigration(), r.multifdTls(), r.migrationProxyPort(),
+                r.credentialVersion(),
                 r.postureAllPass(),
                 r.failedCheck(), r.probedAt(), r.previousCert());
         MigrationPlan plan = negotiator.negotiate(ready("a", true, null), revoked,
@@ -126,7 +134,7 @@ class NegotiatorTest {
     @Test
     void insecureOnlyInsideAnOpenWindow() {
         HostState legacy = new HostState("b", "c1", "b.lab.test", "10.78.0.2", null, null, null, null, null, false,
-                false, false, false, null, null, null, null, null);
+                false, false, false, null, null, null, null, null, null);
         MigrationPlan open = negotiator.negotiate(ready("a", true, null), legacy,
                 new ClusterPolicy(PolicyMode.UPGRADE_WINDOW, NOW.plus(Duration.ofHours(3))), NOW, null);
         assertThat(open.mode()).isEqualTo(MigrationMode.INSECURE);
@@ -143,7 +151,7 @@ class NegotiatorTest {
     @Test
     void stalePostureAndRevokedCertificateAreExplained() {
         HostState stale = new HostState("a", "c1", "a.lab.test", null, "0af3", NOW.minusSeconds(3600),
-                NOW.plusSeconds(86_400), NOW.minus(Duration.ofMinutes(5)), "0af3", true, true, true, true, 1, true,
+                NOW.plusSeconds(86_400), NOW.minus(Duration.ofMinutes(5)), "0af3", true, true, true, true, null, 1, true,
                 null, NOW.minus(Duration.ofMinutes(7)), null);
         MigrationPlan plan = negotiator.negotiate(stale, ready("b", true, null), ClusterPolicy.DEFAULT, NOW, null);
         assertThat(plan.reasons()).contains("source certificate 0af3 was revoked 5m ago",
@@ -211,5 +219,95 @@ class NegotiatorTest {
         assertThat(sasl.flags()).contains("TUNNELLED").doesNotContain("PARALLEL");
         assertThat(sasl.parameters()).doesNotContainKey("parallel.connections");
         assertThat(sasl.reasons()).contains(Negotiator.NOT_IN_TUNNEL);
+    }
+
+    static final ClusterPolicy PROXY = new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, null, true);
+
+    /** The agents encrypt: one stream, libvirt's control connection on TLS, QEMU without TLS, the route signed. */
+    @Test
+    void agentProxyWhenTheClusterOptsInAndBothAgentsOfferIt() {
+        MigrationPlan plan = negotiator.negotiate(ready("a", true, true, null, 16516),
+                ready("b", true, true, "10.78.0.2", 16517), new ClusterPolicy(PolicyMode.REQUIRE_TLS, null, 4, true),
+                NOW, 500);
+        assertThat(plan.allowed()).isTrue();
+        assertThat(plan.mode()).isEqualTo(MigrationMode.TLS_AGENT_PROXY);
+        assertThat(plan.destinationUri()).isEqualTo("qemu+tls://b.lab.test/system");
+        assertThat(plan.flags()).containsExactly("LIVE", "PEER2PEER", "PERSIST_DEST", "UNDEFINE_SOURCE");
+        assertThat(plan.parameters()).containsExactly(java.util.Map.entry("bandwidth", "500"));
+        assertThat(plan.proxyRoute()).isEqualTo(new ProxyRoute("10.78.0.2", 16517, "b.lab.test"));
+        assertThat(plan.warning()).isFalse();
+        assertThat(plan.memoryInClear()).isFalse();
+        assertThat(plan.reasons()).containsExactly("both hosts are TLS-ready",
+                "cluster policy sets agentTlsProxy and both agents offer their migration proxy",
+                "the agents carry the memory stream inside TLS they terminate, both host certificates verified;"
+                        + " QEMU's stream is in clear only on each host's loopback",
+                "memory goes over the migration network to the destination agent's proxy at 10.78.0.2:16517, its"
+                        + " certificate verified against b.lab.test",
+                "one connection: QEMU cannot send parallel (multifd) connections through the agents' proxy");
+    }
+
+    @Test
+    void theRouteGoesToTheMigrationAddressElseTheFqdn() {
+        MigrationPlan byName = negotiator.negotiate(ready("a", true, false, null, 16516),
+                ready("b", false, false, null, 16600), PROXY, NOW, null);
+        assertThat(byName.mode()).isEqualTo(MigrationMode.TLS_AGENT_PROXY);
+        assertThat(byName.proxyRoute()).isEqualTo(new ProxyRoute("b.lab.test", 16600, "b.lab.test"));
+        assertThat(byName.parameters()).isEmpty();
+        assertThat(byName.reasons()).contains("memory goes to the destination agent's proxy at b.lab.test:16600, its"
+                + " certificate verified against b.lab.test");
+
+        MigrationPlan v6 = negotiator.negotiate(ready("a", true, false, null, 16516),
+                ready("b", true, false, "fd00::2", 16516), PROXY, NOW, null);
+        assertThat(v6.proxyRoute()).isEqualTo(new ProxyRoute("fd00::2", 16516, "b.lab.test"));
+        assertThat(v6.parameters()).doesNotContainKeys("migrate_uri", "tls.destination", "listen_address");
+        assertThat(v6.reasons()).anyMatch(r -> r.contains("proxy at [fd00::2]:16516"));
+    }
+
+    @Test
+    void noProxyUnlessTheClusterPolicyAsksForIt() {
+        MigrationPlan plan = negotiator.negotiate(ready("a", true, false, null, 16516),
+                ready("b", true, false, "10.78.0.2", 16516), ClusterPolicy.DEFAULT, NOW, null);
+        assertThat(plan.mode()).isEqualTo(MigrationMode.TLS_NATIVE);
+        assertThat(plan.proxyRoute()).isNull();
+        assertThat(plan.reasons()).noneMatch(r -> r.contains("agentTlsProxy") || r.contains("proxy"));
+    }
+
+    /** The policy asks, a host does not offer: QEMU's and libvirt's own TLS as before, and the reason names the side. */
+    @Test
+    void aHostWithoutTheProxyFallsBackNamingTheSide() {
+        MigrationPlan noSource = negotiator.negotiate(ready("a", true, false, null, null),
+                ready("b", true, false, "10.78.0.2", 16516), PROXY, NOW, null);
+        assertThat(noSource.mode()).isEqualTo(MigrationMode.TLS_NATIVE);
+        assertThat(noSource.flags()).contains("TLS");
+        assertThat(noSource.proxyRoute()).isNull();
+        assertThat(noSource.parameters()).containsEntry("migrate_uri", "tcp://10.78.0.2");
+        assertThat(noSource.reasons()).contains("cluster policy sets agentTlsProxy, but the source agent offers no"
+                + " migration proxy (no migrationProxyPort reported): QEMU native TLS or libvirt's tunnel instead");
+
+        MigrationPlan noDestination = negotiator.negotiate(ready("a", true, false, null, 16516),
+                ready("b", false, false, null, null), PROXY, NOW, null);
+        assertThat(noDestination.mode()).isEqualTo(MigrationMode.TLS_TUNNELLED);
+        assertThat(noDestination.proxyRoute()).isNull();
+        assertThat(noDestination.reasons()).anyMatch(r -> r.startsWith("cluster policy sets agentTlsProxy, but the"
+                + " destination agent offers no migration proxy"));
+
+        MigrationPlan neither = negotiator.negotiate(ready("a", true, null), ready("b", true, null), PROXY, NOW, null);
+        assertThat(neither.mode()).isEqualTo(MigrationMode.TLS_NATIVE);
+        assertThat(neither.reasons()).anyMatch(r -> r.startsWith("cluster policy sets agentTlsProxy, but neither"
+                + " agent offers a migration proxy"));
+    }
+
+    /** The proxy verifies both host certificates: a host that is not TLS-ready never gets it. */
+    @Test
+    void noProxyWithoutTlsReadiness() {
+        HostState expired = expiredCert(ready("b", true, false, null, 16516), Duration.ofHours(2));
+        MigrationPlan refused = negotiator.negotiate(ready("a", true, false, null, 16516), expired, PROXY, NOW, null);
+        assertThat(refused.allowed()).isFalse();
+        assertThat(refused.proxyRoute()).isNull();
+
+        MigrationPlan sasl = negotiator.negotiate(ready("a", true, false, null, 16516), expired,
+                new ClusterPolicy(PolicyMode.ALLOW_SASL_FALLBACK, null, null, true), NOW, null);
+        assertThat(sasl.mode()).isEqualTo(MigrationMode.SASL_TUNNELLED);
+        assertThat(sasl.proxyRoute()).isNull();
     }
 }
