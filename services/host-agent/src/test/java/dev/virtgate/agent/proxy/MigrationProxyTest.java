@@ -71,9 +71,11 @@ class MigrationProxyTest {
         int chunks = 64 * MIB / chunk.length;
 
         try (Socket src = new Socket("127.0.0.1", relay.port())) {
+            src.setSoTimeout(60_000);
             Socket dst = qemu.accepted.poll(20, TimeUnit.SECONDS);
             assertThat(dst).as("the destination QEMU got the stream").isNotNull();
             keep(dst);
+            dst.setSoTimeout(60_000);
             // the destination reads to the end, then answers with its digest after the source's half-close
             Thread reader = new Thread(() -> {
                 try {
