@@ -202,7 +202,7 @@ class MigrationProxyTest {
     SSLSocket dial(MigrationProxyServer server, ProxyCredentials who, int port) throws IOException {
         Socket plain = new Socket();
         plain.connect(new InetSocketAddress("127.0.0.1", server.port()), 10_000);
-        plain.setSoTimeout(20_000);
+        plain.setSoTimeout(10_000);
         SSLSocket tls = ProxyTls.client(plain, ProxyHosts.DEST, who);
         tls.startHandshake();
         ProxyHeader.write(tls.getOutputStream(), port);
@@ -213,6 +213,8 @@ class MigrationProxyTest {
     void assertRefused(MigrationProxyServer server, ProxyCredentials who, int port) {
         try (SSLSocket tls = dial(server, who, port)) {
             assertThat(readToEnd(tls.getInputStream())).isZero();
+        } catch (java.net.SocketTimeoutException e) {
+            throw new AssertionError("the server kept the connection open", e);
         } catch (IOException expected) {
             // refused during the handshake or the read
         }
