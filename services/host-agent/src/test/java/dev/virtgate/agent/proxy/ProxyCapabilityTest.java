@@ -37,6 +37,8 @@ class ProxyCapabilityTest {
     @TempDir
     Path root;
 
+    final int disabledPort = Net.freePort();
+
     AgentService agent(boolean enabled) throws Exception {
         Map<String, String> s = new HashMap<>();
         s.put("host-id", HOST);
@@ -51,6 +53,9 @@ class ProxyCapabilityTest {
         s.put("openbao.url", "http://127.0.0.1:1");
         s.put("ca-fingerprint", pki.fingerprint());
         s.put("migration-proxy.enabled", Boolean.toString(enabled));
+        if (!enabled) {
+            s.put("migration-proxy.port", Integer.toString(disabledPort));
+        }
         Files.createDirectories(root.resolve("var/lib/virtgate-agent"));
         var config = TestAgents.config(s);
         return new AgentService(config, e -> { }, (path, v) -> "unused-password", (p, sig) -> false, (g, k) -> { },
@@ -88,5 +93,6 @@ class ProxyCapabilityTest {
         AgentService agent = agent(false);
         assertThat(certify(agent).migrationProxyPort()).isNull();
         assertThat(agent.migrationProxyPort()).isNull();
+        assertThat(Net.accepts("127.0.0.1", disabledPort)).as("nothing listens").isFalse();
     }
 }
