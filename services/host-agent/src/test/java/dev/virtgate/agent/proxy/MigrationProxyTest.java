@@ -188,6 +188,23 @@ class MigrationProxyTest {
     }
 
     @Test
+    void eachConnectionTakesTheCurrentCertificate() throws Exception {
+        var current = new java.util.concurrent.atomic.AtomicReference<>(hosts.dest);
+        MigrationProxyServer server = keep(new MigrationProxyServer(hosts.destSettings(),
+                () -> Optional.of(current.get())));
+        server.start();
+        keep(new ProxyHosts.FakeQemu("127.0.0.2", hosts.firstPort));
+        ProxyCredentials renewed = hosts.credentials(ProxyHosts.DEST, ProxyHosts.CLUSTER, java.util.Set.of());
+        try (SSLSocket before = dial(server, hosts.source, hosts.firstPort)) {
+            assertThat(before.getSession().getPeerCertificates()[0]).isEqualTo(hosts.dest.chain().get(0));
+        }
+        current.set(renewed); // a renewal, no restart
+        try (SSLSocket after = dial(server, hosts.source, hosts.firstPort)) {
+            assertThat(after.getSession().getPeerCertificates()[0]).isEqualTo(renewed.chain().get(0));
+        }
+    }
+
+    @Test
     void theRelayAcceptsExactlyOneConnection() throws Exception {
         MigrationProxyServer server = server(hosts.destSettings());
         MigrationProxyRelay relay = relay(route(server, ProxyHosts.DEST));

@@ -4,7 +4,6 @@ import dev.virtgate.agent.it.TestAgents;
 import dev.virtgate.agent.it.TestPki;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.service.AgentService;
-import dev.virtgate.contracts.events.CertIssued;
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostEnrolled;
 import dev.virtgate.testsupport.Net;
@@ -62,10 +61,14 @@ class ProxyCapabilityTest {
                 new LibvirtdControl(config));
     }
 
+    X509Certificate cert;
+
     HostConfigured certify(AgentService agent) {
-        X509Certificate cert = pki.hostCertificate(HOST, "lab", FQDN, agent.hostKey().publicKey(), List.of());
-        CertIssued issued = pki.certIssued(HOST, "lab", cert, List.of(pki.caPem()));
-        TestProducer.Signed signed = pki.pkiService().sign(issued);
+        cert = pki.hostCertificate(HOST, "lab", FQDN, agent.hostKey().publicKey(), List.of());
+        return receive(agent, pki.pkiService().sign(pki.certIssued(HOST, "lab", cert, List.of(pki.caPem()))));
+    }
+
+    static HostConfigured receive(AgentService agent, TestProducer.Signed signed) {
         return (HostConfigured) agent.receive(signed.headers(), signed.payload()).orElseThrow();
     }
 
@@ -86,6 +89,16 @@ class ProxyCapabilityTest {
             assertThat(ProxyTls.checkPeer(tls, peer).getSubjectX500Principal().getName())
                     .isEqualTo("CN=" + FQDN + ",OU=lab,O=virtgate");
         }
+    }
+
+    @Test
+    void aRevokedHostStopsOfferingIt() throws Exception {
+        AgentService agent = agent(true);
+        int port = certify(agent).migrationProxyPort();
+        HostConfigured report = receive(agent, pki.pkiService().sign(pki.revoked(HOST, "lab", cert,
+                pki.crl(2, List.of(cert.getSerialNumber())))));
+        assertThat(report.migrationProxyPort()).isNull();
+        assertThat(Net.accepts("127.0.0.1", port)).as("the listener is closed").isFalse();
     }
 
     @Test
