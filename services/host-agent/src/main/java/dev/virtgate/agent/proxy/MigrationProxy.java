@@ -1,5 +1,7 @@
 package dev.virtgate.agent.proxy;
 
+import dev.virtgate.agent.conf.ConfigRejectedException;
+import dev.virtgate.agent.conf.ConfigValues;
 import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.contracts.migration.ProxyRoute;
 
@@ -18,10 +20,24 @@ public final class MigrationProxy implements AutoCloseable {
     private final MigrationProxyServer server;
 
     public MigrationProxy(AgentConfig.MigrationProxy settings, Supplier<Optional<ProxyCredentials>> credentials) {
-        this.settings = settings;
+        this.settings = validated(settings);
         this.ports = LoopbackPorts.parse(settings.loopbackPorts());
         this.credentials = credentials;
         this.server = new MigrationProxyServer(settings, credentials);
+    }
+
+    /** Refuses settings the agent cannot honour, naming the setting (the agent does not start). */
+    static AgentConfig.MigrationProxy validated(AgentConfig.MigrationProxy s) {
+        if (s.port() != 0 && (s.port() < 1024 || s.port() > 65_535)) {
+            throw new ConfigRejectedException("migration-proxy.port", "must be 1024-65535");
+        }
+        if (s.maxStreams() < 1 || s.maxStreams() > 64) {
+            throw new ConfigRejectedException("migration-proxy.max-streams", "must be 1-64");
+        }
+        ConfigValues.address("migration-proxy.loopback-address", s.loopbackAddress());
+        s.listenAddress().ifPresent(a -> ConfigValues.address("migration-proxy.listen-address", a));
+        LoopbackPorts.parse(s.loopbackPorts());
+        return s;
     }
 
     /** Listens when enabled and the host has a usable certificate; stops otherwise. */
