@@ -80,6 +80,37 @@ public interface AgentConfig {
 
     Libvirtd libvirtd();
 
+    MigrationProxy migrationProxy();
+
+    /**
+     * TLS_AGENT_PROXY: the agent terminates TLS for migration streams (host certificates both ways);
+     * QEMU's stream is in clear only on this host's loopback.
+     */
+    interface MigrationProxy {
+        /** Offer the mode at all (the listener runs only once the host has a certificate). */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** TCP port of the listener that peers' agents dial (0: any free port, for tests). */
+        @WithDefault("16516")
+        int port();
+
+        /** Address of that listener; default: all addresses. */
+        Optional<String> listenAddress();
+
+        /** Where QEMU's clear stream lives on this host: the relay's and QEMU's incoming sockets. */
+        @WithDefault("127.0.0.1")
+        String loopbackAddress();
+
+        /** Ports (first-last) for those loopback sockets; not libvirt's own 49152-49215. */
+        @WithDefault("49300-49363")
+        String loopbackPorts();
+
+        /** Incoming streams carried at once; more are closed at once. */
+        @WithDefault("4")
+        int maxStreams();
+    }
+
     /** The cloud whose own migration settings the agent also manages; none by default. */
     @WithDefault("none")
     Integration integration();

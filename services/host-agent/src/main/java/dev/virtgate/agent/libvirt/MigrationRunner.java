@@ -1,9 +1,14 @@
 package dev.virtgate.agent.libvirt;
 
+import dev.virtgate.agent.proxy.MigrationProxy;
+import dev.virtgate.agent.proxy.MigrationProxyRelay;
+import dev.virtgate.agent.proxy.ProxyCommand;
+import dev.virtgate.agent.proxy.ProxyRefused;
 import dev.virtgate.agent.service.EventSink;
 import dev.virtgate.contracts.LogFields;
 import dev.virtgate.contracts.events.MigrationCompleted;
 import dev.virtgate.contracts.events.MigrationFailed;
+import dev.virtgate.contracts.events.MigrationMode;
 import dev.virtgate.contracts.events.MigrationProgress;
 import dev.virtgate.contracts.events.MigrationRequested;
 import dev.virtgate.contracts.migration.MigrationParameter;
@@ -19,6 +24,7 @@ import org.libvirt.TypedParameter;
 import org.libvirt.TypedStringParameter;
 import org.libvirt.TypedUlongParameter;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -45,6 +51,7 @@ public class MigrationRunner {
     private final String hostId;
     private final EventSink sink;
     private final ReadWriteLock lock;
+    private final MigrationProxy proxy;
     private final ExecutorService workers = Executors.newCachedThreadPool(daemon("migration"));
     private final ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(daemon("migration-progress"));
     private final Map<String, Running> running = new ConcurrentHashMap<>();
@@ -54,10 +61,16 @@ public class MigrationRunner {
     }
 
     public MigrationRunner(String libvirtUri, String hostId, EventSink sink, ReadWriteLock lock) {
+        this(libvirtUri, hostId, sink, lock, null);
+    }
+
+    /** {@code proxy}: the agent's migration proxy for TLS_AGENT_PROXY commands; null refuses them. */
+    public MigrationRunner(String libvirtUri, String hostId, EventSink sink, ReadWriteLock lock, MigrationProxy proxy) {
         this.libvirtUri = libvirtUri;
         this.hostId = hostId;
         this.sink = sink;
         this.lock = lock;
+        this.proxy = proxy;
     }
 
     public int runningCount() {
@@ -132,6 +145,12 @@ public class MigrationRunner {
             flags = flags(r.flags());
             params = params(r.parameters());
             checkCombination(flags, r.parameters());
+            if (r.mode() == MigrationMode.TLS_AGENT_PROXY) {
+                ProxyCommand.check(r, flags);
+                if (proxy == null) {
+                    throw new IllegalArgumentException("this agent offers no migration proxy");
+                }
+            }
         } catch (IllegalArgumentException e) {
             sink.publish(failed(r, e.getMessage(), null, null, false));
             return;
@@ -154,15 +173,21 @@ public class MigrationRunner {
         }
     }
 
-    private void run(MigrationRequested r, int flags, TypedParameter[] params) {
+    private void run(MigrationRequested r, int flags, TypedParameter[] commandParams) {
         long t0 = System.nanoTime();
         MDC.put(LogFields.MIGRATION_ID, r.migrationId());
         lock.readLock().lock();
         Connect conn = null;
         Connect control = null;
         ScheduledFuture<?> progress = null;
+        MigrationProxyRelay relay = null;
         long[] last = new long[3];
         try {
+            TypedParameter[] params = commandParams;
+            if (r.mode() == MigrationMode.TLS_AGENT_PROXY) {
+                relay = proxy.relay(r.proxyRoute());
+                params = params(ProxyCommand.parameters(r.parameters(), proxy.loopbackAddress(), relay.port()).toWire());
+            }
             conn = LibvirtClient.open(libvirtUri);
             control = LibvirtClient.open(libvirtUri);
             Domain dom = conn.domainLookupByName(r.vmName());
@@ -186,10 +211,15 @@ public class MigrationRunner {
             sink.publish(failed(r, wasCancelled ? "cancelled" : "libvirt refused or failed the migration",
                     err != null ? err.getMessage() : e.getMessage(),
                     err != null && err.getCode() != null ? err.getCode().ordinal() : null, wasCancelled));
+        } catch (IOException | ProxyRefused e) {
+            sink.publish(failed(r, "migration proxy: " + e.getMessage(), null, null, false));
         } catch (RuntimeException e) {
             LOG.error("migration " + r.migrationId() + " crashed", e);
             sink.publish(failed(r, "agent error: " + e.getClass().getSimpleName(), null, null, false));
         } finally {
+            if (relay != null) {
+                relay.close();
+            }
             running.remove(r.migrationId());
             close(conn);
             close(control);

@@ -12,6 +12,7 @@ import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.libvirt.SaslDb;
 import dev.virtgate.agent.policy.ClusterPolicy;
 import dev.virtgate.agent.policy.PolicyWindow;
+import dev.virtgate.agent.proxy.MigrationProxy;
 import dev.virtgate.agent.service.CredentialSource;
 import dev.virtgate.agent.service.EventSink;
 import dev.virtgate.agent.state.AgentState;
@@ -61,6 +62,7 @@ public final class ConfigReconciler {
     private final TcpPortPolicy tcpPolicy;
     private final PolicyWindow policyWindow;
     private final Runnable retryAction;
+    private final MigrationProxy proxy;
     private final ScheduledExecutorService retries = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "agent-retry");
         t.setDaemon(true);
@@ -71,7 +73,7 @@ public final class ConfigReconciler {
     private volatile HostConfigured lastReport;
 
     public record Parts(AgentState state, HostIdentity identity, CredentialSource credentials, EventSink sink,
-            LibvirtdControl libvirtd, ReadWriteLock migrationLock) {
+            LibvirtdControl libvirtd, ReadWriteLock migrationLock, MigrationProxy proxy) {
     }
 
     public ConfigReconciler(AgentConfig config, AgentPaths paths, Parts parts, Runnable retryAction) {
@@ -82,6 +84,7 @@ public final class ConfigReconciler {
         this.credentials = parts.credentials();
         this.sink = parts.sink();
         this.retryAction = retryAction;
+        this.proxy = parts.proxy();
         this.discovery = new CapabilityDiscovery(config, paths);
         this.renderer = new ConfigRenderer(config, paths, qemuGroup(config));
         this.applier = new ConfigApplier(config, paths, parts.libvirtd(), parts.migrationLock());
@@ -165,10 +168,11 @@ public final class ConfigReconciler {
                 : SelfProbe.sha256(state.appliedDigests.toString().getBytes(StandardCharsets.UTF_8));
         AgentState.Credential c = state.credential;
         CapabilityDiscovery.MigrationTls migration = discovery.migrationTls();
+        proxy.follow(); // listens once the host has a certificate, stops if it has none any more
         HostConfigured out = new HostConfigured(config.hostId(), config.clusterId(), state.certSerial,
                 state.certNotAfter, c == null ? null : c.rotationId(), c == null ? null : c.version(),
                 c == null ? null : CredentialPhase.valueOf(c.phase()), tls, sasl, migration.nativeTls(), checks, digest,
-                Instant.now(), migration.multifdTls());
+                Instant.now(), migration.multifdTls(), proxy.advertisedPort());
         lastReport = out;
         List<String> failed = checks.stream().filter(ch -> ch.status() == CheckStatus.FAIL)
                 .map(PostureCheck::name).toList();

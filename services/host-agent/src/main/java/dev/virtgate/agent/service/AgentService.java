@@ -13,6 +13,8 @@ import dev.virtgate.agent.libvirt.MigrationRunner;
 import dev.virtgate.agent.nova.NovaIntegration;
 import dev.virtgate.agent.pki.HostKey;
 import dev.virtgate.agent.policy.ClusterPolicy;
+import dev.virtgate.agent.proxy.MigrationProxy;
+import dev.virtgate.agent.proxy.ProxyCredentials;
 import dev.virtgate.agent.reconcile.ConfigReconciler;
 import dev.virtgate.agent.state.AgentState;
 import dev.virtgate.agent.trust.EventSigner;
@@ -84,6 +86,7 @@ public class AgentService {
     private final CommandGate commands;
     private final UntilPinned untilPinned;
     private final NovaIntegration nova;
+    private final MigrationProxy proxy;
 
     public AgentService(AgentConfig config, SignedEventSink out, CredentialSource credentials,
             CommandVerifier commandVerifier, AccessGrants accessGrants, LibvirtdControl libvirtd) {
@@ -106,9 +109,11 @@ public class AgentService {
         this.sink = event -> signer.sign(event).ifPresentOrElse(out::send, () -> LOG.warnf(
                 "%s not published: this host has no certificate yet to sign it with", event.getClass().getSimpleName()));
         ReentrantReadWriteLock migrationLock = new ReentrantReadWriteLock(true);
+        this.proxy = new MigrationProxy(config.migrationProxy(), () -> proxyCredentials(revocations));
+        proxy.follow();
         this.reconciler = new ConfigReconciler(config, paths, new ConfigReconciler.Parts(state, identity, credentials,
-                sink, libvirtd, migrationLock), this::applyAndReport);
-        this.migrations = new MigrationRunner(config.libvirtUri(), config.hostId(), sink, migrationLock);
+                sink, libvirtd, migrationLock, proxy), this::applyAndReport);
+        this.migrations = new MigrationRunner(config.libvirtUri(), config.hostId(), sink, migrationLock, proxy);
         this.commands = new CommandGate(config, commandVerifier, migrations, sink, clock, this::firstDelivery);
         this.nova = new NovaIntegration(config, paths);
     }
@@ -158,7 +163,7 @@ public class AgentService {
         reconciler.ensureHostUuid(found.hostUuid()); // the stable host_uuid the agent will keep writing
         HostEnrolled e = identity.enrollment(token, new HostCapabilities(found.libvirtVersion(), found.qemuVersion(),
                 found.nativeTlsMigration(), found.tlsReloadSupported(), found.saslMechanisms(), found.listeners(),
-                state.hostUuid, found.agentVersion(), found.multifdTls()));
+                state.hostUuid, found.agentVersion(), found.multifdTls(), proxy.advertisedPort()));
         sink.publish(e);
         state.enrolled = true;
         state.caFingerprint = pin;
@@ -317,6 +322,20 @@ public class AgentService {
 
     public synchronized boolean retryPending() {
         return reconciler.retryPending();
+    }
+
+    /** The migration proxy's port while it listens (TLS_AGENT_PROXY offered); null otherwise. */
+    public Integer migrationProxyPort() {
+        return proxy.advertisedPort();
+    }
+
+    /** Read for every proxied stream: the current key, certificate, CAs and CRLs; none without a usable certificate. */
+    private Optional<ProxyCredentials> proxyCredentials(Revocations revocations) {
+        if (state.ownCertRevoked) {
+            return Optional.empty();
+        }
+        return identity.signing().map(s -> new ProxyCredentials(s.key().privateKey(), s.chain(), anchors.anchors(),
+                revocations::isRevoked, config.clusterId()));
     }
 
     public int runningMigrations() {

@@ -1,0 +1,100 @@
+package dev.virtgate.agent.proxy;
+
+import dev.virtgate.contracts.migration.ProxyRoute;
+import org.jboss.logging.Logger;
+
+import javax.net.ssl.SSLSocket;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+
+/**
+ * The source side of one TLS_AGENT_PROXY migration: a socket on this host's loopback where the
+ * source QEMU connects (exactly once), carried inside TLS 1.3 to the destination agent's proxy, whose
+ * certificate must chain to the trusted CAs, name {@code route.serverName()} and pass
+ * {@link ProxyTls#checkPeer}. Closed when the migration ends; closing it ends the stream.
+ */
+public final class MigrationProxyRelay implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(MigrationProxyRelay.class);
+
+    private final ServerSocket loopback;
+    private final ProxyRoute route;
+    private final ProxyCredentials credentials;
+    private volatile Socket qemu;
+    private volatile Socket remote;
+
+    private MigrationProxyRelay(ServerSocket loopback, ProxyRoute route, ProxyCredentials credentials) {
+        this.loopback = loopback;
+        this.route = route;
+        this.credentials = credentials;
+    }
+
+    /** Binds the first free port of {@code ports} on {@code address} and waits there for QEMU. */
+    public static MigrationProxyRelay open(String address, LoopbackPorts ports, ProxyRoute route,
+            ProxyCredentials credentials) throws IOException {
+        InetAddress at = InetAddress.getByName(address);
+        for (int port = ports.first(); port <= ports.last(); port++) {
+            ServerSocket s = new ServerSocket();
+            try {
+                s.bind(new InetSocketAddress(at, port), 1);
+            } catch (IOException busy) {
+                s.close();
+                continue;
+            }
+            MigrationProxyRelay relay = new MigrationProxyRelay(s, route, credentials);
+            Thread t = new Thread(relay::relay, "migration-relay-" + port);
+            t.setDaemon(true);
+            t.start();
+            return relay;
+        }
+        throw new IOException("no free loopback port in " + ports.first() + "-" + ports.last());
+    }
+
+    /** The loopback port QEMU connects to; the destination's QEMU listens on the same one. */
+    public int port() {
+        return loopback.getLocalPort();
+    }
+
+    private void relay() {
+        String who = route.serverName() + " at " + route.address() + ":" + route.port();
+        try {
+            Socket q = loopback.accept();
+            qemu = q;
+            loopback.close(); // exactly one connection
+            q.setTcpNoDelay(true);
+            Socket plain = new Socket();
+            remote = plain;
+            plain.connect(new InetSocketAddress(route.address(), route.port()),
+                    MigrationProxyServer.HANDSHAKE_TIMEOUT_MS);
+            plain.setTcpNoDelay(true);
+            plain.setSoTimeout(MigrationProxyServer.HANDSHAKE_TIMEOUT_MS);
+            SSLSocket tls = ProxyTls.client(plain, route.serverName(), credentials);
+            remote = tls;
+            tls.startHandshake();
+            ProxyTls.checkPeer(tls, credentials);
+            ProxyHeader.write(tls.getOutputStream(), port());
+            tls.setSoTimeout(0);
+            long t0 = System.nanoTime();
+            StreamPump.Result r = StreamPump.run(q, tls, "migration-relay-" + port());
+            LOG.infof("migration relay to %s from port %d %s: %d bytes out, %d bytes in, %.1f s", who, port(),
+                    r.failed() ? "broke off" : "ended", r.forward(), r.backward(), (System.nanoTime() - t0) / 1e9);
+        } catch (ProxyRefused e) {
+            LOG.warnf("migration relay refused %s: %s", who, e.getMessage());
+        } catch (IOException e) {
+            if (!loopback.isClosed() || qemu != null) {
+                LOG.warnf("migration relay to %s failed: %s", who, e.getMessage());
+            }
+        } finally {
+            close();
+        }
+    }
+
+    @Override
+    public void close() {
+        StreamPump.closeQuietly(loopback);
+        StreamPump.closeQuietly(qemu);
+        StreamPump.closeQuietly(remote);
+    }
+}
