@@ -27,4 +27,15 @@ public record LoopbackPorts(int first, int last) {
     public boolean contains(int port) {
         return port >= first && port <= last;
     }
+
+    /** Every port of the range once, from a random one onwards (wrapping around). */
+    public int[] inRandomOrder() {
+        int size = last - first + 1;
+        int start = java.util.concurrent.ThreadLocalRandom.current().nextInt(size);
+        int[] ports = new int[size];
+        for (int i = 0; i < size; i++) {
+            ports[i] = first + (start + i) % size;
+        }
+        return ports;
+    }
 }

@@ -31,11 +31,15 @@ public final class MigrationProxyRelay implements AutoCloseable {
         this.credentials = credentials;
     }
 
-    /** Binds the first free port of {@code ports} on {@code address} and waits there for QEMU. */
+    /**
+     * Binds a free port of {@code ports} on {@code address} and waits there for QEMU. The search starts
+     * at a random port: the destination's QEMU must find the same port free, and migrations from several
+     * sources into one destination would otherwise all pick the range's first port.
+     */
     public static MigrationProxyRelay open(String address, LoopbackPorts ports, ProxyRoute route,
             ProxyCredentials credentials) throws IOException {
         InetAddress at = InetAddress.getByName(address);
-        for (int port = ports.first(); port <= ports.last(); port++) {
+        for (int port : ports.inRandomOrder()) {
             ServerSocket s = new ServerSocket();
             try {
                 s.bind(new InetSocketAddress(at, port), 1);

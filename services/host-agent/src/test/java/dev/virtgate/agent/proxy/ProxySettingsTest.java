@@ -32,6 +32,19 @@ class ProxySettingsTest {
         assertField(settings(16516, "127.0.0.1", "1-1000", 4), "migration-proxy.loopback-ports");
     }
 
+    @Test
+    void theRelayTriesEveryPortOnceFromARandomOne() {
+        LoopbackPorts ports = new LoopbackPorts(49300, 49363);
+        java.util.Set<Integer> starts = new java.util.HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            int[] order = ports.inRandomOrder();
+            assertThat(java.util.Arrays.stream(order).sorted().toArray())
+                    .isEqualTo(java.util.stream.IntStream.rangeClosed(49300, 49363).toArray());
+            starts.add(order[0]);
+        }
+        assertThat(starts).as("two migrations into one destination rarely pick the same port").hasSizeGreaterThan(10);
+    }
+
     static void assertField(ProxyHosts.Settings s, String field) {
         assertThatThrownBy(() -> MigrationProxy.validated(s)).isInstanceOfSatisfying(ConfigRejectedException.class,
                 e -> assertThat(e.field()).isEqualTo(field));
