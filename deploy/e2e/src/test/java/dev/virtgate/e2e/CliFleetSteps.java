@@ -97,6 +97,12 @@ final class CliFleetSteps {
         JsonNode required = cli.operator("policy", "get", cluster, "-o", "json").json();
         assertEquals("REQUIRE_TLS", required.get("mode").asText());
         assertEquals(4, required.get("parallelConnections").asInt(), required.toString());
+        assertFalse(required.get("agentTlsProxy").asBoolean(), required.toString());
+        CliRun proxy = cli.operator("policy", "set", cluster, "REQUIRE_TLS", "--agent-tls-proxy", "true");
+        assertEquals(0, proxy.code(), proxy.toString());
+        assertTrue(proxy.out().contains("agentTlsProxy") && proxy.out().contains("true"), proxy.toString());
+        assertTrue(cli.operator("policy", "get", cluster, "-o", "json").json().get("agentTlsProxy").asBoolean());
+        assertEquals(0, cli.operator("policy", "set", cluster, "REQUIRE_TLS", "--parallel-connections", "4").code());
     }
 
     void migrateAndWait(SimulatedAgent a, SimulatedAgent b) throws Exception {

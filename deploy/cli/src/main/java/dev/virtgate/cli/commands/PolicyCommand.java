@@ -54,6 +54,11 @@ public class PolicyCommand extends CommandGroup {
                 description = "parallel TLS connections for a native-TLS migration (default: the negotiator's)")
         Integer parallelConnections;
 
+        @Option(names = "--agent-tls-proxy", arity = "1", paramLabel = "true|false",
+                description = "let the agents carry the memory stream inside their own TLS (TLS_AGENT_PROXY) when"
+                        + " both hosts offer it (default false)")
+        Boolean agentTlsProxy;
+
         static class Window {
             @Option(names = "--window-expires-at", paramLabel = "INSTANT", description = "e.g. 2026-12-01T18:00:00Z")
             Instant expiresAt;
@@ -79,6 +84,9 @@ public class PolicyCommand extends CommandGroup {
             if (parallelConnections != null) {
                 body.put("parallelConnections", parallelConnections); // the service checks the range: 422 naming it
             }
+            if (agentTlsProxy != null) {
+                body.put("agentTlsProxy", agentTlsProxy);
+            }
             show(this, api().put(Service.MIGRATION, "/v1/clusters/" + segment(cluster) + "/policy", body));
             return done();
         }
@@ -89,7 +97,7 @@ public class PolicyCommand extends CommandGroup {
             command.printJson(policy);
             return;
         }
-        Map<String, String> fields = Formats.fields(policy, "clusterId", "mode", "windowExpiresAt", "windowOpen", "saslOnTls", "parallelConnections", "revision", "updatedBy", "updatedAt");
+        Map<String, String> fields = Formats.fields(policy, "clusterId", "mode", "windowExpiresAt", "windowOpen", "saslOnTls", "parallelConnections", "agentTlsProxy", "revision", "updatedBy", "updatedAt");
         command.printFields(fields);
     }
 }
