@@ -73,6 +73,8 @@ class EndToEndIT {
     static final ObjectMapper JSON = new ObjectMapper();
     static final Path WORK = Path.of("target", "e2e-lab").toAbsolutePath();
     static final String NOVA_DROP_IN = "/var/lib/libvirt/nova/nova.conf.d/virtgate.conf";
+    /** What the destination agent logs when a proxied migration stream ended (host-agent proxy package). */
+    static final String PROXY_STREAM_LOG = "migration proxy stream from";
 
     static LabHosts lab;
     static ServiceProcess migration;
@@ -245,6 +247,57 @@ class EndToEndIT {
                 + "%, downtime " + done.path("downtimeMs").asText("n/a") + " ms) | | | |");
     }
 
+    // ---- 2a. the agents' own TLS for the memory stream, opted in per cluster ----------------------
+
+    /**
+     * With the cluster's {@code agentTlsProxy} policy on and both agents offering their migration proxy,
+     * the negotiator picks TLS_AGENT_PROXY: QEMU sends the memory in clear only to the source agent on
+     * the source's loopback, the agents carry it over the migration link inside TLS with both host
+     * certificates verified, and the destination agent hands it to QEMU on the destination's loopback.
+     * Both agents log the stream (peer certificate, bytes); the link counters show where it went.
+     */
+    @Test
+    @Order(3)
+    void withTheClusterOptedInTheAgentsCarryTheMemoryInsideTheirOwnTls() throws IOException {
+        requireAgentsUp();
+        String src = where;
+        String dst = src.equals(H1) ? H2 : H1;
+        putPolicy(Map.of("mode", "REQUIRE_TLS", "agentTlsProxy", true));
+        try {
+            JsonNode plan = Awaitility.await("plan " + src + "->" + dst + " with the agents' proxy")
+                    .atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1))
+                    .until(() -> plan(src, dst), p -> "TLS_AGENT_PROXY".equals(p.path("mode").asText()));
+            String flags = plan.path("flags").toString();
+            assertFalse(flags.contains("\"TLS\"") || flags.contains("\"PARALLEL\"") || flags.contains("\"TUNNELLED\""),
+                    "QEMU's own TLS, multifd and the tunnel are off in this mode: " + plan);
+            JsonNode route = plan.path("proxyRoute");
+            assertEquals(lab.migrationAddress(dst), route.path("address").asText(), "route over the migration link: " + plan);
+            assertEquals(lab.fqdn(dst), route.path("serverName").asText(), "route: " + plan);
+            Map<String, Long> rxBefore = lab.rxBytes(dst);
+            Outcome o = migrate(src, dst, "agents' TLS proxy");
+            Map<String, Long> rxAfter = lab.rxBytes(dst);
+            assertEquals("COMPLETED", o.state, o.toString());
+            assertEquals("TLS_AGENT_PROXY", o.mode, o.toString());
+            long memory = o.progress.get(o.progress.size() - 1).path("progress").path("bytesProcessed").asLong();
+            long viaMigration = rxAfter.get("eth1") - rxBefore.get("eth1");
+            long viaManagement = rxAfter.get("eth0") - rxBefore.get("eth0");
+            assertTrue(viaMigration >= memory, "eth1 received " + viaMigration + " B for " + memory + " B of memory");
+            assertTrue(viaManagement < memory / 2, "eth0 received " + viaManagement + " B (memory " + memory + " B)");
+            String peer = "CN=" + lab.fqdn(src);
+            Awaitility.await("the destination agent logs the proxied stream from " + peer).atMost(Duration.ofSeconds(30))
+                    .until(() -> Files.readAllLines(agents.get(dst).log()).stream()
+                            .anyMatch(l -> l.contains(PROXY_STREAM_LOG) && l.contains(peer)));
+            checkRows.add("| agents' TLS proxy | " + src + " -> " + dst + " TLS_AGENT_PROXY, route "
+                    + route.path("address").asText() + ":" + route.path("port").asInt() + " | eth1 (migration) "
+                    + viaMigration + " B, eth0 " + viaManagement + " B, memory " + memory + " B; " + dst
+                    + "'s agent logged the stream from " + peer + " | | | |");
+        } finally {
+            putPolicy("REQUIRE_TLS");
+        }
+        assertEquals("TLS_NATIVE", plan(where, src.equals(where) ? dst : src).path("mode").asText(),
+                "the policy off again: QEMU native TLS");
+    }
+
     // ---- 2a. progress you can watch: a 512 MiB guest whose memory is filled ----------------------
 
     /**
@@ -254,7 +307,7 @@ class EndToEndIT {
      * Always TCG: the lab's /dev/kvm emulates the fill instruction by instruction (README of deploy/lab).
      */
     @Test
-    @Order(3)
+    @Order(4)
     void progressOfA512MiBGuestReachesTheApiAboutOnceASecond() {
         requireAgentsUp();
         Instant t0 = Instant.now();
@@ -292,7 +345,7 @@ class EndToEndIT {
      * destination (migrate_tls_force).
      */
     @Test
-    @Order(4)
+    @Order(5)
     void aMigrationIssuedAsNovaIssuesItRunsOverNativeTlsAndNeverInClear() throws IOException {
         requireAgentsUp();
         for (String h : List.of(H1, H2)) {
@@ -336,7 +389,7 @@ class EndToEndIT {
     // ---- 3. rotation + renewal while migrating -------------------------------------------------
 
     @Test
-    @Order(5)
+    @Order(6)
     void migrationsBackAndForthSurviveSaslRotationAndCertificateRenewal() {
         requireAgentsUp();
         Map<String, String> serialsBefore = new HashMap<>();
@@ -395,7 +448,7 @@ class EndToEndIT {
     // ---- 4. forged commands on the bus ---------------------------------------------------------
 
     @Test
-    @Order(6)
+    @Order(7)
     void forgedMigrationCommandsOnTheBusMoveNothing() {
         requireAgentsUp();
         String src = where;
@@ -447,7 +500,7 @@ class EndToEndIT {
     // ---- 5. removing a host: TCP only while policy needs it; the removed host's credential dies ----
 
     @Test
-    @Order(7)
+    @Order(8)
     void decommissionedHostLosesItsAccessWithinMinutesAndTcpFollowsPolicy() {
         requireAgentsUp();
         if (!where.equals(H1)) {
@@ -507,7 +560,7 @@ class EndToEndIT {
     // ---- 6. the attacker ----------------------------------------------------------------------
 
     @Test
-    @Order(8)
+    @Order(9)
     void attackerIsRefusedOnBothPortsOfBothHosts() throws Exception {
         requireAgentsUp();
         Path dir = WORK.resolve("attacker");
@@ -566,7 +619,7 @@ class EndToEndIT {
     // ---- 7. the bus attacker -------------------------------------------------------------------
 
     @Test
-    @Order(9)
+    @Order(10)
     void busAttackerGainsNothing() throws Exception {
         requireAgentsUp();
         BusAttacks attacks = new BusAttacks(KafkaResource.bootstrapServers(), bus);
@@ -719,9 +772,13 @@ class EndToEndIT {
     }
 
     static void putPolicy(String mode) {
+        putPolicy(Map.of("mode", mode));
+    }
+
+    static void putPolicy(Map<String, Object> policy) {
         Response r = given().baseUri(migration.url("")).auth().oauth2(TestTokens.operator("alice"))
-                .contentType(ContentType.JSON).body(Map.of("mode", mode)).put("/v1/clusters/" + CLUSTER + "/policy");
-        assertEquals(200, r.statusCode(), "PUT /v1/clusters/lab/policy " + mode + " -> " + r.asString());
+                .contentType(ContentType.JSON).body(policy).put("/v1/clusters/" + CLUSTER + "/policy");
+        assertEquals(200, r.statusCode(), "PUT /v1/clusters/lab/policy " + policy + " -> " + r.asString());
     }
 
     /** A host's private key as its agent keeps it; only the private half is needed to sign. */
