@@ -52,6 +52,17 @@ class PolicyEventsTest {
         assertThat(event.changedAt()).isBetween(before, Instant.now())
                 .isCloseTo(Instant.parse(put.path("updatedAt")), within(1, ChronoUnit.MILLIS));
         assertThat(event.tcpAllowed(Instant.now())).isTrue();
+        assertThat(event.agentTlsProxyOn()).isFalse();
+    }
+
+    @Test
+    void theAgentsLearnWhenTheClusterOptsInToTheirTlsProxy() {
+        String cluster = Fleet.unique("pe");
+        put(cluster, Map.of("mode", "REQUIRE_TLS", "agentTlsProxy", true));
+        put(cluster, Map.of("mode", "REQUIRE_TLS"));
+        List<ClusterPolicyChanged> events = awaitPolicyEvents(cluster, 2).stream().map(PolicyEventsTest::verified)
+                .toList();
+        assertThat(events).extracting(ClusterPolicyChanged::agentTlsProxy).containsExactly(true, false);
     }
 
     @Test

@@ -66,6 +66,6 @@ public class ClusterPolicyEntity extends PanacheEntityBase {
     /** The policy as agents apply it; {@code changedAt} is when it was last set. */
     public ClusterPolicyChanged toEvent() {
         return new ClusterPolicyChanged(clusterId, mode, windowExpiresAt, saslOnTlsOrDefault(), revisionOrZero(),
-                updatedAt);
+                updatedAt, agentTlsProxy);
     }
 }
