@@ -254,7 +254,9 @@ class EndToEndIT {
      * the negotiator picks TLS_AGENT_PROXY: QEMU sends the memory in clear only to the source agent on
      * the source's loopback, the agents carry it over the migration link inside TLS with both host
      * certificates verified, and the destination agent hands it to QEMU on the destination's loopback.
-     * Both agents log the stream (peer certificate, bytes); the link counters show where it went.
+     * Both agents log the stream (peer certificate, bytes); the link counters show where it went. The
+     * agents turn libvirt's migrate_tls_force off only while the cluster is opted in (a proxied stream has
+     * no TLS flag), and on again after: the Nova step below checks that a migration without TLS is refused.
      */
     @Test
     @Order(3)
@@ -264,7 +266,7 @@ class EndToEndIT {
         String dst = src.equals(H1) ? H2 : H1;
         putPolicy(Map.of("mode", "REQUIRE_TLS", "agentTlsProxy", true));
         try {
-            JsonNode plan = Awaitility.await("plan " + src + "->" + dst + " with the agents' proxy")
+            JsonNode plan = Awaitility.await("plan " + src + "->" + dst + " with the agents' proxy (their reports)")
                     .atMost(Duration.ofMinutes(1)).pollInterval(Duration.ofSeconds(1))
                     .until(() -> plan(src, dst), p -> "TLS_AGENT_PROXY".equals(p.path("mode").asText()));
             String flags = plan.path("flags").toString();
@@ -293,6 +295,10 @@ class EndToEndIT {
                     + "'s agent logged the stream from " + peer + " | | | |");
         } finally {
             putPolicy("REQUIRE_TLS");
+            for (String h : List.of(H1, H2)) {
+                Awaitility.await(h + " stops offering its proxy (migrate_tls_force on again)").atMost(Duration.ofMinutes(1))
+                        .pollInterval(Duration.ofSeconds(1)).until(() -> !host(h).path("migrationProxyPort").canConvertToInt());
+            }
         }
         assertEquals("TLS_NATIVE", plan(where, src.equals(where) ? dst : src).path("mode").asText(),
                 "the policy off again: QEMU native TLS");

@@ -40,9 +40,9 @@ public final class ClusterPolicy {
             return false;
         }
         state.policy = event;
-        LOG.infof("cluster policy revision %d: %s%s, SASL on TLS %s", event.revision(), event.mode(),
-                event.windowExpiresAt() == null ? "" : " until " + event.windowExpiresAt(),
-                event.saslOnTls() ? "on" : "off");
+        LOG.infof("cluster policy revision %d: %s%s, SASL on TLS %s, agents' TLS proxy %s", event.revision(),
+                event.mode(), event.windowExpiresAt() == null ? "" : " until " + event.windowExpiresAt(),
+                event.saslOnTls() ? "on" : "off", event.agentTlsProxyOn() ? "on" : "off");
         return true;
     }
 

@@ -3,6 +3,7 @@ package dev.virtgate.agent.proxy;
 import dev.virtgate.agent.conf.ConfigRejectedException;
 import dev.virtgate.agent.conf.ConfigValues;
 import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.contracts.events.ClusterPolicyChanged;
 import dev.virtgate.contracts.migration.ProxyRoute;
 
 import java.io.IOException;
@@ -49,9 +50,21 @@ public final class MigrationProxy implements AutoCloseable {
         }
     }
 
-    /** The port to report in HostCapabilities / HostConfigured: null unless listening. */
-    public Integer advertisedPort() {
-        return settings.enabled() ? server.port() : null;
+    /**
+     * The port to report in HostCapabilities / HostConfigured: null unless listening and the cluster
+     * opted in, since only then does libvirt here accept a migration without QEMU's TLS flag.
+     */
+    public Integer advertisedPort(ClusterPolicyChanged policy) {
+        return inForce(settings, policy) ? server.port() : null;
+    }
+
+    /**
+     * Whether this host runs TLS_AGENT_PROXY migrations now: its proxy is enabled and its cluster opted
+     * in. Only then may libvirt accept a migration without QEMU's own TLS (qemu.conf migrate_tls_force
+     * off): the proxied stream has no TLS flag, and libvirt refuses that under migrate_tls_force.
+     */
+    public static boolean inForce(AgentConfig.MigrationProxy settings, ClusterPolicyChanged policy) {
+        return settings.enabled() && policy.agentTlsProxyOn();
     }
 
     public String loopbackAddress() {

@@ -172,7 +172,7 @@ public final class ConfigReconciler {
         HostConfigured out = new HostConfigured(config.hostId(), config.clusterId(), state.certSerial,
                 state.certNotAfter, c == null ? null : c.rotationId(), c == null ? null : c.version(),
                 c == null ? null : CredentialPhase.valueOf(c.phase()), tls, sasl, migration.nativeTls(), checks, digest,
-                Instant.now(), migration.multifdTls(), proxy.advertisedPort());
+                Instant.now(), migration.multifdTls(), proxy.advertisedPort(ClusterPolicy.of(state)));
         lastReport = out;
         List<String> failed = checks.stream().filter(ch -> ch.status() == CheckStatus.FAIL)
                 .map(PostureCheck::name).toList();

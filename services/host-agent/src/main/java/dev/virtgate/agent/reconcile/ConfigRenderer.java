@@ -10,6 +10,7 @@ import dev.virtgate.agent.config.AgentConfig;
 import dev.virtgate.agent.config.AgentPaths;
 import dev.virtgate.agent.files.SecureFiles;
 import dev.virtgate.agent.policy.ClusterPolicy;
+import dev.virtgate.agent.proxy.MigrationProxy;
 import dev.virtgate.agent.service.CredentialSource;
 import dev.virtgate.agent.state.AgentState;
 
@@ -101,7 +102,7 @@ public final class ConfigRenderer {
         boolean tcp = tcpEnabled(state, clock.instant()) && password != null;
         files.add(new FileSpec(paths.libvirtdConf(), utf8(libvirtdConf(state, tcp)), "rw-r--r--", null,
                 FileSpec.Effect.RESTART));
-        files.add(new FileSpec(paths.qemuConf(), utf8(qemuConf()), "rw-------", null, FileSpec.Effect.RESTART));
+        files.add(new FileSpec(paths.qemuConf(), utf8(qemuConf(state)), "rw-------", null, FileSpec.Effect.RESTART));
         files.add(new FileSpec(paths.saslConf(), utf8(saslConf(state, tcp)), "rw-r--r--", null, FileSpec.Effect.RESTART));
         if (password != null) {
             files.add(new FileSpec(paths.authConf(), utf8(AuthConf.render(current(paths.authConf()),
@@ -191,11 +192,12 @@ public final class ConfigRenderer {
 
     private static final java.util.regex.Pattern VERSIONED_USER = java.util.regex.Pattern.compile("^([a-z][a-z0-9-]*-v)[0-9]+$");
 
-    String qemuConf() {
+    String qemuConf(AgentState state) {
         Map<String, ConfValue> v = new LinkedHashMap<>();
         v.put("migrate_tls_x509_cert_dir", ConfValue.of(ConfigValues.path("qemu-tls-dir", paths.qemuTlsDir)));
         v.put("migrate_tls_x509_verify", ConfValue.of(1));
-        v.put("migrate_tls_force", ConfValue.of(config.requireTls() ? 1 : 0));
+        boolean proxied = MigrationProxy.inForce(config.migrationProxy(), ClusterPolicy.of(state));
+        v.put("migrate_tls_force", ConfValue.of(config.requireTls() && !proxied ? 1 : 0));
         String migrationAddress = ConfigValues.listenAddress("migration-address",
                 config.migrationAddress().orElse(config.managementAddress()));
         if (ConfigValues.isLoopback("migration-address", migrationAddress)) {

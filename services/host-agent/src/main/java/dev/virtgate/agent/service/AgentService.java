@@ -163,7 +163,7 @@ public class AgentService {
         reconciler.ensureHostUuid(found.hostUuid()); // the stable host_uuid the agent will keep writing
         HostEnrolled e = identity.enrollment(token, new HostCapabilities(found.libvirtVersion(), found.qemuVersion(),
                 found.nativeTlsMigration(), found.tlsReloadSupported(), found.saslMechanisms(), found.listeners(),
-                state.hostUuid, found.agentVersion(), found.multifdTls(), proxy.advertisedPort()));
+                state.hostUuid, found.agentVersion(), found.multifdTls(), proxy.advertisedPort(ClusterPolicy.of(state))));
         sink.publish(e);
         state.enrolled = true;
         state.caFingerprint = pin;
@@ -324,9 +324,9 @@ public class AgentService {
         return reconciler.retryPending();
     }
 
-    /** The migration proxy's port while it listens (TLS_AGENT_PROXY offered); null otherwise. */
+    /** The migration proxy's port while it listens and the cluster opted in (TLS_AGENT_PROXY offered); else null. */
     public Integer migrationProxyPort() {
-        return proxy.advertisedPort();
+        return proxy.advertisedPort(ClusterPolicy.of(state));
     }
 
     /** Read for every proxied stream: the current key, certificate, CAs and CRLs; none without a usable certificate. */

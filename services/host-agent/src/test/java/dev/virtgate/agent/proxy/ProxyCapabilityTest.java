@@ -4,8 +4,10 @@ import dev.virtgate.agent.it.TestAgents;
 import dev.virtgate.agent.it.TestPki;
 import dev.virtgate.agent.libvirt.LibvirtdControl;
 import dev.virtgate.agent.service.AgentService;
+import dev.virtgate.contracts.events.ClusterPolicyChanged;
 import dev.virtgate.contracts.events.HostConfigured;
 import dev.virtgate.contracts.events.HostEnrolled;
+import dev.virtgate.contracts.events.PolicyMode;
 import dev.virtgate.testsupport.Net;
 import dev.virtgate.testsupport.trust.TestProducer;
 import org.junit.jupiter.api.Test;
@@ -17,6 +19,7 @@ import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The agent offers TLS_AGENT_PROXY (migrationProxyPort in HostEnrolled and HostConfigured) exactly
- * while its proxy listens: enabled and the host has a certificate.
+ * while its proxy listens (enabled, and the host has a certificate) and its cluster opted in (only then
+ * does it turn libvirt's migrate_tls_force off: ConfigRendererTest).
  */
 class ProxyCapabilityTest {
     static final String HOST = "pc-h1";
@@ -68,6 +72,11 @@ class ProxyCapabilityTest {
         return receive(agent, pki.pkiService().sign(pki.certIssued(HOST, "lab", cert, List.of(pki.caPem()))));
     }
 
+    HostConfigured policy(AgentService agent, long revision, boolean agentTlsProxy) {
+        return receive(agent, pki.migrationService().sign(new ClusterPolicyChanged("lab", PolicyMode.REQUIRE_TLS, null,
+                true, revision, Instant.now(), agentTlsProxy)));
+    }
+
     static HostConfigured receive(AgentService agent, TestProducer.Signed signed) {
         return (HostConfigured) agent.receive(signed.headers(), signed.payload()).orElseThrow();
     }
@@ -78,7 +87,8 @@ class ProxyCapabilityTest {
         HostEnrolled enrolled = agent.enroll("pc_enrollment_token_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
         assertThat(enrolled.capabilities().migrationProxyPort()).as("no certificate yet: not offered").isNull();
 
-        HostConfigured report = certify(agent);
+        assertThat(certify(agent).migrationProxyPort()).as("the cluster has not opted in").isNull();
+        HostConfigured report = policy(agent, 1, true);
         assertThat(report.migrationProxyPort()).isNotNull().isEqualTo(agent.migrationProxyPort());
 
         ProxyCredentials peer = ProxyHosts.credentials(pki, "pc-h2.lab.virtgate.test", "lab", Set.of());
@@ -89,12 +99,14 @@ class ProxyCapabilityTest {
             assertThat(ProxyTls.checkPeer(tls, peer).getSubjectX500Principal().getName())
                     .isEqualTo("CN=" + FQDN + ",OU=lab,O=virtgate");
         }
+        assertThat(policy(agent, 2, false).migrationProxyPort()).as("opted out again").isNull();
     }
 
     @Test
     void aRevokedHostStopsOfferingIt() throws Exception {
         AgentService agent = agent(true);
-        int port = certify(agent).migrationProxyPort();
+        certify(agent);
+        int port = policy(agent, 1, true).migrationProxyPort();
         HostConfigured report = receive(agent, pki.pkiService().sign(pki.revoked(HOST, "lab", cert,
                 pki.crl(2, List.of(cert.getSerialNumber())))));
         assertThat(report.migrationProxyPort()).isNull();
@@ -104,7 +116,8 @@ class ProxyCapabilityTest {
     @Test
     void aDisabledProxyIsNeverOffered() throws Exception {
         AgentService agent = agent(false);
-        assertThat(certify(agent).migrationProxyPort()).isNull();
+        certify(agent);
+        assertThat(policy(agent, 1, true).migrationProxyPort()).isNull();
         assertThat(agent.migrationProxyPort()).isNull();
         assertThat(Net.accepts("127.0.0.1", disabledPort)).as("nothing listens").isFalse();
     }

@@ -83,6 +83,24 @@ class ConfigRendererTest {
                 SaslConf.parse(r.saslConf(s)).get("mech_list").orElseThrow());
     }
 
+    /** libvirt refuses a migration without QEMU's TLS flag under migrate_tls_force; a proxied one has none. */
+    @Test
+    void qemuTlsIsForcedUnlessTheHostOffersItsProxyAndTheClusterOptedIn() {
+        AgentState optedIn = under(credential(), PolicyMode.REQUIRE_TLS, null, true);
+        optedIn.policy = new ClusterPolicyChanged("lab", PolicyMode.REQUIRE_TLS, null, true, 2, NOW, true);
+        AgentState notOptedIn = under(credential(), PolicyMode.REQUIRE_TLS, null, true);
+        AgentConfig enabled = config(Map.of("migration-proxy.enabled", "true"));
+        AgentConfig disabled = config(Map.of("migration-proxy.enabled", "false"));
+        assertThat(tlsForce(enabled, optedIn)).isEqualTo(new ConfValue.Int(0));
+        assertThat(tlsForce(enabled, notOptedIn)).isEqualTo(new ConfValue.Int(1));
+        assertThat(tlsForce(disabled, optedIn)).isEqualTo(new ConfValue.Int(1));
+        assertThat(tlsForce(enabled, credential())).as("no policy yet").isEqualTo(new ConfValue.Int(1));
+    }
+
+    ConfValue tlsForce(AgentConfig config, AgentState s) {
+        return LibvirtConf.parse(renderer(config).qemuConf(s)).get("migrate_tls_force").orElseThrow();
+    }
+
     @Test
     void withoutAnyPolicyTcpIsClosedAndSaslRidesOnTls() {
         AgentState s = credential();
