@@ -106,6 +106,7 @@ public final class AgentProcess {
         // LIBVIRT_AUTH_FILE is removed from libvirtd's environment in case a caller sets it for the agent.
         env.put("VIRTGATE_AGENT_LIBVIRTD_RESTART_COMMAND", "env,-u,LIBVIRT_AUTH_FILE,bash," + lab.libvirtdCtl() + ",restart");
         env.put("VIRTGATE_AGENT_PROBE_INTERVAL", "10s");
+        env.put("VIRTGATE_AGENT_MIGRATION_PROXY_ENABLED", "true"); // offered; used only while the cluster opts in
         return env;
     }
 

@@ -87,8 +87,12 @@ public interface AgentConfig {
      * QEMU's stream is in clear only on this host's loopback.
      */
     interface MigrationProxy {
-        /** Offer the mode at all (the listener runs only once the host has a certificate). */
-        @WithDefault("true")
+        /**
+         * Offer the mode at all (the listener runs only once the host has a certificate). Off by default:
+         * while its cluster is opted in the host runs libvirt without migrate_tls_force, and the JVM
+         * needs its full JIT for the encryption (the launcher gives it that when this is true).
+         */
+        @WithDefault("false")
         boolean enabled();
 
         /** TCP port of the listener that peers' agents dial (0: any free port, for tests). */

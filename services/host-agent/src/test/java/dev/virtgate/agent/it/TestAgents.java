@@ -15,7 +15,8 @@ public final class TestAgents {
         Map<String, String> all = new HashMap<>();
         all.put("virtgate.agent.bus.tls-bootstrap-servers", "127.0.0.1:9"); // the core never reads them
         all.put("virtgate.agent.bus.ca-file", "/nonexistent/bus-ca.pem");
-        // several test agents in one JVM: each one's migration proxy on loopback, any free port
+        // several test agents in one JVM: each one's migration proxy on loopback, any free port (on in tests)
+        all.put("virtgate.agent.migration-proxy.enabled", "true");
         all.put("virtgate.agent.migration-proxy.listen-address", "127.0.0.1");
         all.put("virtgate.agent.migration-proxy.port", "0");
         values.forEach((k, v) -> all.put(k.startsWith("virtgate.") ? k : "virtgate.agent." + k, v));

@@ -110,6 +110,15 @@ class LauncherScriptTest {
         assertThat(launch(Map.of("VIRTGATE_AGENT_CDS_ARCHIVE", ""))).noneMatch(a -> a.contains("SharedArchiveFile"));
     }
 
+    /** C1 alone runs JSSE's AES-GCM at a fourteenth of C2's speed: the proxy would crawl. */
+    @Test
+    void aHostWithTheMigrationProxyGetsTheFullJit() throws Exception {
+        List<String> args = launch(Map.of("VIRTGATE_AGENT_MIGRATION_PROXY_ENABLED", "true"));
+        assertThat(args).contains("-Xmx64m", "-XX:+UseSerialGC", "-XX:ReservedCodeCacheSize=64m", "-XX:CICompilerCount=2")
+                .doesNotContain("-XX:TieredStopAtLevel=1", "-XX:ReservedCodeCacheSize=32m");
+        assertThat(launch(Map.of("VIRTGATE_AGENT_MIGRATION_PROXY_ENABLED", "false"))).contains("-XX:TieredStopAtLevel=1");
+    }
+
     @Test
     void javaOptsReplaceTheRecommendedFlags() throws Exception {
         List<String> args = launch(Map.of("JAVA_OPTS", "-Xmx256m -XX:+UseG1GC"));

@@ -10,7 +10,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * The agent's migration proxy classes, run on their own for deploy/lab/bench-modes.sh (mode
@@ -18,10 +17,12 @@ import java.util.concurrent.CountDownLatch;
  * agent's state. Benchmark tooling, not a product entry point.
  *
  * <pre>
- * server --listen ADDR --port N --loopback ADDR --ports A-B --cert F --key F --ca F --cluster ID
- * relay  --loopback ADDR --ports A-B --to ADDR:PORT --server-name FQDN --cert F --key F --ca F --cluster ID
+ * LabMigrationProxy --listen ADDR --port N --loopback ADDR --ports A-B --cert F --key F --ca F --cluster ID
+ *                   --relay-requests FIFO
  * </pre>
- * The server runs until killed; the relay prints "relay ready on PORT" and carries one stream.
+ * One long-running JVM per host, as the agent is: the proxy server, plus one relay per line
+ * "ADDR:PORT SERVER_NAME" written to FIFO; the relay's loopback port is then written to FIFO.port.
+ * Runs until killed.
  */
 public final class LabMigrationProxy {
 
@@ -31,28 +32,38 @@ public final class LabMigrationProxy {
                 HostKey.loadIfPresent(Path.of(o.get("key"))).orElseThrow().privateKey(),
                 Pem.certificates(Files.readString(Path.of(o.get("cert")))),
                 Pem.certificates(Files.readString(Path.of(o.get("ca")))), c -> false, o.get("cluster"));
-        if ("server".equals(args[0])) {
-            ProxyHosts.Settings settings = new ProxyHosts.Settings(true, Integer.parseInt(o.get("port")),
-                    Optional.of(o.get("listen")), o.get("loopback"), o.get("ports"), 4);
-            MigrationProxyServer server = new MigrationProxyServer(settings, () -> Optional.of(credentials));
-            server.start();
-            if (server.port() == null) {
-                throw new IOException("the server did not start listening");
+        ProxyHosts.Settings settings = new ProxyHosts.Settings(true, Integer.parseInt(o.get("port")),
+                Optional.of(o.get("listen")), o.get("loopback"), o.get("ports"), 4);
+        MigrationProxyServer server = new MigrationProxyServer(settings, () -> Optional.of(credentials));
+        server.start();
+        if (server.port() == null) {
+            throw new IOException("the server did not start listening");
+        }
+        System.out.println("server ready on " + server.port());
+        Path requests = Path.of(o.get("relay-requests"));
+        while (true) {
+            String request;
+            try (var in = Files.newBufferedReader(requests)) { // blocks until the bench script writes
+                request = in.readLine();
             }
-            System.out.println("server ready on " + server.port());
-            new CountDownLatch(1).await();
-        } else {
-            String[] to = o.get("to").split(":");
-            MigrationProxyRelay relay = MigrationProxyRelay.open(o.get("loopback"), LoopbackPorts.parse(o.get("ports")),
-                    new ProxyRoute(to[0], Integer.parseInt(to[1]), o.get("server-name")), credentials);
-            System.out.println("relay ready on " + relay.port());
-            new CountDownLatch(1).await(); // the bench script stops it once virsh returns
+            if (request == null || request.isBlank()) {
+                continue;
+            }
+            String[] words = request.strip().split(" ");
+            String[] to = words[0].split(":");
+            MigrationProxyRelay relay = MigrationProxyRelay.open(settings.loopbackAddress(),
+                    LoopbackPorts.parse(settings.loopbackPorts()),
+                    new ProxyRoute(to[0], Integer.parseInt(to[1]), words[1]), credentials);
+            Path reply = Path.of(requests + ".port");
+            Path temp = Path.of(requests + ".port.tmp");
+            Files.writeString(temp, Integer.toString(relay.port()));
+            Files.move(temp, reply, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         }
     }
 
     private static Map<String, String> options(String[] args) {
         Map<String, String> o = new HashMap<>();
-        for (int i = 1; i + 1 < args.length; i += 2) {
+        for (int i = 0; i + 1 < args.length; i += 2) {
             o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         return o;
