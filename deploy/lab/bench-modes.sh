@@ -10,6 +10,9 @@
 #   TLS_PROXY[_P<n>] lab experiment (lib/tls-proxy.sh): QEMU's stream in clear only on each host's
 #                   own loopback, carried between the hosts inside TLS by a user-space proxy (socat,
 #                   OpenSSL), as an agent-terminated TLS mode would; not in the default modes
+#   TLS_AGENT_PROXY --live --p2p over qemu+tls, QEMU's stream through the host agent's own migration
+#                   proxy (lib/agent-proxy.sh: the agent's Java classes, TLS 1.3 between the hosts,
+#                   clear only on each host's 127.0.0.1), as virtgate's TLS_AGENT_PROXY mode runs it
 # For every guest size: REPS migrations per mode (alternating h1->h2, h2->h1), medians of
 #   wall      virsh migrate, as the operator waits for it
 #   job       libvirt's "Time elapsed" of the completed job (includes starting QEMU on the destination)
@@ -48,6 +51,8 @@ LAB_PKI_DIR="$LAB_STATE/bench-pki"
 source "$LAB_DIR/lib/secure-setup.sh"
 # shellcheck source=lib/tls-proxy.sh
 source "$LAB_DIR/lib/tls-proxy.sh"
+# shellcheck source=lib/agent-proxy.sh
+source "$LAB_DIR/lib/agent-proxy.sh"
 
 mode_args() {   # mode_args MODE : URI scheme, then the virsh flags
   local base=$1 parallel=""
@@ -60,7 +65,8 @@ mode_args() {   # mode_args MODE : URI scheme, then the virsh flags
     SASL_TUNNELLED) echo "qemu+tcp --tunnelled" ;;
     PLAIN_TCP) echo "qemu+tcp $parallel" ;;
     TLS_PROXY) echo "qemu+tls $parallel" ;;
-    *) die "unknown mode $1 (TLS_NATIVE[_P<1-16>], TLS_TUNNELLED, SASL_TUNNELLED, PLAIN_TCP[_P<1-16>], TLS_PROXY[_P<1-16>])" ;;
+    TLS_AGENT_PROXY) echo "qemu+tls" ;;
+    *) die "unknown mode $1 (TLS_NATIVE[_P<1-16>], TLS_TUNNELLED, SASL_TUNNELLED, PLAIN_TCP[_P<1-16>], TLS_PROXY[_P<1-16>], TLS_AGENT_PROXY)" ;;
   esac
 }
 
@@ -76,6 +82,7 @@ migrate_once() {   # migrate_once MODE : prints "wall_s job_ms transfer_s mibps 
   dst=$([[ $src == "$H1" ]] && echo $H2 || echo $H1)
   read -r scheme flags <<< "$(mode_args "$mode")"
   [[ $mode != TLS_PROXY* ]] || flags="$flags $(proxy_flags "$src")"
+  if [[ $mode == TLS_AGENT_PROXY ]]; then start_agent_relay "$src" "$dst"; flags="$flags $RELAY_FLAGS"; fi
   c0=$("$GUEST" counter "$src" "$DOM" 2>/dev/null)
   profile_start "$src"
   t0=$(now)
@@ -104,7 +111,7 @@ PROFILES=()
 lab_threads() {   # lab_threads SRC_HOST : "side pid tid ticks comm" for every thread of the two lab hosts
   local src_ns p ns comm
   src_ns=$(readlink "/proc/$(holder_pid "$1")/ns/net")
-  for p in $(pgrep -f '^/usr/bin/qemu-system|^libvirtd '); do
+  for p in $(pgrep -f '^/usr/bin/qemu-system|^libvirtd |^java .*LabMigrationProxy'); do
     ns=$(readlink "/proc/$p/ns/net" 2>/dev/null) || continue
     [[ " ${LAB_NETNS[*]} " == *" $ns "* ]] || continue
     comm=$(cat "/proc/$p/comm" 2>/dev/null) || continue
@@ -169,6 +176,7 @@ bench_guest() {   # bench_guest MEMORY_MIB FILL
 cleanup() {
   local rc=$?
   stop_tls_proxies
+  stop_agent_proxies
   "$LAB" destroy >&2 || rc=1
   exit "$rc"
 }
@@ -188,6 +196,7 @@ main() {
   LAB_NETNS=("$(readlink "/proc/$(holder_pid $H1)/ns/net")" "$(readlink "/proc/$(holder_pid $H2)/ns/net")")
   ok "TLS (lab CA, ECDSA P-256) + SASL digest-md5 on both hosts"
   [[ " ${MODES[*]} " != *" TLS_PROXY"* ]] || start_tls_proxies
+  [[ " ${MODES[*]} " != *" TLS_AGENT_PROXY "* ]] || start_agent_proxies
   for spec in $GUESTS; do
     [[ $spec =~ ^([0-9]+):([01])$ ]] || die "VIRTGATE_BENCH_GUESTS entries are MiB:fill (got $spec)"
     bench_guest "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"

@@ -50,7 +50,8 @@ subjectAltName = $(IFS=,; echo "${san[*]}")
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 EOF
-  openssl req -new -key "$out-key.pem" -subj "/O=virtgate-lab/CN=$cn" -out "$out.csr" 2>/dev/null
+  # MAKE_CERT_SUBJECT: the DN before CN (default /O=virtgate-lab; the agents' proxy wants /O=virtgate/OU=<cluster>)
+  openssl req -new -key "$out-key.pem" -subj "${MAKE_CERT_SUBJECT:-/O=virtgate-lab}/CN=$cn" -out "$out.csr" 2>/dev/null
   openssl x509 -req -in "$out.csr" -CA "$ca/ca-cert.pem" -CAkey "$ca/ca-key.pem" -days 2 \
     -set_serial "0x$(od -An -N8 -tx1 /dev/urandom | tr -d ' \n')" -extfile "$out.ext" -out "$out-cert.pem" 2>/dev/null
   certtool --verify --load-ca-certificate "$ca/ca-cert.pem" --infile "$out-cert.pem" >/dev/null 2>&1 ||
