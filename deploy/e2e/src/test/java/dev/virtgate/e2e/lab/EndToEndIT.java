@@ -215,19 +215,11 @@ class EndToEndIT {
         assertTrue(plan.path("flags").toString().contains("\"PARALLEL\""), "plan h1->h2: " + plan);
         assertTrue(plan.path("parameters").path("parallel.connections").asText().matches("[1-9][0-9]?"),
                 "plan h1->h2: " + plan);
-        Map<String, Long> rxBefore = lab.rxBytes(H2);
-        Outcome o = migrate(H1, H2, "initial");
-        Map<String, Long> rxAfter = lab.rxBytes(H2);
-        assertEquals("COMPLETED", o.state, o.toString());
-        assertEquals("TLS_NATIVE", o.mode, o.toString());
-        // Where the memory went: the dedicated migration link (eth1) carried the stream, the management
-        // link (eth0) only libvirt's control connection. The control plane reaches the host over lo.
-        long memory = o.progress.get(o.progress.size() - 1).path("progress").path("bytesProcessed").asLong();
-        long viaMigration = rxAfter.get("eth1") - rxBefore.get("eth1");
-        long viaManagement = rxAfter.get("eth0") - rxBefore.get("eth0");
-        assertTrue(viaMigration >= memory, "eth1 received " + viaMigration + " B for " + memory + " B of memory");
-        assertTrue(viaManagement < memory / 2, "eth0 received " + viaManagement + " B: the stream went there too ("
-                + memory + " B of memory, eth1 " + viaMigration + " B)");
+        OverLinks links = migrateOverTheMigrationLink(H1, H2, "initial", "TLS_NATIVE");
+        Outcome o = links.outcome();
+        long memory = links.memory();
+        long viaMigration = links.viaMigration();
+        long viaManagement = links.viaManagement();
         checkRows.add("| migration network | bytes received by " + H2 + " during the native-TLS migration | eth1 (migration) "
                 + viaMigration + " B, eth0 (management) " + viaManagement + " B, memory sent " + memory + " B | | | |");
         // GET /v1/migrations/{id} shows the job statistics. This guest is so small (under 1 MB to send) that
@@ -275,23 +267,14 @@ class EndToEndIT {
             JsonNode route = plan.path("proxyRoute");
             assertEquals(lab.migrationAddress(dst), route.path("address").asText(), "route over the migration link: " + plan);
             assertEquals(lab.fqdn(dst), route.path("serverName").asText(), "route: " + plan);
-            Map<String, Long> rxBefore = lab.rxBytes(dst);
-            Outcome o = migrate(src, dst, "agents' TLS proxy");
-            Map<String, Long> rxAfter = lab.rxBytes(dst);
-            assertEquals("COMPLETED", o.state, o.toString());
-            assertEquals("TLS_AGENT_PROXY", o.mode, o.toString());
-            long memory = o.progress.get(o.progress.size() - 1).path("progress").path("bytesProcessed").asLong();
-            long viaMigration = rxAfter.get("eth1") - rxBefore.get("eth1");
-            long viaManagement = rxAfter.get("eth0") - rxBefore.get("eth0");
-            assertTrue(viaMigration >= memory, "eth1 received " + viaMigration + " B for " + memory + " B of memory");
-            assertTrue(viaManagement < memory / 2, "eth0 received " + viaManagement + " B (memory " + memory + " B)");
+            OverLinks links = migrateOverTheMigrationLink(src, dst, "agents' TLS proxy", "TLS_AGENT_PROXY");
             String peer = "CN=" + lab.fqdn(src);
             Awaitility.await("the destination agent logs the proxied stream from " + peer).atMost(Duration.ofSeconds(30))
                     .until(() -> Files.readAllLines(agents.get(dst).log()).stream()
                             .anyMatch(l -> l.contains(PROXY_STREAM_LOG) && l.contains(peer)));
             checkRows.add("| agents' TLS proxy | " + src + " -> " + dst + " TLS_AGENT_PROXY, route "
                     + route.path("address").asText() + ":" + route.path("port").asInt() + " | eth1 (migration) "
-                    + viaMigration + " B, eth0 " + viaManagement + " B, memory " + memory + " B; " + dst
+                    + links.viaMigration() + " B, eth0 " + links.viaManagement() + " B, memory " + links.memory() + " B; " + dst
                     + "'s agent logged the stream from " + peer + " | | | |");
         } finally {
             putPolicy("REQUIRE_TLS");
@@ -699,6 +682,30 @@ class EndToEndIT {
     }
 
     // ---- helpers -------------------------------------------------------------------------------
+
+    /** A completed migration and the bytes {@code dst} received on each link meanwhile. */
+    record OverLinks(Outcome outcome, long memory, long viaMigration, long viaManagement) {
+    }
+
+    /**
+     * Migrates the guest in {@code mode} and checks where the memory went: the dedicated migration
+     * link (eth1) carried the stream, the management link (eth0) only libvirt's control connection.
+     * The control plane reaches the host over lo.
+     */
+    static OverLinks migrateOverTheMigrationLink(String src, String dst, String label, String mode) {
+        Map<String, Long> rxBefore = lab.rxBytes(dst);
+        Outcome o = migrate(src, dst, label);
+        Map<String, Long> rxAfter = lab.rxBytes(dst);
+        assertEquals("COMPLETED", o.state, o.toString());
+        assertEquals(mode, o.mode, o.toString());
+        long memory = o.progress.get(o.progress.size() - 1).path("progress").path("bytesProcessed").asLong();
+        long viaMigration = rxAfter.get("eth1") - rxBefore.get("eth1");
+        long viaManagement = rxAfter.get("eth0") - rxBefore.get("eth0");
+        assertTrue(viaMigration >= memory, "eth1 received " + viaMigration + " B for " + memory + " B of memory");
+        assertTrue(viaManagement < memory / 2, "eth0 received " + viaManagement + " B: the stream went there too ("
+                + memory + " B of memory, eth1 " + viaMigration + " B)");
+        return new OverLinks(o, memory, viaMigration, viaManagement);
+    }
 
     /** {@code progress}: each distinct progress (by its updatedAt) the polls of GET /v1/migrations/{id} saw, in order. */
     record Outcome(String id, String from, String to, String mode, String state, double seconds, long before,
