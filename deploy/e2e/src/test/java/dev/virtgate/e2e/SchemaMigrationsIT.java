@@ -26,7 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SchemaMigrationsIT {
     private static final Map<String, List<String>> APPLIED_AFTER_BASELINE = Map.of(
-            "pki", List.of("2", "2.1", "3"), "credential", List.of("2", "2.1"), "migration", List.of("2", "2.1", "3", "4", "5"));
+            "pki", List.of("2", "2.1", "3"), "credential", List.of("2", "2.1"), "migration", List.of("2", "2.1", "3", "4", "5", "6"));
     private static final Map<String, String> OLD_COLUMN = Map.of(
             "pki", "registered_host.token_sha256", "credential", "host_member.enrollment_token_sha256",
             "migration", "host.enrollment_token_sha256");
