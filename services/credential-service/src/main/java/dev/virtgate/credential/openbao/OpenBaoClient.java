@@ -41,6 +41,11 @@ public class OpenBaoClient {
     /** Secret-id metadata naming the enrollment (CSR) a secret-id was issued for. */
     public static final String GRANT_METADATA = "virtgate_grant";
 
+    /** OpenBao's error when a write lost to a concurrent one in its transactional storage. */
+    static final String TRANSACTION_CONFLICT = "transaction commit failed";
+
+    private static final int CONFLICT_ATTEMPTS = 5;
+
     @ConfigProperty(name = "quarkus.vault.url")
     String url;
 
@@ -77,19 +82,20 @@ public class OpenBaoClient {
     }
 
     public void writePolicy(String name, String hcl) {
-        send("PUT", "sys/policies/acl/" + name, Map.of("policy", hcl), null);
+        sendIdempotent("PUT", "sys/policies/acl/" + name, Map.of("policy", hcl));
     }
 
     public void deletePolicy(String name) {
-        send("DELETE", "sys/policies/acl/" + name, null, null);
+        sendIdempotent("DELETE", "sys/policies/acl/" + name, null);
     }
 
+    /** Creates or updates the role; concurrent grants of one host write it at the same time. */
     public void writeAppRole(String role, Map<String, Object> settings) {
-        send("POST", rolePath(role), settings, null);
+        sendIdempotent("POST", rolePath(role), settings);
     }
 
     public void deleteAppRole(String role) {
-        send("DELETE", rolePath(role), null, null);
+        sendIdempotent("DELETE", rolePath(role), null);
     }
 
     public String roleId(String role) {
@@ -124,8 +130,8 @@ public class OpenBaoClient {
 
     /** Destroys one secret-id: it no longer logs in. */
     public void destroySecretId(String role, String accessor) {
-        send("POST", rolePath(role) + "/secret-id-accessor/destroy",
-                Map.of("secret_id_accessor", accessor), null);
+        sendIdempotent("POST", rolePath(role) + "/secret-id-accessor/destroy",
+                Map.of("secret_id_accessor", accessor));
     }
 
     /**
@@ -196,6 +202,23 @@ public class OpenBaoClient {
         }
     }
 
+    /**
+     * A write whose repetition changes nothing, sent again when it lost a race inside OpenBao's
+     * transactional storage (at most {@value #CONFLICT_ATTEMPTS} times: the winner has committed).
+     */
+    private void sendIdempotent(String method, String path, Object body) {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                send(method, path, body, null);
+                return;
+            } catch (OpenBaoConflictException e) {
+                if (attempt == CONFLICT_ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     private JsonNode send(String method, String path, Object body, Duration wrapTtl) {
         VaultRequest.Builder<Object> request = VaultRequest.request("OpenBao " + method + " " + path,
                 VaultRequest.Method.valueOf(method)).path(path).timeout(config.openbao().timeout())
@@ -218,6 +241,9 @@ public class OpenBaoClient {
             }
             if (cause instanceof VaultClientException vce && vce.getStatus() != null) {
                 int status = vce.getStatus();
+                if (status == 500 && vce.hasErrorContaining(TRANSACTION_CONFLICT)) {
+                    throw new OpenBaoConflictException("OpenBao " + method + " " + path + " -> 500 (concurrent write)");
+                }
                 if (status >= 500 || status == 429) {
                     throw new OpenBaoUnavailableException("OpenBao " + method + " " + path + " -> " + status, null);
                 }

@@ -125,7 +125,7 @@ public class HostAccessService {
      * OpenBao policy requires), its secret-ids expire and allow a few logins, and its tokens are
      * periodic (the agent renews its token instead of logging in again), optionally bound to CIDRs.
      */
-    Map<String, Object> roleSettings(String role) {
+    public Map<String, Object> roleSettings(String role) {
         CredentialConfig.AppRole approle = config.approle();
         Map<String, Object> settings = new LinkedHashMap<>();
         settings.put("token_policies", role);
