@@ -1,6 +1,7 @@
 package dev.virtgate.agent.command;
 
 import dev.virtgate.agent.config.AgentConfig;
+import dev.virtgate.agent.libvirt.MigrationReports;
 import dev.virtgate.agent.libvirt.MigrationRunner;
 import dev.virtgate.agent.service.EventSink;
 import dev.virtgate.contracts.events.MigrationCancelRequested;
@@ -52,7 +53,7 @@ public final class CommandGate {
                 r.clusterId(), r.notAfter(), true));
         if (refusal.isPresent()) {
             LOG.warnf("refusing migration %s: %s", r.migrationId(), refusal.get());
-            sink.publish(MigrationRunner.failed(r, "refused: " + refusal.get(), null, null, false));
+            sink.publish(MigrationReports.failed(r, "refused: " + refusal.get(), null, null, false));
             return;
         }
         migrations.start(r);

@@ -63,12 +63,17 @@ public final class LibvirtClient {
         } catch (LibvirtException e) {
             return new Attempt(false, e.getError() != null ? e.getError().getMessage() : e.getMessage());
         } finally {
-            if (c != null) {
-                try {
-                    c.close();
-                } catch (LibvirtException ignored) {
-                    // closing a probe connection
-                }
+            closeQuietly(c);
+        }
+    }
+
+    /** Closes a connection (null: nothing); a failure to close changes nothing for the caller. */
+    public static void closeQuietly(Connect c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (LibvirtException ignored) {
+                // closing
             }
         }
     }

@@ -8,6 +8,7 @@ import dev.virtgate.contracts.migration.ProxyRoute;
 
 import java.io.IOException;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -71,13 +72,16 @@ public final class MigrationProxy implements AutoCloseable {
         return settings.loopbackAddress();
     }
 
-    /** A relay for one outgoing migration along the command's signed route. */
-    public MigrationProxyRelay relay(ProxyRoute route) throws IOException, ProxyRefused {
+    /**
+     * A relay for one outgoing migration along the command's signed route, on a loopback port not in
+     * {@code avoid} (ports the destination's QEMU found taken).
+     */
+    public MigrationProxyRelay relay(ProxyRoute route, Set<Integer> avoid) throws IOException, ProxyRefused {
         if (!settings.enabled()) {
             throw new ProxyRefused("the migration proxy is disabled on this host");
         }
         ProxyCredentials c = credentials.get().orElseThrow(() -> new ProxyRefused("this host has no certificate"));
-        return MigrationProxyRelay.open(settings.loopbackAddress(), ports, route, c);
+        return MigrationProxyRelay.open(settings.loopbackAddress(), ports, avoid, route, c);
     }
 
     @Override

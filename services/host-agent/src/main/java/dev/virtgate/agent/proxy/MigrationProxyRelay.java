@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.util.Set;
 
 /**
  * The source side of one TLS_AGENT_PROXY migration: a socket on this host's loopback where the
@@ -32,14 +33,18 @@ public final class MigrationProxyRelay implements AutoCloseable {
     }
 
     /**
-     * Binds a free port of {@code ports} on {@code address} and waits there for QEMU. The search starts
-     * at a random port: the destination's QEMU must find the same port free, and migrations from several
-     * sources into one destination would otherwise all pick the range's first port.
+     * Binds a free port of {@code ports} on {@code address}, other than those in {@code avoid}, and
+     * waits there for QEMU. The search starts at a random port: the destination's QEMU must find the
+     * same port free, and migrations from several sources into one destination would otherwise all
+     * pick the range's first port.
      */
-    public static MigrationProxyRelay open(String address, LoopbackPorts ports, ProxyRoute route,
+    public static MigrationProxyRelay open(String address, LoopbackPorts ports, Set<Integer> avoid, ProxyRoute route,
             ProxyCredentials credentials) throws IOException {
         InetAddress at = InetAddress.getByName(address);
         for (int port : ports.inRandomOrder()) {
+            if (avoid.contains(port)) {
+                continue;
+            }
             ServerSocket s = new ServerSocket();
             try {
                 s.bind(new InetSocketAddress(at, port), 1);

@@ -28,7 +28,7 @@ class MigrationParamsTest {
 
     @Test
     void noParametersStillGiveLibvirtJavaANonEmptyArray() {
-        TypedParameter[] p = MigrationRunner.nonEmpty(MigrationRunner.params(Map.of()), "vg-guest");
+        TypedParameter[] p = MigrationArguments.nonEmpty(MigrationArguments.params(Map.of()), "vg-guest");
         assertThat(p).hasSize(1);
         assertThat(p[0].field).isEqualTo("destination_name");
         assertThat(p[0].getValueAsString()).isEqualTo("vg-guest");
@@ -36,8 +36,8 @@ class MigrationParamsTest {
 
     @Test
     void givenParametersArePassedUnchanged() {
-        TypedParameter[] given = MigrationRunner.params(Map.of("bandwidth", "100"));
-        assertThat(MigrationRunner.nonEmpty(given, "vg-guest")).isSameAs(given);
+        TypedParameter[] given = MigrationArguments.params(Map.of("bandwidth", "100"));
+        assertThat(MigrationArguments.nonEmpty(given, "vg-guest")).isSameAs(given);
     }
 
     /**
@@ -54,14 +54,14 @@ class MigrationParamsTest {
         EventCodec codec = new EventCodec();
         MigrationRequested received = codec.decode(MigrationRequested.class, codec.encode(command(negotiated)));
 
-        TypedParameter[] params = MigrationRunner.params(received.parameters());
+        TypedParameter[] params = MigrationArguments.params(received.parameters());
 
         assertThat(params).extracting(p -> p.field).containsExactly("migrate_uri", "tls.destination", "bandwidth");
         assertThat(params).extracting(TypedParameter::getValueAsString)
                 .containsExactly("tcp://10.78.0.2", "h2.lab.virtgate.test", "500");
         assertThat(params).extracting(TypedParameter::getTypeAsString)
                 .containsExactly("VIR_TYPED_PARAM_STRING", "VIR_TYPED_PARAM_STRING", "VIR_TYPED_PARAM_ULLONG");
-        assertThat(MigrationRunner.nonEmpty(params, "vg-guest")).isSameAs(params);
+        assertThat(MigrationArguments.nonEmpty(params, "vg-guest")).isSameAs(params);
     }
 
     @Test
@@ -72,7 +72,7 @@ class MigrationParamsTest {
                 case ULLONG -> "123";
                 case INT -> Long.toString(p.max());
             };
-            TypedParameter[] typed = MigrationRunner.params(Map.of(p.libvirtName(), value));
+            TypedParameter[] typed = MigrationArguments.params(Map.of(p.libvirtName(), value));
             assertThat(typed).as(p.name()).hasSize(1);
             assertThat(typed[0].field).isEqualTo(p.libvirtName());
             assertThat(typed[0].getType()).as(p.name()).isEqualTo(VIR_TYPED_PARAM.get(p.type()));
@@ -82,10 +82,10 @@ class MigrationParamsTest {
 
     @Test
     void anUnknownNameIsRefusedBeforeLibvirtIsCalled() {
-        assertThatThrownBy(() -> MigrationRunner.params(Map.of("tls_destination", "h2.lab.virtgate.test")))
+        assertThatThrownBy(() -> MigrationArguments.params(Map.of("tls_destination", "h2.lab.virtgate.test")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("unsupported migration parameter tls_destination");
-        assertThatThrownBy(() -> MigrationRunner.params(Map.of("parallel.connections", "17")))
+        assertThatThrownBy(() -> MigrationArguments.params(Map.of("parallel.connections", "17")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("migration parameter parallel.connections must be a whole number from 1 to 16");
 
@@ -103,16 +103,16 @@ class MigrationParamsTest {
 
     @Test
     void parallelReachesLibvirtAsVirMigrateParallelWithItsConnectionCount() {
-        assertThat(MigrationRunner.flags(List.of("LIVE", "PEER2PEER", "TLS", "PARALLEL")))
+        assertThat(MigrationArguments.flags(List.of("LIVE", "PEER2PEER", "TLS", "PARALLEL")))
                 .isEqualTo(Domain.MigrateFlags.LIVE | Domain.MigrateFlags.PEER2PEER | Domain.MigrateFlags.TLS
                         | Domain.MigrateFlags.PARALLEL);
-        TypedParameter[] params = MigrationRunner.params(Map.of("parallel.connections", "4"));
+        TypedParameter[] params = MigrationArguments.params(Map.of("parallel.connections", "4"));
         assertThat(params).singleElement().satisfies(p -> {
             assertThat(p.field).isEqualTo("parallel.connections");
             assertThat(p.getTypeAsString()).isEqualTo("VIR_TYPED_PARAM_INT");
             assertThat(p.getValueAsString()).isEqualTo("4");
         });
-        MigrationRunner.checkCombination(MigrationRunner.flags(List.of("LIVE", "TLS", "PARALLEL")),
+        MigrationArguments.checkCombination(MigrationArguments.flags(List.of("LIVE", "TLS", "PARALLEL")),
                 Map.of("parallel.connections", "4"));
     }
 

@@ -52,7 +52,7 @@ public final class LabMigrationProxy {
             String[] words = request.strip().split(" ");
             String[] to = words[0].split(":");
             MigrationProxyRelay relay = MigrationProxyRelay.open(settings.loopbackAddress(),
-                    LoopbackPorts.parse(settings.loopbackPorts()),
+                    LoopbackPorts.parse(settings.loopbackPorts()), java.util.Set.of(),
                     new ProxyRoute(to[0], Integer.parseInt(to[1]), words[1]), credentials);
             Path reply = Path.of(requests + ".port");
             Path temp = Path.of(requests + ".port.tmp");

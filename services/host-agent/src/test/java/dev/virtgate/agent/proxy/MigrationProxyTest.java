@@ -20,6 +20,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -58,7 +59,7 @@ class MigrationProxyTest {
 
     MigrationProxyRelay relay(ProxyRoute route) throws IOException {
         return keep(MigrationProxyRelay.open("127.0.0.1", LoopbackPorts.parse(hosts.sourceSettings.loopbackPorts()),
-                route, hosts.source));
+                Set.of(), route, hosts.source));
     }
 
     @Test
