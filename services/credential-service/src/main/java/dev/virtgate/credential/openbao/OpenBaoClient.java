@@ -9,13 +9,8 @@ import io.quarkus.vault.client.common.VaultJSONResultExtractor;
 import io.quarkus.vault.client.common.VaultRequest;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -46,9 +41,6 @@ public class OpenBaoClient {
 
     private static final int CONFLICT_ATTEMPTS = 5;
 
-    @ConfigProperty(name = "quarkus.vault.url")
-    String url;
-
     @Inject
     VaultClient vault;
 
@@ -58,27 +50,10 @@ public class OpenBaoClient {
     @Inject
     ObjectMapper mapper;
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-
     /** Writes a new version of a KV v2 secret and returns its version number. */
     public int writeKv(String mount, String path, Map<String, Object> data) {
         JsonNode response = send("POST", mount + "/data/" + path, Map.of("data", data), null);
         return response.path("data").path("version").asInt();
-    }
-
-    /** sys/health, which needs no token: reachable, initialised, unsealed and active. */
-    public boolean healthy() {
-        try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(
-                    URI.create(url.replaceAll("/+$", "") + "/v1/sys/health")).timeout(config.openbao().timeout())
-                    .GET().build(), HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
     }
 
     public void writePolicy(String name, String hcl) {
