@@ -122,11 +122,7 @@ final class EventHandlers {
         return Optional.of(out);
     }
 
-    /**
-     * The broker refused (or again accepts) this host's certificate: while refused, libvirtd's plain
-     * TCP port is closed whatever the last policy said, since a newer policy or credential could not
-     * reach the host. Only a change is applied.
-     */
+    /** The broker refused (or again accepts) this host's certificate: see {@link AgentService#busAccess}. */
     void onBusAccess(boolean lost) {
         if (state.busAccessLost == lost || state.certPem == null) {
             return;
