@@ -41,7 +41,8 @@ public final class AgentState {
     public String crlPem;
     /** Issuer (RFC 2253) -> the CRL applied for that CA and its CRL number; a CRL replaces only a lower number. */
     public Map<String, AppliedCrl> crls = new TreeMap<>();
-    public boolean ownCertRevoked;
+    /** volatile: the migration proxy's threads read it without AgentService's monitor. */
+    public volatile boolean ownCertRevoked;
     /** The broker refused this host's certificate its topics (revoked, decommissioned): TCP stays closed. */
     public boolean busAccessLost;
     /** hostId -> libvirt DN of every peer of this cluster with a current certificate. */
@@ -49,8 +50,11 @@ public final class AgentState {
     public Map<String, String> peerSerials = new TreeMap<>();
     public String hostUuid;
     public Credential credential;
-    /** The cluster's policy with the highest revision seen (null: none yet, see ClusterPolicy.DEFAULT). */
-    public ClusterPolicyChanged policy;
+    /**
+     * The cluster's policy with the highest revision seen (null: none yet, see ClusterPolicy.DEFAULT).
+     * volatile: the migration proxy's threads read it without AgentService's monitor.
+     */
+    public volatile ClusterPolicyChanged policy;
     /** The cluster's latest native-TLS readiness (highest revision), for the cloud integration. */
     public ClusterTlsReadinessChanged tlsReadiness;
     /** user -> kv version whose password is in the SASL db. */
