@@ -1,27 +1,13 @@
 package dev.virtgate.testsupport;
 
-import org.awaitility.Awaitility;
-
-import java.io.IOException;
-import java.io.OutputStream;
-import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.UserPrincipal;
 import java.security.SecureRandom;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * A real PostgreSQL server from Debian's packages, in a scratch data directory on a free loopback
@@ -32,6 +18,10 @@ import java.util.stream.Stream;
  * password generated for this server, and each database belongs to one service's role: the role
  * owns it, no one else may connect to it ({@code CONNECT} revoked from {@code PUBLIC}) or create in
  * its public schema. The superuser answers on the Unix socket only, to this class.
+ *
+ * <p>The parts: {@link PostgresBinaries} finds and runs PostgreSQL's programs, {@link PostgresInitdb}
+ * creates the data directory, {@link PostgresProcess} starts and stops the server, {@link Psql}
+ * talks to it as the superuser; this class keeps the roles and databases it handed out.
  */
 public final class PostgresServer {
     private static final Pattern SERVICE_DATABASE = Pattern.compile("virtgate_(pki|credential|migration)(_[a-z0-9_]*)?");
@@ -48,19 +38,20 @@ public final class PostgresServer {
 
     private final Path dir;
     private final Path socketDir;
-    private final Path bin;
     private final int port;
-    private final boolean asRoot;
+    private final PostgresBinaries binaries;
+    private final PostgresProcess process;
+    private final Psql psql;
     private final Map<String, Login> logins = new HashMap<>(); // by role
     private final Map<String, String> owners = new HashMap<>(); // database -> role
-    private ManagedProcess process;
 
     private PostgresServer(Path dir, Path bin) {
         this.dir = dir;
         this.socketDir = Workspace.socketDir("pg");
-        this.bin = bin;
         this.port = Net.freePort();
-        this.asRoot = "root".equals(System.getProperty("user.name"));
+        this.binaries = new PostgresBinaries(bin, "root".equals(System.getProperty("user.name")));
+        this.process = new PostgresProcess(dir, socketDir, port, binaries);
+        this.psql = new Psql(dir, socketDir, port, binaries);
         // the socket directory lives outside target/, so it goes when the JVM does
         Runtime.getRuntime().addShutdownHook(new Thread(this::stop, "stop-postgres-" + port));
     }
@@ -75,11 +66,11 @@ public final class PostgresServer {
 
     /** A server of its own, for a test that changes roles or databases the shared one hands out. */
     static PostgresServer startNew() {
-        Path bin = locateBin();
+        Path bin = PostgresBinaries.locate();
         return StartRetry.once("PostgreSQL", () -> {
             PostgresServer server = new PostgresServer(Workspace.scratch("postgres"), bin);
             try {
-                server.init();
+                PostgresInitdb.init(server.dir, server.socketDir, server.binaries);
                 server.start();
                 return server;
             } catch (RuntimeException e) {
@@ -163,117 +154,32 @@ public final class PostgresServer {
         return login;
     }
 
-    private void init() {
-        Path pwfile = dir.resolve("pwfile");
-        try {
-            if (asRoot) {
-                UserPrincipal postgres = postgresUser();
-                Files.setOwner(dir, postgres);
-                Files.setOwner(socketDir, postgres);
-            }
-            // the superuser's password, which initdb wants for password authentication over TCP; no one
-            // uses it (pg_hba below lets the superuser in on the socket only) and the file goes after initdb
-            byte[] secret = new byte[24];
-            RANDOM.nextBytes(secret);
-            Files.writeString(pwfile, HexFormat.of().formatHex(secret) + "\n");
-            if (asRoot) {
-                Files.setOwner(pwfile, postgresUser());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        try {
-            ManagedProcess.run("initdb", command(bin.resolve("initdb").toString(), "-D", dir.resolve("data").toString(),
-                    "-U", "postgres", "--auth-local=trust", "--auth-host=scram-sha-256",
-                    "--pwfile=" + pwfile, "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"), dir,
-                    dir.resolve("initdb.log"), Duration.ofSeconds(120));
-            // the superuser on the socket (only this class reaches it), every role with a password over TCP
-            Files.writeString(dir.resolve("data/pg_hba.conf"), """
-                    # Written by PostgresServer (test-support)
-                    local   all   postgres                 trust
-                    host    all   all        127.0.0.1/32  scram-sha-256
-                    """);
-            if (asRoot) {
-                Files.setOwner(dir.resolve("data/pg_hba.conf"), postgresUser());
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        } finally {
-            try {
-                Files.deleteIfExists(pwfile);
-            } catch (IOException e) {
-                // a test-only password in a scratch directory
-            }
-        }
-    }
-
-    private UserPrincipal postgresUser() throws IOException {
-        return dir.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("postgres");
-    }
-
     public synchronized void start() {
-        if (process != null && process.isAlive()) {
-            return;
-        }
-        recreateSocketDir(); // stop() removed it: a restart needs it back, owned by postgres
-        process = ManagedProcess.start("postgres", command(bin.resolve("postgres").toString(),
-                "-D", dir.resolve("data").toString(), "-p", String.valueOf(port), "-k", socketDir.toString(),
-                "-c", "listen_addresses=" + Net.LOOPBACK, "-c", "fsync=off", "-c", "synchronous_commit=off",
-                "-c", "full_page_writes=off", "-c", "max_connections=200"), dir, dir.resolve("postgres.log"), Map.of());
-        Awaitility.await("PostgreSQL on port " + port + " (log: " + process.log() + ")")
-                .atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
-                .until(() -> {
-                    if (!process.isAlive()) {
-                        throw new IllegalStateException("PostgreSQL exited; see " + process.log());
-                    }
-                    return Net.accepts(Net.LOOPBACK, port) && Files.exists(socketDir.resolve(".s.PGSQL." + port));
-                });
+        process.start();
     }
 
     public synchronized void stop() {
-        if (process != null) {
-            process.stop();
-        }
-        Workspace.deleteTree(socketDir);
+        process.stop();
     }
 
     Path socketDir() {
         return socketDir;
     }
 
-    private void recreateSocketDir() {
-        try {
-            if (!Files.isDirectory(socketDir)) {
-                Files.createDirectories(socketDir);
-                Files.setPosixFilePermissions(socketDir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-                if (asRoot) {
-                    Files.setOwner(socketDir, postgresUser());
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     /** The server's own log. */
     Path log() {
-        return dir.resolve("postgres.log");
+        return process.log();
     }
 
     /** Where psql's output goes. */
     Path psqlLog() {
-        return dir.resolve("psql.log");
+        return psql.log();
     }
 
     Path bin() {
-        return bin;
+        return binaries.bin();
     }
 
-    /**
-     * Runs an SQL script as the superuser in {@code database}, through psql's standard input (so a
-     * password in it shows on no command line); psql's output goes to {@code psql.log}, which never
-     * holds the script.
-     */
     /** Runs {@code script} in {@code database} as the database's owner role, as its service would. */
     public synchronized void runAsOwner(String database, String script) {
         String owner = owners.get(database);
@@ -285,71 +191,11 @@ public final class PostgresServer {
 
     /** One query's rows, tab-separated, one line each (psql -At). */
     public synchronized String query(String database, String sql) {
-        ProcessBuilder builder = new ProcessBuilder(command(bin.resolve("psql").toString(), "-X", "-q", "-At", "-h",
-                socketDir.toString(), "-p", String.valueOf(port), "-U", "postgres", "-d", database, "-v",
-                "ON_ERROR_STOP=1", "-c", sql)).directory(dir.toFile()).redirectErrorStream(true);
-        try {
-            Process psql = builder.start();
-            String out = new String(psql.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!psql.waitFor(60, TimeUnit.SECONDS) || psql.exitValue() != 0) {
-                throw new IllegalStateException("psql failed in " + database + ": " + out);
-            }
-            return out.strip();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run psql: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("psql interrupted", e);
-        }
+        return psql.query(database, sql);
     }
 
+    /** Runs an SQL script as the superuser in {@code database} ({@link Psql#run}). */
     synchronized void admin(String database, String script) {
-        Path log = psqlLog();
-        ProcessBuilder builder = new ProcessBuilder(command(bin.resolve("psql").toString(), "-X", "-q", "-h",
-                socketDir.toString(), "-p", String.valueOf(port), "-U", "postgres", "-d", database, "-v",
-                "ON_ERROR_STOP=1", "-f", "-")).directory(dir.toFile()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        try {
-            Process psql = builder.start();
-            try (OutputStream in = psql.getOutputStream()) {
-                in.write(script.getBytes(StandardCharsets.UTF_8));
-            }
-            if (!psql.waitFor(60, TimeUnit.SECONDS)) {
-                psql.destroyForcibly();
-                throw new IllegalStateException("psql timed out after 60 s; see " + log);
-            }
-            if (psql.exitValue() != 0) {
-                throw new IllegalStateException("psql exited " + psql.exitValue() + " in " + database + "; see " + log);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot run psql: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("psql interrupted", e);
-        }
-    }
-
-    private List<String> command(String... args) {
-        List<String> command = new ArrayList<>();
-        if (asRoot) {
-            command.addAll(List.of("setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups", "--"));
-        }
-        command.addAll(List.of(args));
-        return command;
-    }
-
-    static Path locateBin() {
-        Path base = Path.of("/usr/lib/postgresql");
-        if (Files.isDirectory(base)) {
-            try (Stream<Path> versions = Files.list(base)) {
-                return versions.map(v -> v.resolve("bin")).filter(b -> Files.isExecutable(b.resolve("initdb")))
-                        .max(Comparator.comparing(p -> Integer.parseInt(p.getParent().getFileName().toString()
-                                .replaceAll("\\D", "0"))))
-                        .orElseThrow(() -> new IllegalStateException(Workspace.missingPrerequisite("PostgreSQL")));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-        }
-        throw new IllegalStateException(Workspace.missingPrerequisite("PostgreSQL (/usr/lib/postgresql/*/bin)"));
+        psql.run(database, script);
     }
 }

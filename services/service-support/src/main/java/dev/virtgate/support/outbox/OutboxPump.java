@@ -1,5 +1,6 @@
 package dev.virtgate.support.outbox;
 
+import dev.virtgate.support.outbox.OutboxBatchSender.Sent;
 import io.smallrye.mutiny.Uni;
 import org.jboss.logging.Logger;
 
@@ -7,14 +8,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.atomic.AtomicReference;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -35,6 +33,9 @@ import java.util.function.Supplier;
  * once the table is drained; and on every tick, the rows left unpublished longer than
  * {@code sweepAfter}, which no live instance is sending (one died after its commit).</li>
  * </ul>
+ *
+ * <p>{@link OutboxBatchSender} sends a batch and waits for the broker; {@link OutboxPublishedMarker}
+ * keeps and marks what it acknowledged.
  */
 final class OutboxPump {
     private static final Logger LOG = Logger.getLogger(OutboxPump.class);
@@ -67,18 +68,15 @@ final class OutboxPump {
     }
 
     private final Table table;
-    private final Transport transport;
+    private final OutboxBatchSender sender;
+    private final OutboxPublishedMarker marker;
     private final int batchSize;
-    private final Duration sendTimeout;
     private final Duration sweepAfter;
     private final Clock clock;
     private final Function<RuntimeException, String> explain;
 
     /** Rows this process committed, in commit order, not yet handed to the broker. */
     private final Queue<OutboxRecord> committed = new ConcurrentLinkedQueue<>();
-    /** Rows the broker acknowledged that are not yet marked published in the table. */
-    private final Queue<Long> acknowledged = new ConcurrentLinkedQueue<>();
-    private final ReentrantLock marking = new ReentrantLock();
     private final SingleFlight relay = new SingleFlight(this::relayOnce);
     /** False until the table has been drained, and again after a failed send: the table is then the source. */
     private volatile boolean fromMemory;
@@ -96,9 +94,9 @@ final class OutboxPump {
             throw new IllegalArgumentException("virtgate.outbox.batch-size must be at least 1, not " + batchSize);
         }
         this.table = table;
-        this.transport = transport;
+        this.sender = new OutboxBatchSender(transport, sendTimeout);
+        this.marker = new OutboxPublishedMarker(table, batchSize);
         this.batchSize = batchSize;
-        this.sendTimeout = sendTimeout;
         this.sweepAfter = sweepAfter;
         this.clock = clock;
         this.explain = explain;
@@ -124,7 +122,7 @@ final class OutboxPump {
             LOG.warnf("looking for forgotten outbox rows failed, will retry: %s", e.getMessage());
         }
         relay();
-        markPublishedQuietly();
+        marker.markPublishedQuietly();
     }
 
     private Instant sweepLimit() {
@@ -159,9 +157,9 @@ final class OutboxPump {
             while (batch.size() < batchSize && (row = committed.poll()) != null) {
                 batch.add(row);
             }
-            Sent sent = send(batch);
+            Sent sent = sender.send(batch);
             // marked by the timer: one UPDATE a second, not one per commit, off the way of the next row
-            acknowledged.addAll(sent.acknowledged());
+            marker.acknowledged(sent.acknowledged());
             // the rest stays unpublished in the table, where the next pass finds it
             sent.throwIfIncomplete();
         }
@@ -173,7 +171,7 @@ final class OutboxPump {
      */
     private void relayTable(Instant writtenBefore) {
         if (writtenBefore == null) {
-            markPublished(); // what the broker acknowledged from memory must not go out twice
+            marker.markPublished(); // what the broker acknowledged from memory must not go out twice
             // every row committed until now is in the table, read below; what commits meanwhile stays queued
             committed.clear();
         }
@@ -193,90 +191,10 @@ final class OutboxPump {
         if (rows.isEmpty()) {
             return new Sent(List.of(), 0, null);
         }
-        Sent sent = send(rows);
+        Sent sent = sender.send(rows);
         if (!sent.acknowledged().isEmpty()) {
             table.setPublished(sent.acknowledged());
         }
         return sent;
-    }
-
-    /**
-     * Sends in order and waits for every outcome (at most send-timeout). What the broker acknowledged is
-     * marked even when a neighbour failed, so that only the failed rows go out again. Those may then
-     * arrive after a later event of their key: consumers deduplicate by ce_id, and an agent remembers a
-     * cancel that arrives before its migration.
-     */
-    private Sent send(List<OutboxRecord> rows) {
-        List<Long> acks = Collections.synchronizedList(new ArrayList<>(rows.size()));
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Uni<Void>> outcomes = new ArrayList<>(rows.size());
-        for (OutboxRecord row : rows) {
-            Uni<Void> outcome;
-            try {
-                outcome = transport.send(row);
-            } catch (RuntimeException e) {
-                failure.compareAndSet(null, e);
-                break; // later rows wait with it, in order
-            }
-            outcomes.add(outcome
-                    .onItem().invoke(() -> acks.add(row.id()))
-                    .onFailure().recoverWithItem(e -> {
-                        failure.compareAndSet(null, e);
-                        return null;
-                    }));
-        }
-        try {
-            if (!outcomes.isEmpty()) {
-                Uni.join().all(outcomes).andFailFast().await().atMost(sendTimeout);
-            }
-        } catch (io.smallrye.mutiny.TimeoutException e) {
-            failure.compareAndSet(null, e);
-        }
-        synchronized (acks) {
-            return new Sent(List.copyOf(acks), rows.size(), failure.get());
-        }
-    }
-
-    /** The outcome of one batch: the ids the broker acknowledged, and the first failure if any row was not. */
-    private record Sent(List<Long> acknowledged, int attempted, Throwable failure) {
-        void throwIfIncomplete() {
-            if (acknowledged.size() < attempted) {
-                throw new IllegalStateException((attempted - acknowledged.size()) + " of " + attempted
-                        + " rows not acknowledged: " + (failure == null ? "no answer" : failure.getMessage()), failure);
-            }
-        }
-    }
-
-    /** Marks what the broker acknowledged, one statement per chunk; waits for a marking under way. */
-    private void markPublished() {
-        marking.lock();
-        try {
-            while (!acknowledged.isEmpty()) {
-                List<Long> chunk = new ArrayList<>();
-                Long id;
-                while (chunk.size() < batchSize && (id = acknowledged.poll()) != null) {
-                    chunk.add(id);
-                }
-                try {
-                    table.inNewTransaction(() -> {
-                        table.setPublished(chunk);
-                        return null;
-                    });
-                } catch (RuntimeException e) {
-                    acknowledged.addAll(chunk); // the timer tries again
-                    throw e;
-                }
-            }
-        } finally {
-            marking.unlock();
-        }
-    }
-
-    private void markPublishedQuietly() {
-        try {
-            markPublished();
-        } catch (RuntimeException e) {
-            LOG.warnf("marking relayed outbox rows published failed, will retry: %s", e.getMessage());
-        }
     }
 }
