@@ -1,5 +1,6 @@
 package dev.virtgate.migration.rest;
 
+import dev.virtgate.migration.service.MigrationRequests;
 import dev.virtgate.migration.service.MigrationService;
 import dev.virtgate.support.audit.AuditActions;
 import dev.virtgate.support.audit.AuditEntry;
@@ -41,6 +42,9 @@ public class MigrationResource {
     MigrationService migrations;
 
     @Inject
+    MigrationRequests requests;
+
+    @Inject
     SecurityIdentity identity;
 
     @Inject
@@ -72,8 +76,8 @@ public class MigrationResource {
         // refused before a migration id exists: the row's target is the VM
         AuditEntry entry = AuditEntry.of(AuditActions.MIGRATION_START, request.vmName()).host(request.sourceHostId())
                 .detail("vm=" + request.vmName() + " destination=" + request.destinationHostId());
-        MigrationService.Accepted accepted = audit.attempt(entry,
-                () -> migrations.request(request, idempotencyKey, identity.getPrincipal().getName()));
+        MigrationRequests.Accepted accepted = audit.attempt(entry,
+                () -> requests.request(request, idempotencyKey, identity.getPrincipal().getName()));
         URI location = uri.getBaseUriBuilder().path("v1/migrations").path(accepted.migration().id()).build();
         Response.ResponseBuilder response = Response.accepted(accepted.migration()).location(location);
         if (accepted.replay()) {

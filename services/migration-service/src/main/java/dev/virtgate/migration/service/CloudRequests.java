@@ -59,7 +59,7 @@ public class CloudRequests {
     OutboxWriter outbox;
 
     @Inject
-    MigrationService migrations;
+    MigrationRequests requests;
 
     @Inject
     AuditRecorder audit;
@@ -112,9 +112,9 @@ public class CloudRequests {
     private void take(CloudMigrationRequested request, ReceivedEvent received, AuditEntry entry, String actor) {
         MigrationRequest body = new MigrationRequest(request.vmName(), request.sourceHostId(),
                 request.destinationHostId(), request.bandwidthMiBps());
-        MigrationService.Accepted accepted;
+        MigrationRequests.Accepted accepted;
         try {
-            accepted = audit.attempt(entry, () -> migrations.request(body, request.requestId(), actor,
+            accepted = audit.attempt(entry, () -> requests.request(body, request.requestId(), actor,
                     view -> {
                         inbound.firstDelivery(CHANNEL, received);
                         outbox.write(CloudAnswers.accepted(request.requestId(), received.id(), view.id()));

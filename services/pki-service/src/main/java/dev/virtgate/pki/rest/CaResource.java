@@ -3,8 +3,10 @@ package dev.virtgate.pki.rest;
 import dev.virtgate.pki.pki.Pem;
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.CrlRecord;
-import dev.virtgate.pki.service.CaService;
+import dev.virtgate.pki.service.CaChains;
+import dev.virtgate.pki.service.CaRotation;
 import dev.virtgate.pki.service.CrlService;
+import dev.virtgate.pki.service.IntermediateCaImport;
 import dev.virtgate.pki.service.RenewalService;
 import dev.virtgate.support.error.NotFoundException;
 import jakarta.annotation.security.PermitAll;
@@ -34,7 +36,13 @@ public class CaResource {
     static final String PKIX_CRL = "application/pkix-crl";
 
     @Inject
-    CaService ca;
+    CaChains chains;
+
+    @Inject
+    IntermediateCaImport intermediate;
+
+    @Inject
+    CaRotation rotation;
 
     @Inject
     CrlService crls;
@@ -61,7 +69,7 @@ public class CaResource {
     @Path("ca/bundle")
     @PermitAll
     public Response bundle() {
-        return Response.ok(String.join("", ca.bundle()), PEM).build();
+        return Response.ok(String.join("", chains.bundle()), PEM).build();
     }
 
     @GET
@@ -92,7 +100,7 @@ public class CaResource {
     @APIResponse(responseCode = "409", description = "Not in intermediate mode, or no CSR waiting")
     @APIResponse(responseCode = "422", description = "Not for the Transit CA key, not a CA, or not signed by the chain")
     public CaView importIntermediate(@Valid @NotNull ImportCaRequest request) {
-        return CaView.of(ca.importIntermediate(request.certificatePem(), request.chainPem()));
+        return CaView.of(intermediate.importIntermediate(request.certificatePem(), request.chainPem()));
     }
 
     /** New Transit key version and CA certificate; live leaves are asked to renew under it. */
@@ -104,7 +112,7 @@ public class CaResource {
     @APIResponse(responseCode = "409", description = "Not possible in intermediate mode")
     @APIResponse(responseCode = "503", description = "OpenBao Transit or the CA unavailable; nothing changed")
     public Response rotate() {
-        CaCertificate next = ca.rotate();
+        CaCertificate next = rotation.rotate();
         renewal.requestReissueUnder(next);
         return Response.status(201).entity(CaView.of(next)).build();
     }

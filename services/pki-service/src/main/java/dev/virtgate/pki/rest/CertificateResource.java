@@ -2,7 +2,7 @@ package dev.virtgate.pki.rest;
 
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.IssuedCertificate;
-import dev.virtgate.pki.service.CaService;
+import dev.virtgate.pki.service.CaChains;
 import dev.virtgate.pki.service.IssuanceService;
 import dev.virtgate.pki.service.RevocationService;
 import dev.virtgate.support.audit.AuditActions;
@@ -45,7 +45,7 @@ public class CertificateResource {
     RevocationService revocation;
 
     @Inject
-    CaService ca;
+    CaChains chains;
 
     @Inject
     AuditRecorder audit;
@@ -132,6 +132,6 @@ public class CertificateResource {
 
     private CertificateView view(IssuedCertificate c) {
         CaCertificate issuer = CaCertificate.findById(c.caId);
-        return CertificateView.of(c, ca.chain(issuer), ca.bundle());
+        return CertificateView.of(c, chains.chain(issuer), chains.bundle());
     }
 }

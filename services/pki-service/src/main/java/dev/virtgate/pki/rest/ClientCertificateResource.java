@@ -2,7 +2,7 @@ package dev.virtgate.pki.rest;
 
 import dev.virtgate.pki.repository.CaCertificate;
 import dev.virtgate.pki.repository.IssuedCertificate;
-import dev.virtgate.pki.service.CaService;
+import dev.virtgate.pki.service.CaChains;
 import dev.virtgate.pki.service.ClientCertificateService;
 import dev.virtgate.support.error.InvalidInputException;
 import jakarta.annotation.security.RolesAllowed;
@@ -26,7 +26,7 @@ public class ClientCertificateResource {
     ClientCertificateService clients;
 
     @Inject
-    CaService ca;
+    CaChains chains;
 
     @POST
     @RolesAllowed("operator")
@@ -39,6 +39,6 @@ public class ClientCertificateResource {
         }
         IssuedCertificate issued = clients.issue(request.name(), request.role(), request.csrPem(), request.validity());
         CaCertificate issuer = CaCertificate.findById(issued.caId);
-        return Response.status(201).entity(CertificateView.of(issued, ca.chain(issuer), ca.bundle())).build();
+        return Response.status(201).entity(CertificateView.of(issued, chains.chain(issuer), chains.bundle())).build();
     }
 }

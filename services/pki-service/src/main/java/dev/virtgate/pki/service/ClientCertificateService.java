@@ -30,6 +30,9 @@ public class ClientCertificateService {
     CaService ca;
 
     @Inject
+    CaChains chains;
+
+    @Inject
     TransitCa transit;
 
     @Transactional
@@ -40,7 +43,7 @@ public class ClientCertificateService {
         checkCsrNames(client, csr);
         ca.requireReady();
         LeafTerms terms = LeafTerms.startingNow(life, config.retryAfterSeconds());
-        X509CertificateHolder cert = transit.certificates().clientLeaf(ca.issuer(terms.ca()), client,
+        X509CertificateHolder cert = transit.certificates().clientLeaf(chains.issuer(terms.ca()), client,
                 csr.publicKeyInfo(), terms.serial(), terms.notBefore(), terms.notAfter());
         // Renewal and CA-rotation re-issue skip client ids: their holders request new certificates.
         IssuedCertificate issued = terms.record(cert, client.id(), ClientIdentity.ORGANIZATIONAL_UNIT,

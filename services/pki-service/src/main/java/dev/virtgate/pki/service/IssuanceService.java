@@ -39,6 +39,9 @@ public class IssuanceService {
     CaService ca;
 
     @Inject
+    CaChains chains;
+
+    @Inject
     TransitCa transit;
 
     @Inject
@@ -105,13 +108,13 @@ public class IssuanceService {
         HostIdentity identity = identity(host);
         checkNames(identity, csr);
         LeafTerms terms = LeafTerms.startingNow(config.leafValidity(), config.retryAfterSeconds());
-        X509CertificateHolder cert = transit.certificates().leaf(ca.issuer(terms.ca()), identity,
+        X509CertificateHolder cert = transit.certificates().leaf(chains.issuer(terms.ca()), identity,
                 csr.publicKeyInfo(), terms.serial(), terms.notBefore(), terms.notAfter());
         IssuedCertificate issued = terms.record(cert, host.hostId, host.clusterId, identity.subjectDn(),
                 identity.libvirtDn(), reason);
 
         outbox.write(new CertIssued(issued.hostId, issued.clusterId, issued.serial, issued.subjectDn,
-                issued.libvirtDn, issued.certificatePem, ca.chain(terms.ca()), ca.bundle(), terms.notBefore(),
+                issued.libvirtDn, issued.certificatePem, chains.chain(terms.ca()), chains.bundle(), terms.notBefore(),
                 terms.notAfter(), reason));
         hostBusChanged.fire(new HostBusChanged(issued.hostId)); // its bus ACLs, once committed
         return issued;

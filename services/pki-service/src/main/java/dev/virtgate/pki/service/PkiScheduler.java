@@ -17,6 +17,9 @@ public class PkiScheduler {
     CaService ca;
 
     @Inject
+    CaRotation rotation;
+
+    @Inject
     RenewalService renewal;
 
     @Inject
@@ -42,7 +45,7 @@ public class PkiScheduler {
             renewal.requestDue();
             dev.virtgate.pki.repository.CaCertificate.current().ifPresent(renewal::requestReissueUnder);
             crls.refreshDue();
-            ca.retireDrained();
+            rotation.retireDrained();
         } catch (RuntimeException e) {
             LOG.warnf("CA maintenance round failed, retried next round: %s", e.getMessage());
         }

@@ -48,6 +48,9 @@ public class SignerCertificateService {
     CaService ca;
 
     @Inject
+    CaChains chains;
+
+    @Inject
     TransitCa transit;
 
     /** The live signer certificate for the service's current key, issued if needed; empty if the key is unsafe. */
@@ -102,7 +105,7 @@ public class SignerCertificateService {
 
     private IssuedCertificate issue(SignerIdentity signer, SubjectPublicKeyInfo publicKey, int version) {
         LeafTerms terms = LeafTerms.startingNow(config.signerValidity(), config.retryAfterSeconds());
-        X509CertificateHolder cert = transit.certificates().signerLeaf(ca.issuer(terms.ca()), signer, publicKey,
+        X509CertificateHolder cert = transit.certificates().signerLeaf(chains.issuer(terms.ca()), signer, publicKey,
                 terms.serial(), terms.notBefore(), terms.notAfter());
         IssuedCertificate issued = terms.record(cert, signer.id(), SignerIdentity.ORGANIZATIONAL_UNIT,
                 signer.subjectDn(), signer.libvirtDn(), REASON);
@@ -113,7 +116,7 @@ public class SignerCertificateService {
 
     private SignerCertificate published(SignerIdentity signer, int version, IssuedCertificate cert) {
         CaCertificate issuer = CaCertificate.findById(cert.caId);
-        String chain = cert.certificatePem + String.join("", ca.chain(issuer));
+        String chain = cert.certificatePem + String.join("", chains.chain(issuer));
         return new SignerCertificate(signer.service(), version, cert.serial, chain);
     }
 }

@@ -3,6 +3,7 @@ package dev.virtgate.pki.trust;
 import dev.virtgate.contracts.trust.EventAuthorization;
 import dev.virtgate.contracts.trust.TrustStorePaths;
 import dev.virtgate.pki.repository.CaCertificate;
+import dev.virtgate.pki.service.CaChains;
 import dev.virtgate.pki.service.CaService;
 import dev.virtgate.pki.service.CrlService;
 import dev.virtgate.pki.service.SignerCertificateService;
@@ -38,6 +39,9 @@ public class TrustPublisher {
 
     @Inject
     CaService ca;
+
+    @Inject
+    CaChains chains;
 
     @Inject
     CrlService crls;
@@ -124,12 +128,12 @@ public class TrustPublisher {
         }
     }
 
-    /** The CAs of {@link CaService#bundle()}, the one that signs new certificates (and its chain) first. */
+    /** The CAs of {@link CaChains#bundle()}, the one that signs new certificates (and its chain) first. */
     private List<String> bundleCurrentFirst(CaCertificate current) {
         Set<String> ordered = new LinkedHashSet<>();
         ordered.add(current.certificatePem);
-        ordered.addAll(ca.chain(current));
-        ordered.addAll(ca.bundle());
+        ordered.addAll(chains.chain(current));
+        ordered.addAll(chains.bundle());
         return List.copyOf(ordered);
     }
 
