@@ -54,6 +54,7 @@ public final class MigrationProxyServer implements AutoCloseable {
             t.setDaemon(true);
             t.start();
             LOG.infof("migration proxy listening on %s", s.getLocalSocketAddress());
+            CipherWarmUp.startOnce();
         } catch (IOException e) {
             LOG.warnf("migration proxy cannot listen on port %d: %s; TLS_AGENT_PROXY not offered", settings.port(),
                     e.getMessage());
