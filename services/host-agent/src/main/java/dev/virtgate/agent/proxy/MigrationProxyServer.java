@@ -24,12 +24,14 @@ import java.util.function.Supplier;
 public final class MigrationProxyServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MigrationProxyServer.class);
     static final int HANDSHAKE_TIMEOUT_MS = 10_000;
+    private static final int CLOSE_WAIT_MS = 5_000;
 
     private final AgentConfig.MigrationProxy settings;
     private final LoopbackPorts ports;
     private final Supplier<Optional<ProxyCredentials>> credentials;
     private final Semaphore streams;
     private volatile ServerSocket listener;
+    private Thread acceptor;
 
     public MigrationProxyServer(AgentConfig.MigrationProxy settings, Supplier<Optional<ProxyCredentials>> credentials) {
         this.settings = settings;
@@ -50,9 +52,9 @@ public final class MigrationProxyServer implements AutoCloseable {
                     ? InetAddress.getByName(settings.listenAddress().get()) : null;
             s.bind(new InetSocketAddress(address, settings.port()), 64);
             listener = s;
-            Thread t = new Thread(() -> acceptLoop(s), "migration-proxy");
-            t.setDaemon(true);
-            t.start();
+            acceptor = new Thread(() -> acceptLoop(s), "migration-proxy");
+            acceptor.setDaemon(true);
+            acceptor.start();
             LOG.infof("migration proxy listening on %s", s.getLocalSocketAddress());
             CipherWarmUp.startOnce();
         } catch (IOException e) {
@@ -67,10 +69,23 @@ public final class MigrationProxyServer implements AutoCloseable {
         return s == null || s.isClosed() ? null : s.getLocalPort();
     }
 
+    /**
+     * Stops listening; when it returns, the port refuses connections. The JDK only marks a socket
+     * closed while a thread is blocked in its accept: the kernel keeps it listening until that thread
+     * has woken, hence the wait for it.
+     */
     @Override
     public synchronized void close() {
         StreamPump.closeQuietly(listener);
         listener = null;
+        if (acceptor != null) {
+            try {
+                acceptor.join(CLOSE_WAIT_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            acceptor = null;
+        }
     }
 
     private void acceptLoop(ServerSocket s) {

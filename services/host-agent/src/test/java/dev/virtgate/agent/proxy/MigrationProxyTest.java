@@ -63,6 +63,21 @@ class MigrationProxyTest {
     }
 
     @Test
+    void aClosedServerRefusesConnectionsWhenCloseReturns() throws Exception {
+        // the JDK leaves a socket listening until the thread blocked in its accept has woken up
+        for (int i = 0; i < 50; i++) {
+            MigrationProxyServer server = new MigrationProxyServer(hosts.destSettings(), () -> Optional.of(hosts.dest));
+            server.start();
+            int port = server.port();
+            server.close();
+            try (Socket probe = new Socket()) {
+                assertThatThrownBy(() -> probe.connect(new InetSocketAddress("127.0.0.1", port), 2_000))
+                        .as("connect %d after close", i).isInstanceOf(IOException.class);
+            }
+        }
+    }
+
+    @Test
     void aStreamCrossesIntactBothWaysWithHalfClose() throws Exception {
         MigrationProxyServer server = server(hosts.destSettings());
         MigrationProxyRelay relay = relay(route(server, ProxyHosts.DEST));
