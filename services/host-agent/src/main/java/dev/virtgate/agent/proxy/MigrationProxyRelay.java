@@ -21,6 +21,7 @@ public final class MigrationProxyRelay implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MigrationProxyRelay.class);
 
     private final ServerSocket loopback;
+    private final AcceptingSocket accepting;
     private final ProxyRoute route;
     private final ProxyCredentials credentials;
     private volatile Socket qemu;
@@ -30,6 +31,7 @@ public final class MigrationProxyRelay implements AutoCloseable {
         this.loopback = loopback;
         this.route = route;
         this.credentials = credentials;
+        this.accepting = new AcceptingSocket(loopback, "migration-relay-" + loopback.getLocalPort(), this::relay);
     }
 
     /**
@@ -53,9 +55,7 @@ public final class MigrationProxyRelay implements AutoCloseable {
                 continue;
             }
             MigrationProxyRelay relay = new MigrationProxyRelay(s, route, credentials);
-            Thread t = new Thread(relay::relay, "migration-relay-" + port);
-            t.setDaemon(true);
-            t.start();
+            relay.accepting.start();
             return relay;
         }
         throw new IOException("no free loopback port in " + ports.first() + "-" + ports.last());
@@ -100,10 +100,11 @@ public final class MigrationProxyRelay implements AutoCloseable {
         }
     }
 
+    /** Ends the stream; when it returns, the loopback port refuses connections. */
     @Override
     public void close() {
-        StreamPump.closeQuietly(loopback);
         StreamPump.closeQuietly(qemu);
         StreamPump.closeQuietly(remote);
+        accepting.close();
     }
 }

@@ -24,14 +24,12 @@ import java.util.function.Supplier;
 public final class MigrationProxyServer implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(MigrationProxyServer.class);
     static final int HANDSHAKE_TIMEOUT_MS = 10_000;
-    private static final int CLOSE_WAIT_MS = 5_000;
 
     private final AgentConfig.MigrationProxy settings;
     private final LoopbackPorts ports;
     private final Supplier<Optional<ProxyCredentials>> credentials;
     private final Semaphore streams;
-    private volatile ServerSocket listener;
-    private Thread acceptor;
+    private volatile AcceptingSocket listener;
 
     public MigrationProxyServer(AgentConfig.MigrationProxy settings, Supplier<Optional<ProxyCredentials>> credentials) {
         this.settings = settings;
@@ -51,10 +49,8 @@ public final class MigrationProxyServer implements AutoCloseable {
             InetAddress address = settings.listenAddress().isPresent()
                     ? InetAddress.getByName(settings.listenAddress().get()) : null;
             s.bind(new InetSocketAddress(address, settings.port()), 64);
-            listener = s;
-            acceptor = new Thread(() -> acceptLoop(s), "migration-proxy");
-            acceptor.setDaemon(true);
-            acceptor.start();
+            listener = new AcceptingSocket(s, "migration-proxy", () -> acceptLoop(s));
+            listener.start();
             LOG.infof("migration proxy listening on %s", s.getLocalSocketAddress());
             CipherWarmUp.startOnce();
         } catch (IOException e) {
@@ -65,26 +61,16 @@ public final class MigrationProxyServer implements AutoCloseable {
 
     /** The port peers dial, while listening; else null. */
     public Integer port() {
-        ServerSocket s = listener;
-        return s == null || s.isClosed() ? null : s.getLocalPort();
+        AcceptingSocket l = listener;
+        return l == null || l.socket().isClosed() ? null : l.socket().getLocalPort();
     }
 
-    /**
-     * Stops listening; when it returns, the port refuses connections. The JDK only marks a socket
-     * closed while a thread is blocked in its accept: the kernel keeps it listening until that thread
-     * has woken, hence the wait for it.
-     */
+    /** Stops listening; when it returns, the port refuses connections. */
     @Override
     public synchronized void close() {
-        StreamPump.closeQuietly(listener);
-        listener = null;
-        if (acceptor != null) {
-            try {
-                acceptor.join(CLOSE_WAIT_MS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            acceptor = null;
+        if (listener != null) {
+            listener.close();
+            listener = null;
         }
     }
 

@@ -14,6 +14,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -31,7 +32,7 @@ class ProxiedMigrationTest {
 
     final List<Integer> tried = new ArrayList<>();
 
-    static MigrationProxyRelay relay(java.util.Set<Integer> avoid) throws IOException {
+    static MigrationProxyRelay relay(Set<Integer> avoid) throws IOException {
         return MigrationProxyRelay.open("127.0.0.1", PORTS, avoid, ROUTE, null);
     }
 

@@ -63,17 +63,37 @@ class MigrationProxyTest {
     }
 
     @Test
-    void aClosedServerRefusesConnectionsWhenCloseReturns() throws Exception {
+    void aClosedServerOrRelayRefusesConnectionsWhenCloseReturns() throws Exception {
         // the JDK leaves a socket listening until the thread blocked in its accept has woken up
         for (int i = 0; i < 50; i++) {
             MigrationProxyServer server = new MigrationProxyServer(hosts.destSettings(), () -> Optional.of(hosts.dest));
             server.start();
-            int port = server.port();
+            int serverPort = server.port();
+            awaitBlockedInAccept("migration-proxy");
             server.close();
-            try (Socket probe = new Socket()) {
-                assertThatThrownBy(() -> probe.connect(new InetSocketAddress("127.0.0.1", port), 2_000))
-                        .as("connect %d after close", i).isInstanceOf(IOException.class);
-            }
+            assertRefused(serverPort, "the server, close " + i);
+            MigrationProxyRelay relay = MigrationProxyRelay.open("127.0.0.1",
+                    LoopbackPorts.parse(hosts.sourceSettings.loopbackPorts()), Set.of(),
+                    new ProxyRoute("127.0.0.1", serverPort, ProxyHosts.DEST), hosts.source);
+            int relayPort = relay.port();
+            awaitBlockedInAccept("migration-relay-" + relayPort);
+            relay.close();
+            assertRefused(relayPort, "the relay, close " + i);
+        }
+    }
+
+    /** Until a thread of that name waits in a socket's accept (where closing races with the kernel). */
+    static void awaitBlockedInAccept(String threadName) {
+        await().atMost(Duration.ofSeconds(10)).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2))
+                .until(() -> Thread.getAllStackTraces().entrySet().stream()
+                        .anyMatch(t -> t.getKey().getName().equals(threadName)
+                                && Arrays.stream(t.getValue()).anyMatch(f -> f.getMethodName().equals("accept"))));
+    }
+
+    static void assertRefused(int port, String what) throws IOException {
+        try (Socket probe = new Socket()) {
+            assertThatThrownBy(() -> probe.connect(new InetSocketAddress("127.0.0.1", port), 2_000))
+                    .as(what).isInstanceOf(IOException.class);
         }
     }
 
